@@ -1,0 +1,122 @@
+package up
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// The UP endpoints a Config uses when its fields are empty.
+const (
+	DefaultBaseURL  = "https://jawbone.com/nudge/api/v.1.1"
+	DefaultAuthURL  = "https://jawbone.com/auth/oauth2/auth"
+	DefaultTokenURL = "https://jawbone.com/auth/oauth2/token"
+)
+
+// Config describes one registered UP application: its credentials, the
+// scopes it asks for, where tokens are kept and how to reach the API.
+//
+// A Config holds no per-user state, so one Config serves any number of
+// users; each user's credentials live in a Client. Do not change a Config
+// while it is in use; a Client keeps its own copy from when it was made.
+type Config struct {
+	// ClientID and ClientSecret identify the application; both come from
+	// the UP developer portal.
+	ClientID, ClientSecret string
+
+	// RedirectURL is where the UP login page sends the user back to; it
+	// must match a URL registered for the application.
+	RedirectURL string
+
+	// Scopes are the permissions requested at login; empty means
+	// []Scope{ScopeBasicRead}.
+	Scopes []Scope
+
+	// Storage, if set, receives every new token (after Exchange and after
+	// each refresh) and is cleared by Disconnect. It holds one user's token.
+	Storage TokenStorage
+
+	// BaseURL, AuthURL and TokenURL override the UP endpoints, for tests
+	// and proxies; empty means DefaultBaseURL, DefaultAuthURL, DefaultTokenURL.
+	BaseURL, AuthURL, TokenURL string
+
+	// HTTPClient, if set, supplies the transport, timeout, cookie jar and
+	// redirect policy for every request. It is never modified.
+	HTTPClient *http.Client
+
+	// UserAgent, if set, names the application in the User-Agent header,
+	// before this module's own product token.
+	UserAgent string
+
+	// OnSaveError, if set, is called when saving a token obtained by an
+	// automatic refresh fails. The token is still used, and saving is
+	// retried on later requests; see Client.PendingSaveError.
+	OnSaveError func(ctx context.Context, err error)
+}
+
+// String describes the Config without its client secret, so that printing
+// one cannot leak the secret.
+func (c Config) String() string {
+	return fmt.Sprintf("up.Config{ClientID: %q, RedirectURL: %q, Scopes: %q, BaseURL: %q}",
+		c.ClientID, c.RedirectURL, joinScopes(c.Scopes), c.baseURL())
+}
+
+// GoString is String, so that %#v cannot leak the client secret either.
+func (c Config) GoString() string { return c.String() }
+
+// clone returns a copy of c that shares no slice with it.
+func (c *Config) clone() Config {
+	cp := *c
+	cp.Scopes = slices.Clone(c.Scopes)
+	return cp
+}
+
+// baseURL returns the API root without a trailing slash.
+func (c *Config) baseURL() string {
+	if c.BaseURL == "" {
+		return DefaultBaseURL
+	}
+	return strings.TrimRight(c.BaseURL, "/")
+}
+
+// authURL returns the authorization endpoint.
+func (c *Config) authURL() string {
+	if c.AuthURL == "" {
+		return DefaultAuthURL
+	}
+	return c.AuthURL
+}
+
+// tokenURL returns the token endpoint.
+func (c *Config) tokenURL() string {
+	if c.TokenURL == "" {
+		return DefaultTokenURL
+	}
+	return c.TokenURL
+}
+
+// userAgent returns the User-Agent header value for every request.
+func (c *Config) userAgent() string {
+	if c.UserAgent == "" {
+		return "up-go/" + Version + " (+https://github.com/upapi/up-go)"
+	}
+	return c.UserAgent + " up-go/" + Version
+}
+
+// baseClient returns the caller's HTTP client, or http.DefaultClient.
+func (c *Config) baseClient() *http.Client {
+	if c.HTTPClient != nil {
+		return c.HTTPClient
+	}
+	return http.DefaultClient
+}
+
+// baseTransport returns the round tripper underneath every request.
+func (c *Config) baseTransport() http.RoundTripper {
+	if t := c.baseClient().Transport; t != nil {
+		return t
+	}
+	return http.DefaultTransport
+}

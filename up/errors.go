@@ -1,0 +1,182 @@
+package up
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Sentinel errors. Test for them with errors.Is; the typed errors below
+// match the ones that describe them.
+var (
+	// ErrNoToken reports that there is no token: none was given, the user
+	// disconnected, or the storage holds none.
+	ErrNoToken = errors.New("up: no token")
+	// ErrMissingCode reports a redirect URL without an authorization code.
+	ErrMissingCode = errors.New("up: redirect URL has no authorization code")
+	// ErrStateMismatch reports a redirect URL whose state is missing or is
+	// not the one the login started with (a possible forged login).
+	ErrStateMismatch = errors.New("up: redirect URL state does not match")
+	// ErrAccessDenied reports that the user declined to grant access; an
+	// *AuthorizationError with code access_denied matches it.
+	ErrAccessDenied = errors.New("up: user denied access")
+	// ErrLoginRequired reports that the token cannot be refreshed and the
+	// user must log in again; a *TokenError with code invalid_grant matches it.
+	ErrLoginRequired = errors.New("up: login required")
+	// ErrUnauthorized matches an *APIError with status 401 Unauthorized.
+	ErrUnauthorized = errors.New("up: unauthorized")
+	// ErrForbidden matches an *APIError with status 403 Forbidden.
+	ErrForbidden = errors.New("up: forbidden")
+	// ErrNotFound matches an *APIError with status 404 Not Found.
+	ErrNotFound = errors.New("up: not found")
+	// ErrRateLimited matches an *APIError with status 429 Too Many Requests.
+	ErrRateLimited = errors.New("up: rate limited")
+	// ErrInsecureTransport reports a refusal to send a token or the client
+	// secret over plain HTTP to a host that is not the loopback interface.
+	ErrInsecureTransport = errors.New("up: refusing to send credentials over plain http")
+)
+
+// ErrorMeta is the meta object of a UP API response envelope, as decoded
+// from an error response. See https://jawbone.com/up/developer/structure.
+type ErrorMeta struct {
+	UserXID      string    // the XID of the user who owns the token
+	Message      string    // a short code such as "NOT_AUTHORIZED"
+	Code         int       // the HTTP status the server meant
+	Time         time.Time // the server's clock, in UTC
+	ErrorType    string
+	ErrorDetail  string
+	ErrorUserMsg string // a message meant for the end user
+}
+
+// APIError is a UP API response whose status is not 2xx.
+//
+// It never holds a token: the URL loses query parameters that carry
+// secrets, and a bearer token echoed by the server is redacted.
+type APIError struct {
+	StatusCode int
+	Method     string
+	URL        string     // the request URL, without credentials
+	Meta       *ErrorMeta // nil when the body is not a UP envelope
+	Body       []byte     // at most the first 1 KiB of the body
+}
+
+// Error describes the failure as "up: METHOD URL: STATUS: MESSAGE: DETAIL".
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "up: %s %s: %s", e.Method, e.URL, statusText(e.StatusCode))
+	if e.Meta != nil {
+		detail := e.Meta.ErrorDetail
+		if detail == "" {
+			detail = e.Meta.ErrorUserMsg
+		}
+		for _, s := range []string{e.Meta.Message, detail} {
+			if s = cleanText(s, maxTextInError); s != "" {
+				b.WriteString(": ")
+				b.WriteString(s)
+			}
+		}
+	}
+	return b.String()
+}
+
+// Is lets errors.Is match the status sentinels (ErrUnauthorized and others).
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests
+	}
+	return false
+}
+
+// TokenError is a failed call to the OAuth token endpoint, during the code
+// exchange or a refresh. Code and Description are the OAuth error and
+// error_description fields; Code is empty when the body was not OAuth JSON.
+type TokenError struct {
+	StatusCode int
+	Code       string
+	Description string
+}
+
+// Error describes the failure without any credential.
+func (e *TokenError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "up: token endpoint: %s", statusText(e.StatusCode))
+	for _, s := range []string{e.Code, e.Description} {
+		if s != "" {
+			b.WriteString(": ")
+			b.WriteString(s)
+		}
+	}
+	return b.String()
+}
+
+// Is lets errors.Is(err, ErrLoginRequired) recognise a refresh token the
+// server no longer accepts (OAuth error invalid_grant).
+func (e *TokenError) Is(target error) bool {
+	return target == ErrLoginRequired && e.Code == "invalid_grant"
+}
+
+// AuthorizationError is an error the authorization server reported on the
+// redirect URL (error, error_description and error_uri parameters).
+type AuthorizationError struct {
+	Code        string
+	Description string
+	URI         string
+}
+
+// Error describes the failure as the server reported it.
+func (e *AuthorizationError) Error() string {
+	s := "up: authorization failed: " + e.Code
+	if e.Description != "" {
+		s += ": " + e.Description
+	}
+	if e.URI != "" {
+		s += " (" + e.URI + ")"
+	}
+	return s
+}
+
+// Is lets errors.Is(err, ErrAccessDenied) recognise a user who declined.
+func (e *AuthorizationError) Is(target error) bool {
+	return target == ErrAccessDenied && e.Code == "access_denied"
+}
+
+// StorageError is a failed TokenStorage operation. When Exchange or Refresh
+// return a token together with a *StorageError, the token is valid and in
+// use; only saving it failed.
+type StorageError struct {
+	Op  string // "load", "save", "delete" or "lock"
+	Err error
+}
+
+// Error names the operation and its cause.
+func (e *StorageError) Error() string { return "up: token storage: " + e.Op + ": " + e.Err.Error() }
+
+// Unwrap returns the storage's own error.
+func (e *StorageError) Unwrap() error { return e.Err }
+
+// storageErr wraps err as a *StorageError for op, unless it already is one
+// or is nil.
+func storageErr(op string, err error) error {
+	var se *StorageError
+	if err == nil || errors.As(err, &se) {
+		return err
+	}
+	return &StorageError{Op: op, Err: err}
+}
+
+// statusText renders a status code with its reason phrase, as in "404 Not Found".
+func statusText(code int) string {
+	if t := http.StatusText(code); t != "" {
+		return fmt.Sprintf("%d %s", code, t)
+	}
+	return fmt.Sprint(code)
+}
