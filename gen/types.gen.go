@@ -1377,6 +1377,8 @@ type OAuthError struct {
 }
 
 // OAuthToken The token endpoint's answer to an exchange or a refresh. Not wrapped in an envelope.
+//
+// Example: {"access_token":"access_token","expires_in":31536000,"refresh_token":"refresh_token","token_type":"Bearer"}
 type OAuthToken struct {
 	// AccessToken The bearer token for API calls.
 	AccessToken string `json:"access_token"`
@@ -1879,6 +1881,8 @@ type WebhookEventAction string
 
 // WebhookNotification What UP POSTs to a registered webhook, in the form field `file` of the request body. The receiver must
 // answer 200; otherwise UP tries twice more and then drops the notification. Events are not in time order.
+//
+// Example: {"events":[{"action":"creation","event_xid":"EJpCkyAtwoO0XTdkYyuTNw","secret_hash":"e570b3071a0964f9e2e69d13nd9ba19535392aaa","timestamp":"1372787849","type":"move","user_xid":"RGaCBFg9CsB83FsEcMY44A"}],"notification_timestamp":"1372787949"}
 type WebhookNotification struct {
 	// Events The events, one per change.
 	Events []WebhookEvent `json:"events"`
