@@ -260,8 +260,8 @@ type ClientInterface interface {
 
 	// Disconnect Disconnect the app from the user
 	//
-	// Revokes the app's access to the user's data. The access token used for the call stops working, and UP sends
-	// a notification to the app's webhook to confirm.
+	// Revokes the app's access to the user's data ("Revoke access for this user"), so the access token used for
+	// the call stops working. No docs page for it survives; Jawbone's Python SDK defines the call.
 	//
 	// Corresponds with DELETE /users/@me/PartnerAppMembership (the `Disconnect` operationId).
 	Disconnect(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1001,8 +1001,8 @@ func (c *Client) GetUser(ctx context.Context, reqEditors ...RequestEditorFn) (*h
 
 // Disconnect Disconnect the app from the user
 //
-// Revokes the app's access to the user's data. The access token used for the call stops working, and UP sends
-// a notification to the app's webhook to confirm.
+// Revokes the app's access to the user's data ("Revoke access for this user"), so the access token used for
+// the call stops working. No docs page for it survives; Jawbone's Python SDK defines the call.
 //
 // Corresponds with DELETE /users/@me/PartnerAppMembership (the `Disconnect` operationId).
 func (c *Client) Disconnect(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4707,8 +4707,8 @@ type ClientWithResponsesInterface interface {
 
 	// DisconnectWithResponse Disconnect the app from the user
 	//
-	// Revokes the app's access to the user's data. The access token used for the call stops working, and UP sends
-	// a notification to the app's webhook to confirm.
+	// Revokes the app's access to the user's data ("Revoke access for this user"), so the access token used for
+	// the call stops working. No docs page for it survives; Jawbone's Python SDK defines the call.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -7994,8 +7994,8 @@ func (c *ClientWithResponses) GetUserWithResponse(ctx context.Context, reqEditor
 
 // DisconnectWithResponse Disconnect the app from the user
 //
-// Revokes the app's access to the user's data. The access token used for the call stops working, and UP sends
-// a notification to the app's webhook to confirm.
+// Revokes the app's access to the user's data ("Revoke access for this user"), so the access token used for
+// the call stops working. No docs page for it survives; Jawbone's Python SDK defines the call.
 //
 // Returns a wrapper object for the known response body format(s).
 //

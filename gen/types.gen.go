@@ -270,7 +270,7 @@ type BodyEventListEnvelope struct {
 
 // CardiacEvent A heart rate and blood pressure reading (API v1.0). Superseded by `HeartRate`.
 //
-// Deprecated: this type has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Cardiac events are API v1.0; use heart rates (HeartRate).
 type CardiacEvent struct {
 	// Date The day of the event, in the user's time zone at the time.
 	Date wire.Date `json:"date"`
@@ -320,7 +320,7 @@ type CardiacEvent struct {
 
 // CardiacEventCreate Form fields of `POST /users/@me/cardiac_events`.
 //
-// Deprecated: this type has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Cardiac events are API v1.0; use heart rates (HeartRate).
 type CardiacEventCreate struct {
 	// DiastolicPressure Diastolic blood pressure, in mmHg.
 	DiastolicPressure *int `json:"diastolic_pressure,omitempty"`
@@ -358,10 +358,10 @@ type CardiacEventCreate struct {
 
 // CardiacEventEnvelope The response to a cardiac event's get and create.
 //
-// Deprecated: this type has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Cardiac events are API v1.0; use heart rates (HeartRate).
 type CardiacEventEnvelope struct {
 	// Data A heart rate and blood pressure reading (API v1.0). Superseded by `HeartRate`.
-	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Cardiac events are API v1.0; use heart rates (HeartRate).
 	Data CardiacEvent `json:"data"`
 
 	// Meta What the server says about the response. Present on every response, successful or not; clients must ignore
@@ -371,7 +371,7 @@ type CardiacEventEnvelope struct {
 
 // CardiacEventList A page of cardiac events.
 //
-// Deprecated: this type has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Cardiac events are API v1.0; use heart rates (HeartRate).
 type CardiacEventList struct {
 	// Items The cardiac events on this page.
 	Items []CardiacEvent `json:"items"`
@@ -385,10 +385,10 @@ type CardiacEventList struct {
 
 // CardiacEventListEnvelope The response to `GET /users/@me/cardiac_events`.
 //
-// Deprecated: this type has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Cardiac events are API v1.0; use heart rates (HeartRate).
 type CardiacEventListEnvelope struct {
 	// Data A page of cardiac events.
-	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Cardiac events are API v1.0; use heart rates (HeartRate).
 	Data CardiacEventList `json:"data"`
 
 	// Meta What the server says about the response. Present on every response, successful or not; clients must ignore
@@ -1527,7 +1527,7 @@ type SleepDetails struct {
 	Body *int `json:"body,omitempty"`
 
 	// Deep Seconds of deep sleep under its v1.0 name; v1.1 servers send `sound` instead.
-	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: The v1.0 name of `sound`, which v1.1 servers send instead.
 	Deep *int `json:"deep,omitempty"`
 
 	// Duration Seconds in bed, from lying down to getting up.
@@ -1927,7 +1927,8 @@ type Workout struct {
 	// PlaceName Name of the place (`location_read`).
 	PlaceName *string `json:"place_name,omitempty"`
 
-	// Reaction Friends' reaction to the workout; null in every recorded payload.
+	// Reaction Friends' reaction to the workout. Null in every recorded payload, so its shape is unknown and any JSON
+	// value is accepted.
 	Reaction interface{} `json:"reaction,omitempty"`
 
 	// Route Image of the route, a path relative to `https://jawbone.com`; empty when there is none.
@@ -2160,7 +2161,7 @@ type BodyEventResult = BodyEventEnvelope
 
 // CardiacEventResult The response to a cardiac event's get and create.
 //
-// Deprecated: this type has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Cardiac events are API v1.0; use heart rates (HeartRate).
 type CardiacEventResult = CardiacEventEnvelope
 
 // Deleted The envelope of a request that has nothing to return.

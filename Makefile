@@ -1,0 +1,59 @@
+# Everything a developer or CI runs. `make test` is the whole gate.
+
+GO              ?= go
+BIN             := $(CURDIR)/.bin
+GOLANGCI_LINT   := $(BIN)/golangci-lint
+GOLANGCI_VERSION := v2.15.0
+REDOCLY         := npx --yes @redocly/cli@$(REDOCLY_VERSION)
+REDOCLY_VERSION := 2.77.0
+FUZZTIME        ?= 5s
+
+.PHONY: all generate check-generated lint test race demo bench fuzz clean
+
+all: test
+
+## generate: regenerate gen/ and api/REFERENCE.md from api/up.yaml
+generate:
+	$(GO) generate ./...
+
+## check-generated: fail if the generated files differ from what the spec produces
+check-generated: generate
+	@git diff --exit-code --stat -- gen api || { echo "generated files are stale: run 'make generate' and commit"; exit 1; }
+	@untracked=$$(git ls-files --others --exclude-standard -- gen api); \
+	  if [ -n "$$untracked" ]; then echo "untracked generated files: $$untracked"; exit 1; fi
+
+$(GOLANGCI_LINT):
+	GOBIN=$(BIN) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION)
+
+## lint: go vet, golangci-lint and the Redocly OpenAPI linter
+lint: $(GOLANGCI_LINT)
+	$(GO) vet ./...
+	$(GOLANGCI_LINT) run ./...
+	$(REDOCLY) lint api/up.yaml --config redocly.yaml
+
+## race: the tests with the race detector, plus a short run of every fuzz target
+race:
+	$(GO) test -race ./...
+
+## test: everything CI checks
+test: check-generated lint race fuzz
+
+## fuzz: run each fuzz target for FUZZTIME (5s by default; longer locally: make fuzz FUZZTIME=1m)
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$target"; \
+	    $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+## demo: the whole SDK journey against the embedded fake UP server
+demo:
+	$(GO) run ./cmd/up demo
+
+## bench: the benchmarks behind BENCHMARKS.md
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf $(BIN)
