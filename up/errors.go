@@ -100,8 +100,8 @@ func (e *APIError) Is(target error) bool {
 // exchange or a refresh. Code and Description are the OAuth error and
 // error_description fields; Code is empty when the body was not OAuth JSON.
 type TokenError struct {
-	StatusCode int
-	Code       string
+	StatusCode  int
+	Code        string
 	Description string
 }
 
@@ -118,7 +118,7 @@ func (e *TokenError) Error() string {
 	return b.String()
 }
 
-// Is lets errors.Is(err, ErrLoginRequired) recognise a refresh token the
+// Is lets errors.Is(err, ErrLoginRequired) recognize a refresh token the
 // server no longer accepts (OAuth error invalid_grant).
 func (e *TokenError) Is(target error) bool {
 	return target == ErrLoginRequired && e.Code == "invalid_grant"
@@ -144,7 +144,7 @@ func (e *AuthorizationError) Error() string {
 	return s
 }
 
-// Is lets errors.Is(err, ErrAccessDenied) recognise a user who declined.
+// Is lets errors.Is(err, ErrAccessDenied) recognize a user who declined.
 func (e *AuthorizationError) Is(target error) bool {
 	return target == ErrAccessDenied && e.Code == "access_denied"
 }

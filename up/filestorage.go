@@ -24,8 +24,10 @@ import (
 // FileStorage implements Locker with an advisory lock on the file
 // path+".lock" (flock), so Clients in several processes sharing the file
 // refresh one at a time. On systems without flock (such as Windows) the lock
-// only excludes other users of the same *FileStorage in this process.
-// Save and Delete take the lock themselves unless the caller holds it.
+// only excludes other users of the same *FileStorage in this process. The
+// lock file is left in place, since removing it would race with lockers.
+// Save and Delete take the lock themselves unless their context comes from
+// WithLockHeld.
 type FileStorage struct {
 	path string
 	lock chan struct{} // the in-process half of the lock
@@ -109,24 +111,27 @@ func (s *FileStorage) Lock(ctx context.Context) (unlock func() error, err error)
 	if err != nil {
 		return nil, &StorageError{Op: "lock", Err: err}
 	}
-	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
-		release()
-		return nil, &StorageError{Op: "lock", Err: err}
-	}
-	f, err := lockFile(ctx, s.path+".lock")
+	f, err := s.lockFile(ctx)
 	if err != nil {
-		release()
+		_ = release() // releasing a channel lock cannot fail
 		return nil, &StorageError{Op: "lock", Err: err}
 	}
 	var once sync.Once
 	var uerr error
 	return func() error {
 		once.Do(func() {
-			uerr = unlockFile(f)
-			release()
+			uerr = errors.Join(unlockFile(f), release())
 		})
 		return uerr
 	}, nil
+}
+
+// lockFile creates the directory if need be and takes the cross-process lock.
+func (s *FileStorage) lockFile(ctx context.Context) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
+		return nil, err
+	}
+	return lockFile(ctx, s.path+".lock")
 }
 
 // String names the file.
@@ -152,8 +157,11 @@ func (s *FileStorage) withLock(ctx context.Context, fn func() error) error {
 	if err != nil {
 		return err
 	}
-	defer unlock()
-	return fn()
+	err = fn()
+	if uerr := unlock(); err == nil {
+		err = uerr
+	}
+	return err
 }
 
 // write stores tok through a synced temporary file renamed over the target,
@@ -177,7 +185,7 @@ func (s *FileStorage) write(tok *oauth2.Token) error {
 		return err
 	}
 	if err := os.Rename(tmp, s.path); err != nil {
-		os.Remove(tmp)
+		_ = os.Remove(tmp) // best effort: the rename error is the one to report
 		return err
 	}
 	return syncDir(dir)
@@ -192,8 +200,9 @@ func writeTemp(dir, pattern string, data []byte) (name string, err error) {
 	}
 	defer func() {
 		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
+			// Best effort: err is the failure to report.
+			_ = f.Close()
+			_ = os.Remove(f.Name())
 		}
 	}()
 	if _, err = f.Write(data); err != nil {

@@ -27,14 +27,14 @@ func lockFile(ctx context.Context, path string) (*os.File, error) {
 			return f, nil
 		}
 		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
-			f.Close()
+			_ = f.Close()
 			return nil, &os.PathError{Op: "flock", Path: path, Err: err}
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			f.Close()
+			_ = f.Close()
 			return nil, ctx.Err()
 		case <-t.C:
 		}

@@ -1,6 +1,7 @@
 package up
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -80,6 +81,20 @@ func safeURL(u *url.URL) string {
 	c.RawQuery = stripSecretParams(c.RawQuery)
 	c.ForceQuery = false
 	return c.String()
+}
+
+// scrubURLError removes credentials from the URL quoted by a *url.Error,
+// which net/http returns for every failed request.
+func scrubURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			ue.URL = safeURL(u)
+		} else {
+			ue.URL = "(unparsable URL)"
+		}
+	}
+	return err
 }
 
 // stripSecretParams drops credential parameters from a raw query string.

@@ -30,9 +30,11 @@ type TokenStorage interface {
 // them refreshes and the others adopt its token.
 //
 // Lock blocks until the lock is held or ctx is done. While the lock is
-// held, the Client calls Load, Save and Delete with a context for which
-// LockHeld reports true, so an implementation whose Save locks by itself
-// knows to skip that and not deadlock.
+// held, the Client calls Load, Save and Delete with a context made by
+// WithLockHeld, for which LockHeld reports true, so an implementation whose
+// Save locks by itself knows to skip that and not deadlock. A storage that
+// wraps another and forwards Lock to it must pass the mark on: when
+// LockHeld(ctx, wrapper), call the inner storage with WithLockHeld(ctx, inner).
 type Locker interface {
 	Lock(ctx context.Context) (unlock func() error, err error)
 }
@@ -41,15 +43,18 @@ type Locker interface {
 // whose Locker lock it holds.
 type heldLockKey struct{}
 
-// withLockHeld returns a context telling s that its lock is held.
-func withLockHeld(ctx context.Context, s TokenStorage) context.Context {
+// WithLockHeld returns a context telling s that its Locker lock is held by
+// the caller. Code that calls Lock itself passes it to Load, Save and Delete
+// until it unlocks, so that they do not wait for the lock it holds.
+func WithLockHeld(ctx context.Context, s TokenStorage) context.Context {
 	return context.WithValue(ctx, heldLockKey{}, s)
 }
 
-// LockHeld reports whether ctx comes from a Client that holds the Locker
-// lock of s. Locker implementations use it in Save and Delete to avoid
-// taking their own lock twice. s must be of a comparable type, such as a
-// pointer; for any other type LockHeld reports false.
+// LockHeld reports whether ctx comes from WithLockHeld for s, that is from
+// a caller (such as a Client) that holds the Locker lock of s. Locker
+// implementations use it in Save and Delete to avoid taking their own lock
+// twice. s must be of a comparable type, such as a pointer; for any other
+// type LockHeld reports false.
 func LockHeld(ctx context.Context, s TokenStorage) bool {
 	held, _ := ctx.Value(heldLockKey{}).(TokenStorage)
 	if held == nil || s == nil || !reflect.TypeOf(s).Comparable() {
@@ -146,3 +151,9 @@ func copyToken(tok *oauth2.Token) *oauth2.Token {
 	c := *tok
 	return &c
 }
+
+// The storages in this package lock for cross-Client refreshes.
+var (
+	_ Locker = (*MemoryStorage)(nil)
+	_ Locker = (*FileStorage)(nil)
+)

@@ -106,9 +106,9 @@ func (c *Config) postToken(ctx context.Context, form url.Values, secret string) 
 	req.Header.Set("User-Agent", c.userAgent())
 	resp, err := c.tokenClient().Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("up: token request: %w", err)
+		return nil, fmt.Errorf("up: token request: %w", scrubURLError(err))
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenResponse))
 	if err != nil {
 		return nil, fmt.Errorf("up: token request: reading response: %w", err)

@@ -1,0 +1,386 @@
+package up
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+func TestTokenGetSetRoundTrip(t *testing.T) {
+	cfg := &Config{ClientID: "id"}
+	cl := cfg.Client(nil)
+	if _, err := cl.Token(); !errors.Is(err, ErrNoToken) {
+		t.Fatalf("Token() on a Client without one: %v, want ErrNoToken", err)
+	}
+	want := &oauth2.Token{AccessToken: "access_token", TokenType: "Bearer", RefreshToken: "refresh_token",
+		Expiry: time.Now().Add(31536000 * time.Second)}
+	cl.SetToken(want)
+	got, err := cl.Token()
+	if err != nil || *got != *want {
+		t.Fatalf("Token() = %+v, %v; want %+v", got, err, want)
+	}
+	got.AccessToken = "changed"
+	want.RefreshToken = "changed too"
+	if again, _ := cl.Token(); again.AccessToken != "access_token" || again.RefreshToken != "refresh_token" {
+		t.Errorf("the Client shares its token with callers: %+v", again)
+	}
+	cl.SetToken(nil)
+	if _, err := cl.Token(); !errors.Is(err, ErrNoToken) {
+		t.Errorf("Token() after SetToken(nil): %v", err)
+	}
+	if tok, _ := cfg.ClientFromAccessToken("bare").Token(); tok.AccessToken != "bare" || tok.RefreshToken != "" {
+		t.Errorf("ClientFromAccessToken token = %+v", tok)
+	}
+}
+
+func TestClientKeepsItsOwnConfig(t *testing.T) {
+	f := newFakeUP(t)
+	cfg := f.config()
+	cl := cfg.Client(f.mint())
+	cfg.BaseURL = "https://elsewhere.example"
+	cfg.Scopes[0] = ScopeMealRead
+	if cl.BaseURL() != f.srv.URL+apiPrefix {
+		t.Errorf("BaseURL = %s after the Config changed", cl.BaseURL())
+	}
+	if cl.cfg.Scopes[0] != ScopeMoveRead {
+		t.Error("Client shares the Config's Scopes slice")
+	}
+	if _, err := getUser(t.Context(), cl); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestUserAgent(t *testing.T) {
+	def := "up-go/" + Version + " (+https://github.com/upapi/up-go)"
+	tests := []struct {
+		name, configured, onRequest, want string
+	}{
+		{name: "default", want: def},
+		{name: "configured", configured: "myapp/2.0", want: "myapp/2.0 up-go/" + Version},
+		{name: "set on the request", onRequest: "script/1", want: "script/1 " + def},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeUP(t)
+			cfg := f.config()
+			cfg.UserAgent = tt.configured
+			old := f.mint()
+			f.revoke(old.AccessToken)
+			cl := cfg.Client(old)
+			req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, cl.BaseURL()+"/users/@me", nil)
+			if tt.onRequest != "" {
+				req.Header.Set("User-Agent", tt.onRequest)
+			}
+			resp, err := cl.HTTPClient().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			closeResponse(t, resp)
+			for i, r := range f.requests() {
+				if r.UserAgent != tt.want {
+					t.Errorf("API request %d User-Agent = %q, want %q", i, r.UserAgent, tt.want)
+				}
+			}
+			if got := f.tokenHeaders[0].Get("User-Agent"); got != strings.TrimPrefix(tt.want, tt.onRequest+" ") {
+				t.Errorf("token request User-Agent = %q", got)
+			}
+		})
+	}
+}
+
+func TestGetJSON(t *testing.T) {
+	f := newFakeUP(t)
+	var gotAccept string
+	f.apiHandler = func(w http.ResponseWriter, r *http.Request) {
+		gotAccept = r.Header.Get("Accept")
+		writeEnvelope(w, 200, "OK", map[string]string{"q": r.URL.Query().Get("date")})
+	}
+	cl := f.config().Client(f.mint())
+	var out struct {
+		Meta struct {
+			Code int   `json:"code"`
+			Time int64 `json:"time"`
+		} `json:"meta"`
+		Data struct {
+			Q string `json:"q"`
+		} `json:"data"`
+	}
+	if err := cl.getJSON(t.Context(), "users/@me/moves", url.Values{"date": {"20131121"}}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Meta.Code != 200 || out.Meta.Time != 1471463170 || out.Data.Q != "20131121" {
+		t.Errorf("decoded %+v", out)
+	}
+	if gotAccept != "application/json" {
+		t.Errorf("Accept = %q", gotAccept)
+	}
+	r := f.requests()[0]
+	if r.Method != http.MethodGet || r.Path != "/users/@me/moves" || r.Query != "date=20131121" {
+		t.Errorf("request = %+v", r)
+	}
+}
+
+func TestGetJSONErrors(t *testing.T) {
+	f := newFakeUP(t)
+	cl := f.config().Client(f.mint())
+	err := cl.getJSON(t.Context(), "/no/such/thing", nil, &struct{}{})
+	var ae *APIError
+	if !errors.As(err, &ae) || !errors.Is(err, ErrNotFound) || ae.Meta == nil || ae.Meta.Message != "NOT_FOUND" {
+		t.Fatalf("error = %v, want *APIError 404 with meta", err)
+	}
+	want := "up: GET " + cl.BaseURL() + "/no/such/thing: 404 Not Found: NOT_FOUND"
+	if err.Error() != want {
+		t.Errorf("Error() = %q, want %q", err, want)
+	}
+
+	f.apiHandler = func(w http.ResponseWriter, r *http.Request) { writeBody(w, http.StatusOK, "{not json") }
+	err = cl.getJSON(t.Context(), "/users/@me", nil, &struct{}{})
+	if err == nil || !strings.Contains(err.Error(), "decoding response") {
+		t.Errorf("error = %v, want a decoding error", err)
+	}
+}
+
+func TestDisconnect(t *testing.T) {
+	f := newFakeUP(t)
+	st := newCountingStorage()
+	cfg := f.config()
+	cfg.Storage = st
+	tok := f.mint()
+	mustSave(t, st.inner, tok)
+	cl := cfg.Client(tok)
+
+	if err := cl.Disconnect(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	reqs := f.requests()
+	if len(reqs) != 1 || reqs[0].Method != http.MethodDelete || reqs[0].Path != "/users/@me/PartnerAppMembership" ||
+		reqs[0].Auth != "Bearer "+tok.AccessToken {
+		t.Fatalf("requests = %+v, want one authenticated DELETE /users/@me/PartnerAppMembership", reqs)
+	}
+	if _, err := cl.Token(); !errors.Is(err, ErrNoToken) {
+		t.Errorf("Token() after Disconnect: %v, want ErrNoToken", err)
+	}
+	if n := st.deletes.Load(); n != 1 {
+		t.Errorf("%d storage deletes, want 1", n)
+	}
+	if _, err := st.inner.Load(t.Context()); !errors.Is(err, ErrNoToken) {
+		t.Errorf("storage still holds a token: %v", err)
+	}
+	if _, err := getUser(t.Context(), cl); !errors.Is(err, ErrNoToken) {
+		t.Errorf("call after Disconnect: %v, want ErrNoToken", err)
+	}
+	if n := f.apiCalls.Load(); n != 1 {
+		t.Errorf("%d API requests; calls after Disconnect must not reach the API", n)
+	}
+}
+
+func TestDisconnectRefreshesOn401(t *testing.T) {
+	f := newFakeUP(t)
+	old := f.mint()
+	f.revoke(old.AccessToken)
+	cl := f.config().Client(old)
+	if err := cl.Disconnect(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if a, tk := f.apiCalls.Load(), f.tokenCalls.Load(); a != 2 || tk != 1 {
+		t.Errorf("%d API and %d token requests, want 2 and 1", a, tk)
+	}
+}
+
+func TestDisconnectFailureKeepsCredentials(t *testing.T) {
+	f := newFakeUP(t)
+	f.apiHandler = func(w http.ResponseWriter, r *http.Request) { writeEnvelope(w, 500, "SERVER_ERROR", nil) }
+	st := newCountingStorage()
+	cfg := f.config()
+	cfg.Storage = st
+	tok := f.mint()
+	mustSave(t, st.inner, tok)
+	cl := cfg.Client(tok)
+
+	err := cl.Disconnect(t.Context())
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.StatusCode != http.StatusInternalServerError || ae.Method != http.MethodDelete {
+		t.Fatalf("error = %v, want *APIError 500 for the DELETE", err)
+	}
+	if got, err := cl.Token(); err != nil || got.AccessToken != tok.AccessToken {
+		t.Errorf("Token() = %v, %v; want the credentials kept", got, err)
+	}
+	if n := st.deletes.Load(); n != 0 {
+		t.Errorf("%d storage deletes after a failed disconnect", n)
+	}
+	if st.stored(t).AccessToken != tok.AccessToken {
+		t.Error("stored token changed")
+	}
+}
+
+func TestClientFromStorage(t *testing.T) {
+	f := newFakeUP(t)
+	cfg := f.config()
+	if _, err := cfg.ClientFromStorage(t.Context()); err == nil {
+		t.Error("ClientFromStorage without Storage succeeded")
+	}
+	st := newCountingStorage()
+	cfg.Storage = st
+	if _, err := cfg.ClientFromStorage(t.Context()); !errors.Is(err, ErrNoToken) {
+		t.Errorf("empty storage: %v, want ErrNoToken", err)
+	}
+	tok := f.mint()
+	mustSave(t, st.inner, tok)
+	cl, err := cfg.ClientFromStorage(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := getUser(t.Context(), cl); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.requests()[0].Auth; got != "Bearer "+tok.AccessToken {
+		t.Errorf("sent %q", got)
+	}
+}
+
+func TestInsecureTransport(t *testing.T) {
+	tests := []struct {
+		url     string
+		allowed bool
+	}{
+		{"http://jawbone.com/nudge/api/v.1.1", false},
+		{"http://192.168.1.10:8080/api", false},
+		{"http://localhost.example.com/api", false},
+		{"ftp://jawbone.com/api", false},
+		{"https://jawbone.com/nudge/api/v.1.1", true},
+		{"http://127.0.0.1:8080/api", true},
+		{"http://127.3.4.5/api", true},
+		{"http://[::1]:9000/api", true},
+		{"http://localhost:9000/api", true},
+		{"http://LOCALHOST/api", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.url, func(t *testing.T) {
+			var sent []string
+			cfg := &Config{BaseURL: tt.url, HTTPClient: &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				sent = append(sent, r.Header.Get("Authorization"))
+				return textResponse(r, 200, `{"meta":{"code":200},"data":{}}`), nil
+			})}}
+			_, err := getUser(t.Context(), cfg.ClientFromAccessToken("tok-123"))
+			if tt.allowed {
+				if err != nil || len(sent) != 1 || sent[0] != "Bearer tok-123" {
+					t.Errorf("err %v, sent %q; want one authenticated request", err, sent)
+				}
+				return
+			}
+			if !errors.Is(err, ErrInsecureTransport) {
+				t.Errorf("error = %v, want ErrInsecureTransport", err)
+			}
+			if len(sent) != 0 {
+				t.Errorf("sent %d requests", len(sent))
+			}
+		})
+	}
+}
+
+func TestRedirectToAnotherHostDropsToken(t *testing.T) {
+	var otherAuth []string
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		otherAuth = append(otherAuth, r.Header.Get("Authorization"))
+		writeEnvelope(w, 200, "OK", map[string]any{})
+	}))
+	defer other.Close()
+	f := newFakeUP(t)
+	f.apiHandler = func(w http.ResponseWriter, r *http.Request) {
+		// Same loopback address, different port: a different host.
+		http.Redirect(w, r, other.URL+"/landing", http.StatusFound)
+	}
+	cl := f.config().Client(f.mint())
+	if _, err := getUser(t.Context(), cl); err != nil {
+		t.Fatal(err)
+	}
+	if len(otherAuth) != 1 || otherAuth[0] != "" {
+		t.Errorf("the other host received Authorization %q", otherAuth)
+	}
+}
+
+func TestHTTPClientIsACopy(t *testing.T) {
+	f := newFakeUP(t)
+	cl := f.config().Client(f.mint())
+	hc := cl.HTTPClient()
+	hc.Transport = http.DefaultTransport
+	if _, ok := cl.HTTPClient().Transport.(*transport); !ok {
+		t.Error("changing the returned *http.Client changed the Client")
+	}
+	base := f.config().HTTPClient
+	if _, ok := base.Transport.(*transport); ok {
+		t.Error("the caller's HTTPClient was modified")
+	}
+}
+
+func TestStringsHideSecrets(t *testing.T) {
+	f := newFakeUP(t)
+	tok := f.mint()
+	st := NewMemoryStorage()
+	mustSave(t, st, tok)
+	cfg := f.config()
+	cfg.Storage = st
+	cl := cfg.Client(tok)
+	for _, v := range []any{cfg, *cfg, cl, st} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+			s := fmt.Sprintf(verb, v)
+			for _, secret := range []string{testClientSecret, tok.AccessToken, tok.RefreshToken} {
+				if strings.Contains(s, secret) {
+					t.Errorf("Sprintf(%q, %T) = %s, contains a secret", verb, v, s)
+				}
+			}
+		}
+	}
+}
+
+func TestTokenOnlyForAPIHost(t *testing.T) {
+	tests := []struct {
+		url      string
+		wantAuth bool
+		wantErr  error
+	}{
+		{"https://jawbone.com/nudge/api/v.1.1/users/@me", true, nil},
+		{"https://JAWBONE.com:443/nudge/api/v.1.0/users/@me", true, nil},
+		{"http://jawbone.com/nudge/api/v.1.1/users/@me", false, ErrInsecureTransport},
+		{"https://jawbone.com:8443/x", false, nil},
+		{"https://images.example.com/u.png", false, nil},
+		{"https://jawbone.com.evil.example/x", false, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.url, func(t *testing.T) {
+			var got []string
+			cfg := &Config{HTTPClient: &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				got = append(got, r.Header.Get("Authorization"))
+				return textResponse(r, 200, "{}"), nil
+			})}}
+			cl := cfg.ClientFromAccessToken("tok-456")
+			req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, tt.url, nil)
+			req.Header.Set("Authorization", "Bearer caller-set")
+			resp, err := cl.HTTPClient().Do(req)
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) || len(got) != 0 {
+					t.Fatalf("err %v, sent %q; want %v and nothing sent", err, got, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			closeResponse(t, resp)
+			want := ""
+			if tt.wantAuth {
+				want = "Bearer tok-456"
+			}
+			if len(got) != 1 || got[0] != want {
+				t.Errorf("Authorization sent = %q, want %q", got, want)
+			}
+		})
+	}
+}

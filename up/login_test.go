@@ -1,0 +1,338 @@
+package up
+
+import (
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestAuthCodeURLExact(t *testing.T) {
+	cfg := &Config{
+		ClientID:    "app_id",
+		RedirectURL: "http://127.0.0.1:8080/dummy",
+		Scopes:      []Scope{ScopeMoveRead, ScopeSleepRead},
+	}
+	got := cfg.AuthCodeURL("st/ate+1")
+	want := "https://jawbone.com/auth/oauth2/auth?response_type=code&client_id=app_id" +
+		"&scope=move_read+sleep_read&redirect_uri=http%3A%2F%2F127.0.0.1%3A8080%2Fdummy&state=st%2Fate%2B1"
+	if got != want {
+		t.Fatalf("AuthCodeURL =\n %s\nwant\n %s", got, want)
+	}
+	u, err := url.Parse(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	if q.Get("scope") != "move_read sleep_read" || q.Get("state") != "st/ate+1" || q.Get("redirect_uri") != cfg.RedirectURL {
+		t.Errorf("decoded params = %v", q)
+	}
+}
+
+func TestAuthCodeURLDefaults(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{
+			name: "default scope and no redirect",
+			cfg:  Config{ClientID: "id"},
+			want: DefaultAuthURL + "?response_type=code&client_id=id&scope=basic_read&state=s",
+		},
+		{
+			name: "auth URL with its own query",
+			cfg:  Config{ClientID: "id", AuthURL: "https://example.com/auth?tenant=1", Scopes: []Scope{ScopeExtendedRead}},
+			want: "https://example.com/auth?tenant=1&response_type=code&client_id=id&scope=extended_read&state=s",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.cfg.AuthCodeURL("s"); got != tt.want {
+				t.Errorf("AuthCodeURL = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNewState(t *testing.T) {
+	a, err := NewState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a == b {
+		t.Fatalf("two states are equal: %s", a)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(a)
+	if err != nil || len(raw) != 32 || len(a) != 43 || strings.ContainsAny(a, "=+/") {
+		t.Fatalf("state %q: %d bytes, err %v; want 32 bytes of unpadded base64url", a, len(raw), err)
+	}
+}
+
+func TestExchange(t *testing.T) {
+	f := newFakeUP(t)
+	st := newCountingStorage()
+	cfg := f.config()
+	cfg.Storage = st
+	before := time.Now()
+
+	tok, err := cfg.Exchange(t.Context(), "http://127.0.0.1:8080/dummy?state=state&code=code", "state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.AccessToken != "ACCESS-1-a1b2c3d4e5" || tok.RefreshToken != "REFRESH-1-f6e5d4c3b2" || tok.TokenType != "Bearer" {
+		t.Errorf("token = %+v", tok)
+	}
+	if tok.ExpiresIn != 31536000 {
+		t.Errorf("ExpiresIn = %d", tok.ExpiresIn)
+	}
+	if lo, hi := before.Add(31536000*time.Second), time.Now().Add(31536000*time.Second); tok.Expiry.Before(lo) || tok.Expiry.After(hi) {
+		t.Errorf("Expiry = %v, want now + 1 year", tok.Expiry)
+	}
+
+	forms := f.forms()
+	if len(forms) != 1 {
+		t.Fatalf("%d token requests, want 1", len(forms))
+	}
+	want := url.Values{
+		"grant_type": {"authorization_code"}, "code": {"code"}, "client_id": {testClientID},
+		"client_secret": {testClientSecret}, "redirect_uri": {testRedirectURL},
+	}
+	if forms[0].Encode() != want.Encode() {
+		t.Errorf("token form = %v, want %v", forms[0], want)
+	}
+	h := f.tokenHeaders[0]
+	if h.Get("Authorization") != "" {
+		t.Errorf("token request has Authorization %q; credentials belong in the body", h.Get("Authorization"))
+	}
+	if ct := h.Get("Content-Type"); ct != "application/x-www-form-urlencoded" {
+		t.Errorf("Content-Type = %q", ct)
+	}
+	if ua := h.Get("User-Agent"); ua != "up-go/"+Version+" (+https://github.com/upapi/up-go)" {
+		t.Errorf("User-Agent = %q", ua)
+	}
+
+	if n := st.saves.Load(); n != 1 {
+		t.Errorf("storage saved %d times, want 1", n)
+	}
+	if got := st.stored(t); got.AccessToken != tok.AccessToken || got.RefreshToken != tok.RefreshToken {
+		t.Errorf("stored %+v, want the exchanged token", got)
+	}
+}
+
+func TestExchangeWithoutRedirectURLOmitsIt(t *testing.T) {
+	f := newFakeUP(t)
+	cfg := f.config()
+	cfg.RedirectURL = ""
+	if _, err := cfg.Exchange(t.Context(), "https://app.example/cb?code=code&state=s", "s"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := f.forms()[0]["redirect_uri"]; ok {
+		t.Error("redirect_uri sent although RedirectURL is empty")
+	}
+}
+
+func TestExchangeRedirectErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		redirect string
+		state    string
+		is       error // sentinel the error must match, if any
+		check    func(t *testing.T, err error)
+	}{
+		{
+			name:     "access denied",
+			redirect: testRedirectURL + "?error=access_denied&error_description=The+user+said+no&error_uri=https%3A%2F%2Fexample.com%2Fe&state=s",
+			state:    "s",
+			is:       ErrAccessDenied,
+			check: func(t *testing.T, err error) {
+				var ae *AuthorizationError
+				if !errors.As(err, &ae) || ae.Code != "access_denied" || ae.Description != "The user said no" || ae.URI != "https://example.com/e" {
+					t.Errorf("error = %#v, want *AuthorizationError with all three fields", err)
+				}
+			},
+		},
+		{
+			name:     "other authorization error is not access denied",
+			redirect: testRedirectURL + "?error=invalid_scope&state=s",
+			state:    "s",
+			check: func(t *testing.T, err error) {
+				var ae *AuthorizationError
+				if !errors.As(err, &ae) || ae.Code != "invalid_scope" || errors.Is(err, ErrAccessDenied) {
+					t.Errorf("error = %v, want *AuthorizationError invalid_scope not matching ErrAccessDenied", err)
+				}
+			},
+		},
+		{name: "state differs", redirect: testRedirectURL + "?code=code&state=other", state: "state", is: ErrStateMismatch},
+		{name: "state missing", redirect: testRedirectURL + "?code=code", state: "state", is: ErrStateMismatch},
+		{name: "state is a prefix", redirect: testRedirectURL + "?code=code&state=sta", state: "state", is: ErrStateMismatch},
+		{name: "empty expected state", redirect: testRedirectURL + "?code=code&state=", state: "", is: ErrStateMismatch},
+		{name: "code missing", redirect: testRedirectURL + "?state=state", state: "state", is: ErrMissingCode},
+		{name: "code blank", redirect: testRedirectURL + "?state=state&code=+", state: "state", is: ErrMissingCode},
+		{
+			name: "unparsable URL", redirect: "http://[::1%zz/?code=secret-code&state=s", state: "s",
+			check: func(t *testing.T, err error) {
+				if strings.Contains(err.Error(), "secret-code") {
+					t.Errorf("error %q quotes the code", err)
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeUP(t)
+			st := newCountingStorage()
+			cfg := f.config()
+			cfg.Storage = st
+			tok, err := cfg.Exchange(t.Context(), tt.redirect, tt.state)
+			if err == nil || tok != nil {
+				t.Fatalf("Exchange = %v, %v; want an error", tok, err)
+			}
+			if tt.is != nil && !errors.Is(err, tt.is) {
+				t.Errorf("error %v does not match %v", err, tt.is)
+			}
+			if tt.check != nil {
+				tt.check(t, err)
+			}
+			if n := f.tokenCalls.Load(); n != 0 {
+				t.Errorf("%d token requests, want none", n)
+			}
+			if n := st.saves.Load(); n != 0 {
+				t.Errorf("%d saves, want none", n)
+			}
+		})
+	}
+}
+
+func TestExchangeTokenEndpointErrors(t *testing.T) {
+	const redirect = testRedirectURL + "?state=s&code=code"
+	tests := []struct {
+		name        string
+		status      int
+		body        string
+		header      string // Location, for redirects
+		wantCode    string
+		wantDesc    string // prefix of Description
+		loginNeeded bool
+	}{
+		{name: "invalid_grant", status: 400, body: `{"error":"invalid_grant","error_description":"Code expired"}`,
+			wantCode: "invalid_grant", wantDesc: "Code expired", loginNeeded: true},
+		{name: "invalid_client", status: 401, body: `{"error":"invalid_client"}`, wantCode: "invalid_client"},
+		{name: "5xx HTML", status: 502, body: "<html>\n<h1>Bad Gateway</h1>" + strings.Repeat("x", 5000) + "</html>",
+			wantDesc: `invalid response: "<html> <h1>Bad Gateway</h1>xxx`},
+		{name: "5xx empty", status: 503, body: "", wantDesc: "invalid response: empty body"},
+		{name: "error JSON without error field", status: 500, body: `{"message":"boom"}`, wantDesc: "invalid response: no OAuth error"},
+		{name: "2xx without access_token", status: 200, body: `{"token_type":"Bearer","expires_in":10}`, wantDesc: "invalid response: no access_token"},
+		{name: "2xx malformed JSON", status: 200, body: `{"access_token":"ACC`, wantDesc: "invalid response: unexpected end of JSON input"},
+		{name: "2xx with an error field", status: 200, body: `{"error":"server_error","error_description":"try later"}`,
+			wantCode: "server_error", wantDesc: "try later"},
+		{name: "2xx wrong types", status: 200, body: `{"access_token":42}`, wantDesc: "invalid response: json: cannot unmarshal"},
+		{name: "redirect not followed", status: 307, header: "/elsewhere", wantDesc: "invalid response: empty body"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeUP(t)
+			f.tokenHandler = func(w http.ResponseWriter, r *http.Request) {
+				if tt.header != "" {
+					w.Header().Set("Location", tt.header)
+				}
+				writeBody(w, tt.status, tt.body)
+			}
+			st := newCountingStorage()
+			cfg := f.config()
+			cfg.Storage = st
+			tok, err := cfg.Exchange(t.Context(), redirect, "s")
+			var te *TokenError
+			if !errors.As(err, &te) {
+				t.Fatalf("Exchange = %v, %v; want *TokenError", tok, err)
+			}
+			if tok != nil {
+				t.Errorf("token %v returned with the error", tok)
+			}
+			if te.StatusCode != tt.status || te.Code != tt.wantCode || !strings.HasPrefix(te.Description, tt.wantDesc) {
+				t.Errorf("TokenError = %+v, want status %d code %q description %q…", te, tt.status, tt.wantCode, tt.wantDesc)
+			}
+			if len(te.Description) > 3*maxExcerpt {
+				t.Errorf("description is %d bytes long; want a bounded excerpt", len(te.Description))
+			}
+			if got := errors.Is(err, ErrLoginRequired); got != tt.loginNeeded {
+				t.Errorf("errors.Is(err, ErrLoginRequired) = %v", got)
+			}
+			if n := f.tokenCalls.Load(); n != 1 {
+				t.Errorf("%d token requests, want 1 (redirects are not followed)", n)
+			}
+			if n := st.saves.Load(); n != 0 {
+				t.Errorf("%d saves after a failed exchange", n)
+			}
+		})
+	}
+}
+
+func TestExchangeSaveFailureReturnsToken(t *testing.T) {
+	f := newFakeUP(t)
+	st := newCountingStorage()
+	st.failSaves(errors.New("disk full"))
+	cfg := f.config()
+	cfg.Storage = st
+	tok, err := cfg.Exchange(t.Context(), testRedirectURL+"?state=s&code=code", "s")
+	var se *StorageError
+	if !errors.As(err, &se) || se.Op != "save" {
+		t.Fatalf("error = %v, want *StorageError for save", err)
+	}
+	if tok == nil || tok.AccessToken != "ACCESS-1-a1b2c3d4e5" {
+		t.Fatalf("token = %v, want the exchanged token despite the failed save", tok)
+	}
+	if _, err := getUser(t.Context(), cfg.Client(tok)); err != nil {
+		t.Errorf("the returned token does not work: %v", err)
+	}
+}
+
+func TestExchangeRefusesInsecureTokenURL(t *testing.T) {
+	var sent int
+	cfg := &Config{
+		ClientID: "id", ClientSecret: testClientSecret, TokenURL: "http://auth.example.com/token",
+		HTTPClient: &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			sent++
+			return textResponse(r, 200, `{"access_token":"x"}`), nil
+		})},
+	}
+	_, err := cfg.Exchange(t.Context(), "https://app/cb?code=c&state=s", "s")
+	if !errors.Is(err, ErrInsecureTransport) {
+		t.Fatalf("error = %v, want ErrInsecureTransport", err)
+	}
+	if sent != 0 {
+		t.Errorf("%d requests sent to a plain http token endpoint", sent)
+	}
+}
+
+func TestParseTokenResponseExpiresIn(t *testing.T) {
+	tests := []struct {
+		body string
+		want int64
+	}{
+		{`{"access_token":"a","expires_in":31536000}`, 31536000},
+		{`{"access_token":"a","expires_in":"3600"}`, 3600},
+		{`{"access_token":"a","expires_in":null}`, 0},
+		{`{"access_token":"a"}`, 0},
+	}
+	for _, tt := range tests {
+		tok, err := parseTokenResponse(200, []byte(tt.body))
+		if err != nil {
+			t.Errorf("%s: %v", tt.body, err)
+			continue
+		}
+		if tok.ExpiresIn != tt.want || tok.Expiry.IsZero() != (tt.want == 0) {
+			t.Errorf("%s: ExpiresIn %d, Expiry %v; want %d", tt.body, tok.ExpiresIn, tok.Expiry, tt.want)
+		}
+	}
+	if _, err := parseTokenResponse(200, []byte(`{"access_token":"a","expires_in":"soon"}`)); err == nil {
+		t.Error("a non-numeric expires_in was accepted")
+	}
+}
