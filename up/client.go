@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 
 	"golang.org/x/oauth2"
+
+	"github.com/upapi/up-go/gen"
 )
 
 // Client makes UP API calls for one user. It attaches the user's token to
@@ -38,6 +40,11 @@ type Client struct {
 	saveErr  error              // why the current token is not in Storage; nil when it is
 
 	retrying atomic.Bool // a failed save is being retried
+
+	friendsMu sync.Mutex
+	friends   *friendsCache // the user's friends, once fetched
+
+	api func() *gen.ClientWithResponses // the typed client, made on first use
 }
 
 // Client returns a Client using tok. It keeps a copy of tok and of c; nil or
@@ -95,12 +102,17 @@ func (c *Config) newClient() *Client {
 	if u, err := url.Parse(cl.cfg.baseURL()); err == nil {
 		t.apiHost = hostKey(u)
 	}
+	var rt http.RoundTripper = t
+	if cl.cfg.Retry != nil {
+		rt = &retryTransport{next: t, policy: *cl.cfg.Retry}
+	}
 	cl.hc = &http.Client{
-		Transport:     t,
+		Transport:     rt,
 		CheckRedirect: base.CheckRedirect,
 		Jar:           base.Jar,
 		Timeout:       base.Timeout,
 	}
+	cl.api = sync.OnceValue(cl.newAPI)
 	return cl
 }
 

@@ -50,6 +50,10 @@ type Config struct {
 	// before this module's own product token.
 	UserAgent string
 
+	// Retry, if set, retries GET and DELETE requests that UP answered 429,
+	// 502, 503 or 504; see RetryPolicy. Nil means no retries.
+	Retry *RetryPolicy
+
 	// OnSaveError, if set, is called when saving a token obtained by an
 	// automatic refresh fails. The token is still used, and saving is
 	// retried on later requests; see Client.PendingSaveError.

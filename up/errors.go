@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/upapi/up-go/gen"
 )
 
 // Sentinel errors. Test for them with errors.Is; the typed errors below
@@ -38,16 +40,33 @@ var (
 	ErrInsecureTransport = errors.New("up: refusing to send credentials over plain http")
 )
 
-// ErrorMeta is the meta object of a UP API response envelope, as decoded
-// from an error response. See https://jawbone.com/up/developer/structure.
-type ErrorMeta struct {
+// Meta is the meta object that every UP API response carries, successful or
+// not: who the token belongs to, the status the server meant, and its clock.
+// Error responses add ErrorType, ErrorDetail and ErrorUserMsg. Fields UP
+// might add later are ignored. See https://jawbone.com/up/developer/structure.
+type Meta struct {
 	UserXID      string    // the XID of the user who owns the token
-	Message      string    // a short code such as "NOT_AUTHORIZED"
+	Message      string    // "OK", or a short code such as "NOT_AUTHORIZED"
 	Code         int       // the HTTP status the server meant
 	Time         time.Time // the server's clock, in UTC
-	ErrorType    string
-	ErrorDetail  string
-	ErrorUserMsg string // a message meant for the end user
+	ErrorType    string    // on errors, the kind of failure
+	ErrorDetail  string    // on errors, a sentence for developers
+	ErrorUserMsg string    // on errors, a sentence that may be shown to the user
+}
+
+// metaOf converts the generated meta of a successful response.
+func metaOf(m gen.Meta) Meta {
+	out := Meta{UserXID: m.UserXID, Message: m.Message, Code: m.Code, Time: m.Time.Time()}
+	if m.ErrorType != nil {
+		out.ErrorType = *m.ErrorType
+	}
+	if m.ErrorDetail != nil {
+		out.ErrorDetail = *m.ErrorDetail
+	}
+	if m.ErrorUserMsg != nil {
+		out.ErrorUserMsg = *m.ErrorUserMsg
+	}
+	return out
 }
 
 // APIError is a UP API response whose status is not 2xx.
@@ -57,9 +76,9 @@ type ErrorMeta struct {
 type APIError struct {
 	StatusCode int
 	Method     string
-	URL        string     // the request URL, without credentials
-	Meta       *ErrorMeta // nil when the body is not a UP envelope
-	Body       []byte     // at most the first 1 KiB of the body
+	URL        string // the request URL, without credentials
+	Meta       *Meta  // nil when the body is not a UP envelope
+	Body       []byte // at most the first 1 KiB of the body
 }
 
 // Error describes the failure as "up: METHOD URL: STATUS: MESSAGE: DETAIL".
@@ -95,6 +114,26 @@ func (e *APIError) Is(target error) bool {
 	}
 	return false
 }
+
+// RateLimitError is a 429 Too Many Requests that was not retried. It wraps
+// the *APIError and says how long the server asked to wait (zero when it
+// did not say).
+type RateLimitError struct {
+	*APIError
+	RetryAfter time.Duration
+}
+
+// Error adds the wait to the API error's description.
+func (e *RateLimitError) Error() string {
+	if e.RetryAfter <= 0 {
+		return e.APIError.Error()
+	}
+	return fmt.Sprintf("%s (retry after %s)", e.APIError.Error(), e.RetryAfter)
+}
+
+// Unwrap returns the *APIError, so errors.As finds it and errors.Is matches
+// ErrRateLimited.
+func (e *RateLimitError) Unwrap() error { return e.APIError }
 
 // TokenError is a failed call to the OAuth token endpoint, during the code
 // exchange or a refresh. Code and Description are the OAuth error and

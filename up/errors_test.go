@@ -75,7 +75,7 @@ func TestCheckResponseDecodesMeta(t *testing.T) {
 	if !errors.As(err, &ae) {
 		t.Fatal(err)
 	}
-	want := ErrorMeta{
+	want := Meta{
 		UserXID: "6xl39CsoVp2KirfHwVq_Fx", Message: "NOT_FOUND", Code: 404, Time: time.Unix(1471463170, 0).UTC(),
 		ErrorType: "not_found", ErrorDetail: "No such move", ErrorUserMsg: "Try again",
 	}
@@ -95,13 +95,13 @@ func TestDecodeMetaTolerance(t *testing.T) {
 	tests := []struct {
 		name string
 		body string
-		want *ErrorMeta
+		want *Meta
 	}{
 		{"seed fields only", `{"meta":{"user_xid":"x","message":"OK","code":200,"time":1471463170},"data":"data"}`,
-			&ErrorMeta{UserXID: "x", Message: "OK", Code: 200, Time: time.Unix(1471463170, 0).UTC()}},
+			&Meta{UserXID: "x", Message: "OK", Code: 200, Time: time.Unix(1471463170, 0).UTC()}},
 		{"numbers as strings", `{"meta":{"code":"401","time":"1471463170"}}`,
-			&ErrorMeta{Code: 401, Time: time.Unix(1471463170, 0).UTC()}},
-		{"wrong types ignored", `{"meta":{"message":{"a":1},"code":true,"time":null}}`, &ErrorMeta{}},
+			&Meta{Code: 401, Time: time.Unix(1471463170, 0).UTC()}},
+		{"wrong types ignored", `{"meta":{"message":{"a":1},"code":true,"time":null}}`, &Meta{}},
 		{"no meta", `{"data":{}}`, nil},
 		{"not JSON", `<html>502</html>`, nil},
 		{"empty", ``, nil},

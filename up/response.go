@@ -39,6 +39,10 @@ func checkResponse(resp *http.Response) error {
 	if clean != "" {
 		e.Body = []byte(clean)
 	}
+	if e.StatusCode == http.StatusTooManyRequests {
+		wait, _ := retryAfter(resp.Header, time.Now())
+		return &RateLimitError{APIError: e, RetryAfter: wait}
+	}
 	return e
 }
 
@@ -50,14 +54,14 @@ func bearerToken(h http.Header) string {
 
 // decodeMeta reads the meta object of a UP envelope, tolerating missing,
 // extra and oddly typed fields; it returns nil when there is no meta object.
-func decodeMeta(body []byte) *ErrorMeta {
+func decodeMeta(body []byte) *Meta {
 	var env struct {
 		Meta map[string]json.RawMessage `json:"meta"`
 	}
 	if json.Unmarshal(body, &env) != nil || env.Meta == nil {
 		return nil
 	}
-	m := &ErrorMeta{
+	m := &Meta{
 		UserXID:      jsonString(env.Meta["user_xid"]),
 		Message:      jsonString(env.Meta["message"]),
 		Code:         int(jsonNumber(env.Meta["code"])),

@@ -1,0 +1,44 @@
+package up
+
+import (
+	"fmt"
+	"reflect"
+)
+
+// InputError reports a write the client refuses to send, before any
+// request, because UP would reject it or it would change nothing.
+type InputError struct {
+	Field  string // the form field at fault, if one is
+	Reason string
+}
+
+// Error describes what is wrong.
+func (e *InputError) Error() string {
+	if e.Field == "" {
+		return "up: invalid input: " + e.Reason
+	}
+	return "up: invalid input: " + e.Field + ": " + e.Reason
+}
+
+// checkSpan requires an event to end no earlier than it starts.
+func checkSpan(start, end Epoch) error {
+	if start <= 0 {
+		return &InputError{Field: "time_created", Reason: "not set"}
+	}
+	if end < start {
+		return &InputError{Field: "time_completed", Reason: fmt.Sprintf("%s is before time_created %s", end.Time(), start.Time())}
+	}
+	return nil
+}
+
+// checkChanges requires a partial update to set at least one field, as UP
+// requires (an empty partialUpdate changes nothing).
+func checkChanges(update any) error {
+	v := reflect.Indirect(reflect.ValueOf(update))
+	for i := range v.NumField() {
+		if !v.Field(i).IsZero() {
+			return nil
+		}
+	}
+	return &InputError{Reason: "the update sets no field"}
+}

@@ -1,0 +1,134 @@
+package up
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"iter"
+	"net/http"
+
+	"github.com/upapi/up-go/gen"
+)
+
+// GenericEventCreate describes a custom event to write to the user's feed.
+// Unlike the generated gen.GenericEventCreate, whose attributes field is a
+// JSON document, Attributes is a map that the client encodes for you.
+type GenericEventCreate struct {
+	Title       string         // required
+	Verb        string         // what the user did, e.g. "read"; required
+	Attributes  map[string]any // the app's own data for the event
+	Note        *string
+	ImageURL    *string
+	PlaceLat    *float64
+	PlaceLon    *float64
+	PlaceAcc    *int // metres
+	PlaceName   *string
+	TimeCreated *Epoch
+	TZ          *string // Olson time-zone name
+	Share       *bool   // share to the user's feed
+}
+
+// GenericEventUpdate lists the changes to a generic event; nil fields stay
+// as they are, and non-nil Attributes replaces them all.
+type GenericEventUpdate struct {
+	Title       *string
+	Verb        *string
+	Attributes  map[string]any
+	Note        *string
+	ImageURL    *string
+	PlaceLat    *float64
+	PlaceLon    *float64
+	PlaceAcc    *int
+	PlaceName   *string
+	TimeCreated *Epoch
+	TZ          *string
+	Share       *bool
+}
+
+// GenericEvents iterates over the custom events that q selects, page after
+// page. See https://jawbone.com/up/developer/endpoints/custom.
+func (c *Client) GenericEvents(ctx context.Context, q ListQuery) iter.Seq2[GenericEvent, error] {
+	return all(ctx, func(ctx context.Context) (*Page[GenericEvent], error) { return c.GenericEventsPage(ctx, q) })
+}
+
+// GenericEventsPage fetches the first page of the custom events that q
+// selects (GET /users/@me/generic_events; scope generic_event_read).
+func (c *Client) GenericEventsPage(ctx context.Context, q ListQuery) (*Page[GenericEvent], error) {
+	return listPage[GenericEvent](ctx, c, q, func(s string, p listParams) (*http.Request, error) {
+		return gen.NewListGenericEventsRequest(s, (*gen.ListGenericEventsParams)(&p))
+	})
+}
+
+// GenericEvent fetches one custom event (GET /generic_events/{xid}; scope
+// generic_event_read).
+func (c *Client) GenericEvent(ctx context.Context, xid string) (*GenericEvent, *Response, error) {
+	if err := checkXID(xid); err != nil {
+		return nil, nil, err
+	}
+	return send[GenericEvent](ctx, c, func(s string) (*http.Request, error) { return gen.NewGetGenericEventRequest(s, xid) })
+}
+
+// CreateGenericEvent writes a custom event (POST /users/@me/generic_events;
+// scope generic_event_write). It is never resent, except once the token is
+// refreshed after a 401.
+func (c *Client) CreateGenericEvent(ctx context.Context, e GenericEventCreate) (*GenericEvent, *Response, error) {
+	if e.Title == "" || e.Verb == "" {
+		return nil, nil, &InputError{Reason: "a generic event needs a title and a verb"}
+	}
+	attrs, err := encodeAttributes(e.Attributes)
+	if err != nil {
+		return nil, nil, err
+	}
+	fields := gen.GenericEventCreate{
+		Title: e.Title, Verb: e.Verb, Attributes: attrs, Note: e.Note, ImageURL: e.ImageURL,
+		PlaceLat: e.PlaceLat, PlaceLon: e.PlaceLon, PlaceAcc: e.PlaceAcc, PlaceName: e.PlaceName,
+		TimeCreated: e.TimeCreated, TZ: e.TZ, Share: e.Share,
+	}
+	return sendForm[GenericEvent](ctx, c, fields, gen.NewCreateGenericEventRequestWithBody)
+}
+
+// UpdateGenericEvent changes what u sets and leaves the rest as it is (POST
+// /generic_events/{xid}/partialUpdate; scope generic_event_write).
+func (c *Client) UpdateGenericEvent(ctx context.Context, xid string, u GenericEventUpdate) (*GenericEvent, *Response, error) {
+	if err := checkXID(xid); err != nil {
+		return nil, nil, err
+	}
+	if err := checkChanges(u); err != nil {
+		return nil, nil, err
+	}
+	attrs, err := encodeAttributes(u.Attributes)
+	if err != nil {
+		return nil, nil, err
+	}
+	fields := gen.GenericEventUpdate{
+		Title: u.Title, Verb: u.Verb, Attributes: attrs, Note: u.Note, ImageURL: u.ImageURL,
+		PlaceLat: u.PlaceLat, PlaceLon: u.PlaceLon, PlaceAcc: u.PlaceAcc, PlaceName: u.PlaceName,
+		TimeCreated: u.TimeCreated, TZ: u.TZ, Share: u.Share,
+	}
+	return sendForm[GenericEvent](ctx, c, fields, func(s, ct string, body io.Reader) (*http.Request, error) {
+		return gen.NewUpdateGenericEventRequestWithBody(s, xid, ct, body)
+	})
+}
+
+// DeleteGenericEvent deletes a custom event this application created
+// (DELETE /generic_events/{xid}; scope generic_event_write).
+func (c *Client) DeleteGenericEvent(ctx context.Context, xid string) (*Response, error) {
+	if err := checkXID(xid); err != nil {
+		return nil, err
+	}
+	return sendEmpty(ctx, c, func(s string) (*http.Request, error) { return gen.NewDeleteGenericEventRequest(s, xid) })
+}
+
+// encodeAttributes encodes a generic event's attributes as the JSON object
+// its attributes form field carries; nil means no attributes field.
+func encodeAttributes(attrs map[string]any) (*string, error) {
+	if attrs == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(attrs)
+	if err != nil {
+		return nil, &InputError{Field: "attributes", Reason: err.Error()}
+	}
+	s := string(b)
+	return &s, nil
+}

@@ -1,0 +1,87 @@
+package up
+
+import (
+	"context"
+	"iter"
+	"net/http"
+	"time"
+
+	"github.com/upapi/up-go/gen"
+)
+
+// Mood fetches the mood the user logged for date, or for today when date is
+// zero (GET /users/@me/mood; scope mood_read). On a day without one, every
+// field of the returned Mood is nil. See
+// https://jawbone.com/up/developer/endpoints/mood.
+func (c *Client) Mood(ctx context.Context, date Date) (*Mood, *Response, error) {
+	var p gen.GetMoodParams
+	if date != 0 {
+		if !date.Valid() {
+			return nil, nil, &QueryError{Reason: "Date is not a day (want YYYYMMDD)"}
+		}
+		p.Date = &date
+	}
+	return send[Mood](ctx, c, func(s string) (*http.Request, error) { return gen.NewGetMoodRequest(s, &p) })
+}
+
+// MoodEvent fetches one mood event (GET /mood/{xid}; scope mood_read).
+func (c *Client) MoodEvent(ctx context.Context, xid string) (*Mood, *Response, error) {
+	if err := checkXID(xid); err != nil {
+		return nil, nil, err
+	}
+	return send[Mood](ctx, c, func(s string) (*http.Request, error) { return gen.NewGetMoodEventRequest(s, xid) })
+}
+
+// CreateMood records how the user feels (POST /users/@me/mood; scope
+// mood_write); SubType runs from 1 (amazing) to 8 (totally done). It is
+// never resent, except once the token is refreshed after a 401.
+func (c *Client) CreateMood(ctx context.Context, m MoodCreate) (*Mood, *Response, error) {
+	if m.Title == "" {
+		return nil, nil, &InputError{Field: "title", Reason: "empty"}
+	}
+	if m.SubType < 1 || m.SubType > 8 {
+		return nil, nil, &InputError{Field: "sub_type", Reason: "must be 1 (amazing) to 8 (totally done)"}
+	}
+	return sendForm[Mood](ctx, c, m, gen.NewCreateMoodRequestWithBody)
+}
+
+// DeleteMood deletes a mood this application recorded (DELETE /mood/{xid};
+// scope mood_write).
+func (c *Client) DeleteMood(ctx context.Context, xid string) (*Response, error) {
+	if err := checkXID(xid); err != nil {
+		return nil, err
+	}
+	return sendEmpty(ctx, c, func(s string) (*http.Request, error) { return gen.NewDeleteMoodRequest(s, xid) })
+}
+
+// BandEventQuery selects band events. Its zero value asks for UP's default.
+type BandEventQuery struct {
+	// Date selects the events of one day in the user's time zone.
+	Date Date
+	// Range selects events by time; it cannot be combined with Date.
+	Range TimeRange
+	// CreatedAfter selects events created after this moment.
+	CreatedAfter time.Time
+	// Limit is the page size; zero means UP's default of 10.
+	Limit int
+}
+
+// BandEvents iterates over the band's mode changes that q selects, page
+// after page. See https://jawbone.com/up/developer/endpoints/bandevents.
+func (c *Client) BandEvents(ctx context.Context, q BandEventQuery) iter.Seq2[BandEvent, error] {
+	return all(ctx, func(ctx context.Context) (*Page[BandEvent], error) { return c.BandEventsPage(ctx, q) })
+}
+
+// BandEventsPage fetches the first page of the band's mode changes that q
+// selects (GET /users/@me/bandevents; scope move_read or sleep_read).
+func (c *Client) BandEventsPage(ctx context.Context, q BandEventQuery) (*Page[BandEvent], error) {
+	date, start, end, limit, err := commonParams(q.Date, q.Range, q.Limit)
+	if err != nil {
+		return nil, err
+	}
+	p := gen.ListBandEventsParams{Date: date, StartTime: start, EndTime: end, Limit: limit}
+	if !q.CreatedAfter.IsZero() {
+		p.CreatedAfter = Ptr(EpochOf(q.CreatedAfter))
+	}
+	return firstPage[BandEvent](ctx, c, func(s string) (*http.Request, error) { return gen.NewListBandEventsRequest(s, &p) })
+}

@@ -1,0 +1,117 @@
+package up
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/upapi/up-go/up/wire"
+)
+
+// TimeRange selects events by time: from Start to End, or from Start to now
+// when End is zero.
+type TimeRange struct {
+	Start, End time.Time
+}
+
+// Between returns the range from start to end.
+func Between(start, end time.Time) TimeRange { return TimeRange{Start: start, End: end} }
+
+// Since returns the range from start to now.
+func Since(start time.Time) TimeRange { return TimeRange{Start: start} }
+
+// IsZero reports whether r selects nothing (no Start and no End).
+func (r TimeRange) IsZero() bool { return r.Start.IsZero() && r.End.IsZero() }
+
+// check reports what is wrong with r, if anything.
+func (r TimeRange) check() error {
+	switch {
+	case r.Start.IsZero() && !r.End.IsZero():
+		return errors.New("a time range with an End needs a Start")
+	case !r.End.IsZero() && r.End.Before(r.Start):
+		return fmt.Errorf("time range ends (%s) before it starts (%s)", r.End.Format(time.RFC3339), r.Start.Format(time.RFC3339))
+	case !r.Start.IsZero() && r.Start.Unix() < 0:
+		return errors.New("time range starts before 1970")
+	}
+	return nil
+}
+
+// ListQuery selects the events a list call returns. Its zero value asks for
+// UP's default: the newest events first.
+type ListQuery struct {
+	// Date selects the events of one day in the user's time zone.
+	Date Date
+	// Range selects events by time; it cannot be combined with Date. With a
+	// range, UP lists the oldest events first.
+	Range TimeRange
+	// UpdatedAfter selects events changed after this moment.
+	UpdatedAfter time.Time
+	// Limit is the page size; zero means UP's default of 10.
+	Limit int
+}
+
+// QueryError reports a query the client refuses to send, before any request.
+type QueryError struct {
+	Reason string
+}
+
+// Error describes what is wrong with the query.
+func (e *QueryError) Error() string { return "up: invalid query: " + e.Reason }
+
+// listParams mirrors the generated List*Params structs, field for field, so
+// a value converts to any of them; the conversion stops compiling if the
+// spec gives one list different parameters.
+type listParams struct {
+	Date         *wire.Date
+	PageToken    *int64
+	StartTime    *wire.Epoch
+	EndTime      *wire.Epoch
+	UpdatedAfter *wire.Epoch
+	Limit        *int
+}
+
+// params validates q and converts it to query parameters.
+func (q ListQuery) params() (listParams, error) {
+	var p listParams
+	date, start, end, limit, err := commonParams(q.Date, q.Range, q.Limit)
+	if err != nil {
+		return p, err
+	}
+	p.Date, p.StartTime, p.EndTime, p.Limit = date, start, end, limit
+	if !q.UpdatedAfter.IsZero() {
+		if q.UpdatedAfter.Unix() < 0 {
+			return p, &QueryError{Reason: "UpdatedAfter is before 1970"}
+		}
+		p.UpdatedAfter = Ptr(EpochOf(q.UpdatedAfter))
+	}
+	return p, nil
+}
+
+// commonParams validates and converts the parameters every list shares.
+func commonParams(date Date, r TimeRange, limit int) (d *wire.Date, start, end *wire.Epoch, lim *int, err error) {
+	if date != 0 {
+		if !date.Valid() {
+			return nil, nil, nil, nil, &QueryError{Reason: fmt.Sprintf("Date %d is not a day (want YYYYMMDD)", int(date))}
+		}
+		if !r.IsZero() {
+			return nil, nil, nil, nil, &QueryError{Reason: "Date and Range cannot be combined"}
+		}
+		d = &date
+	}
+	if err := r.check(); err != nil {
+		return nil, nil, nil, nil, &QueryError{Reason: err.Error()}
+	}
+	if !r.Start.IsZero() {
+		start = Ptr(EpochOf(r.Start))
+	}
+	if !r.End.IsZero() {
+		end = Ptr(EpochOf(r.End))
+	}
+	switch {
+	case limit < 0:
+		return nil, nil, nil, nil, &QueryError{Reason: fmt.Sprintf("Limit %d is negative", limit)}
+	case limit > 0:
+		lim = &limit
+	}
+	return d, start, end, lim, nil
+}

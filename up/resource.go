@@ -1,0 +1,102 @@
+package up
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+)
+
+// The plumbing every resource method shares: list pages, form writes,
+// empty answers and images.
+
+// listBuilder is a generated list-request builder, adapted to listParams.
+type listBuilder func(server string, p listParams) (*http.Request, error)
+
+// listPage validates q and fetches the first page of a list.
+func listPage[T any](ctx context.Context, c *Client, q ListQuery, build listBuilder) (*Page[T], error) {
+	p, err := q.params()
+	if err != nil {
+		return nil, err
+	}
+	return firstPage[T](ctx, c, func(s string) (*http.Request, error) { return build(s, p) })
+}
+
+// bodyBuilder is a generated request builder that takes a body.
+type bodyBuilder func(server, contentType string, body io.Reader) (*http.Request, error)
+
+// sendForm encodes fields as an application/x-www-form-urlencoded body and
+// sends it. The body can be replayed, so a 401 refresh resends it; nothing
+// else ever does, because creates are not idempotent.
+func sendForm[T any](ctx context.Context, c *Client, fields any, build bodyBuilder) (*T, *Response, error) {
+	form, err := encodeForm(fields)
+	if err != nil {
+		return nil, nil, err
+	}
+	encoded := form.Encode()
+	return send[T](ctx, c, func(s string) (*http.Request, error) {
+		return build(s, "application/x-www-form-urlencoded", strings.NewReader(encoded))
+	})
+}
+
+// sendEmpty sends a request whose answer carries no data (a delete, a
+// webhook registration) and checks that answer.
+func sendEmpty(ctx context.Context, c *Client, build request) (*Response, error) {
+	var env envelope[struct{}]
+	resp, err := c.exchange(ctx, build, &env)
+	if err == nil {
+		resp.Meta = metaOf(env.Meta)
+	}
+	return resp, err
+}
+
+// maxImageBytes bounds the PNG graphs Image methods read into memory.
+const maxImageBytes = 16 << 20
+
+// openImage requests a PNG graph and returns its body for the caller to
+// read and close.
+func openImage(ctx context.Context, c *Client, build request) (io.ReadCloser, error) {
+	req, err := c.build(ctx, build)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "image/png")
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, scrubURLError(err)
+	}
+	if err := checkResponse(resp); err != nil {
+		drainClose(resp)
+		return nil, err
+	}
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "image/png" {
+		drainClose(resp)
+		return nil, &DecodeError{Method: req.Method, URL: safeURL(req.URL), Err: fmt.Errorf("content type %q is not image/png", mt)}
+	}
+	return resp.Body, nil
+}
+
+// readImage reads a whole PNG graph, up to maxImageBytes.
+func readImage(ctx context.Context, c *Client, build request) ([]byte, error) {
+	body, err := openImage(ctx, c, build)
+	if err != nil {
+		return nil, err
+	}
+	defer body.Close()
+	return readAllLimited(body, maxImageBytes)
+}
+
+// errEmptyXID is returned before any request by methods given an empty XID.
+var errEmptyXID = errors.New("up: empty event XID")
+
+// checkXID rejects an empty XID, which would name the collection instead
+// of an event.
+func checkXID(xid string) error {
+	if strings.TrimSpace(xid) == "" {
+		return errEmptyXID
+	}
+	return nil
+}

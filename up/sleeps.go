@@ -1,0 +1,72 @@
+package up
+
+import (
+	"context"
+	"iter"
+	"net/http"
+
+	"github.com/upapi/up-go/gen"
+)
+
+// Sleeps iterates over the user's sleeps that q selects, page after page.
+// See https://jawbone.com/up/developer/endpoints/sleeps.
+func (c *Client) Sleeps(ctx context.Context, q ListQuery) iter.Seq2[Sleep, error] {
+	return all(ctx, func(ctx context.Context) (*Page[Sleep], error) { return c.SleepsPage(ctx, q) })
+}
+
+// SleepsPage fetches the first page of the user's sleeps that q selects
+// (GET /users/@me/sleeps; scope sleep_read).
+func (c *Client) SleepsPage(ctx context.Context, q ListQuery) (*Page[Sleep], error) {
+	return listPage[Sleep](ctx, c, q, func(s string, p listParams) (*http.Request, error) {
+		return gen.NewListSleepsRequest(s, (*gen.ListSleepsParams)(&p))
+	})
+}
+
+// Sleep fetches one sleep (GET /sleeps/{xid}; scope sleep_read).
+func (c *Client) Sleep(ctx context.Context, xid string) (*Sleep, *Response, error) {
+	if err := checkXID(xid); err != nil {
+		return nil, nil, err
+	}
+	return send[Sleep](ctx, c, func(s string) (*http.Request, error) { return gen.NewGetSleepRequest(s, xid) })
+}
+
+// CreateSleep logs a sleep (POST /users/@me/sleeps; scope sleep_write). It
+// is never resent, except once the token is refreshed after a 401.
+func (c *Client) CreateSleep(ctx context.Context, sl SleepCreate) (*Sleep, *Response, error) {
+	if err := checkSpan(sl.TimeCreated, sl.TimeCompleted); err != nil {
+		return nil, nil, err
+	}
+	return sendForm[Sleep](ctx, c, sl, gen.NewCreateSleepRequestWithBody)
+}
+
+// DeleteSleep deletes a sleep this application created (DELETE
+// /sleeps/{xid}; scope sleep_write).
+func (c *Client) DeleteSleep(ctx context.Context, xid string) (*Response, error) {
+	if err := checkXID(xid); err != nil {
+		return nil, err
+	}
+	return sendEmpty(ctx, c, func(s string) (*http.Request, error) { return gen.NewDeleteSleepRequest(s, xid) })
+}
+
+// SleepImage fetches the sleep's phase graph as PNG bytes (GET
+// /sleeps/{xid}/image; scope sleep_read).
+func (c *Client) SleepImage(ctx context.Context, xid string) ([]byte, error) {
+	if err := checkXID(xid); err != nil {
+		return nil, err
+	}
+	return readImage(ctx, c, func(s string) (*http.Request, error) { return gen.NewGetSleepImageRequest(s, xid) })
+}
+
+// SleepTicks iterates over the sleep's phase changes, oldest first (GET
+// /sleeps/{xid}/ticks; scope sleep_read).
+func (c *Client) SleepTicks(ctx context.Context, xid string) iter.Seq2[SleepTick, error] {
+	return all(ctx, func(ctx context.Context) (*Page[SleepTick], error) { return c.SleepTicksPage(ctx, xid) })
+}
+
+// SleepTicksPage fetches the first page of the sleep's phase changes.
+func (c *Client) SleepTicksPage(ctx context.Context, xid string) (*Page[SleepTick], error) {
+	if err := checkXID(xid); err != nil {
+		return nil, err
+	}
+	return firstPage[SleepTick](ctx, c, func(s string) (*http.Request, error) { return gen.NewListSleepTicksRequest(s, xid) })
+}

@@ -1,0 +1,88 @@
+package up
+
+import (
+	"context"
+	"io"
+	"iter"
+	"net/http"
+
+	"github.com/upapi/up-go/gen"
+)
+
+// Workouts iterates over the user's workouts that q selects, page after
+// page. See https://jawbone.com/up/developer/endpoints/workouts.
+func (c *Client) Workouts(ctx context.Context, q ListQuery) iter.Seq2[Workout, error] {
+	return all(ctx, func(ctx context.Context) (*Page[Workout], error) { return c.WorkoutsPage(ctx, q) })
+}
+
+// WorkoutsPage fetches the first page of the user's workouts that q selects
+// (GET /users/@me/workouts; scope move_read).
+func (c *Client) WorkoutsPage(ctx context.Context, q ListQuery) (*Page[Workout], error) {
+	return listPage[Workout](ctx, c, q, func(s string, p listParams) (*http.Request, error) {
+		return gen.NewListWorkoutsRequest(s, (*gen.ListWorkoutsParams)(&p))
+	})
+}
+
+// Workout fetches one workout (GET /workouts/{xid}; scope move_read).
+func (c *Client) Workout(ctx context.Context, xid string) (*Workout, *Response, error) {
+	if err := checkXID(xid); err != nil {
+		return nil, nil, err
+	}
+	return send[Workout](ctx, c, func(s string) (*http.Request, error) { return gen.NewGetWorkoutRequest(s, xid) })
+}
+
+// CreateWorkout logs a workout (POST /users/@me/workouts; scope
+// move_write). It is never resent, except once the token is refreshed
+// after a 401, when UP did not process it.
+func (c *Client) CreateWorkout(ctx context.Context, w WorkoutCreate) (*Workout, *Response, error) {
+	if err := checkSpan(w.TimeCreated, w.TimeCompleted); err != nil {
+		return nil, nil, err
+	}
+	return sendForm[Workout](ctx, c, w, gen.NewCreateWorkoutRequestWithBody)
+}
+
+// UpdateWorkout changes the fields set in u and leaves the others as they
+// are (POST /workouts/{xid}/partialUpdate; scope move_write).
+func (c *Client) UpdateWorkout(ctx context.Context, xid string, u WorkoutUpdate) (*Workout, *Response, error) {
+	if err := checkXID(xid); err != nil {
+		return nil, nil, err
+	}
+	if err := checkChanges(u); err != nil {
+		return nil, nil, err
+	}
+	return sendForm[Workout](ctx, c, u, func(s, ct string, body io.Reader) (*http.Request, error) {
+		return gen.NewUpdateWorkoutRequestWithBody(s, xid, ct, body)
+	})
+}
+
+// DeleteWorkout deletes a workout this application created (DELETE
+// /workouts/{xid}; scope move_write).
+func (c *Client) DeleteWorkout(ctx context.Context, xid string) (*Response, error) {
+	if err := checkXID(xid); err != nil {
+		return nil, err
+	}
+	return sendEmpty(ctx, c, func(s string) (*http.Request, error) { return gen.NewDeleteWorkoutRequest(s, xid) })
+}
+
+// WorkoutImage fetches the workout's intensity graph as PNG bytes (GET
+// /workouts/{xid}/image; scope move_read).
+func (c *Client) WorkoutImage(ctx context.Context, xid string) ([]byte, error) {
+	if err := checkXID(xid); err != nil {
+		return nil, err
+	}
+	return readImage(ctx, c, func(s string) (*http.Request, error) { return gen.NewGetWorkoutImageRequest(s, xid) })
+}
+
+// WorkoutTicks iterates over the workout's intraday series, oldest first
+// (GET /workouts/{xid}/ticks; scope move_read).
+func (c *Client) WorkoutTicks(ctx context.Context, xid string) iter.Seq2[Tick, error] {
+	return all(ctx, func(ctx context.Context) (*Page[Tick], error) { return c.WorkoutTicksPage(ctx, xid) })
+}
+
+// WorkoutTicksPage fetches the first page of the workout's intraday series.
+func (c *Client) WorkoutTicksPage(ctx context.Context, xid string) (*Page[Tick], error) {
+	if err := checkXID(xid); err != nil {
+		return nil, err
+	}
+	return firstPage[Tick](ctx, c, func(s string) (*http.Request, error) { return gen.NewListWorkoutTicksRequest(s, xid) })
+}
