@@ -28,9 +28,9 @@ type RetryPolicy struct {
 	MaxDelay time.Duration
 }
 
-func (p RetryPolicy) attempts() int { return cmpOr(p.MaxAttempts, 3) }
+func (p RetryPolicy) attempts() int       { return cmpOr(p.MaxAttempts, 3) }
 func (p RetryPolicy) base() time.Duration { return cmpOr(p.BaseDelay, 500*time.Millisecond) }
-func (p RetryPolicy) max() time.Duration { return cmpOr(p.MaxDelay, 30*time.Second) }
+func (p RetryPolicy) max() time.Duration  { return cmpOr(p.MaxDelay, 30*time.Second) }
 
 // cmpOr returns v, or def when v is not positive.
 func cmpOr[T int | int64 | time.Duration](v, def T) T {
