@@ -1,0 +1,208 @@
+// Command upmock serves a fake Jawbone UP API (package up/uptest) on a
+// local address, for testing apps that talk to UP. It prints the
+// application credentials, the endpoints, and a token for the fake user
+// with every scope, then serves until interrupted.
+//
+// Usage:
+//
+//	upmock [flags]
+//
+// Run upmock -help for the flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/upapi/up-go/up/uptest"
+)
+
+func main() {
+	os.Exit(serve())
+}
+
+// serve runs upmock until a signal and returns its exit status.
+func serve() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, nil)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		_, _ = fmt.Fprintln(os.Stderr, "upmock:", err)
+		return 1
+	}
+	return 0
+}
+
+// faultFlags collects repeated -fault flags.
+type faultFlags []uptest.Fault
+
+func (f *faultFlags) String() string {
+	parts := make([]string, len(*f))
+	for i, x := range *f {
+		parts[i] = x.String()
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (f *faultFlags) Set(v string) error {
+	x, err := uptest.ParseFault(v)
+	if err != nil {
+		return err
+	}
+	*f = append(*f, x)
+	return nil
+}
+
+// stringsFlag collects a repeated string flag.
+type stringsFlag []string
+
+func (s *stringsFlag) String() string { return strings.Join(*s, ", ") }
+
+func (s *stringsFlag) Set(v string) error {
+	*s = append(*s, v)
+	return nil
+}
+
+const usageText = `upmock serves a fake Jawbone UP API v1.1 for testing apps that use UP.
+
+It speaks the API under /nudge/api/v.1.1 and Jawbone's OAuth 2.0 under
+/auth/oauth2/auth and /auth/oauth2/token, as api/up.yaml describes them, for
+one user with a deterministic history. Every request and answer is checked
+against the spec: a request that breaks it gets 400 with the reason.
+
+On start it prints the client ID and secret, the URLs, the secret_hash that
+webhook notifications carry, and an access token with every scope, with a
+curl command to try. It stops on Ctrl-C (SIGINT) or SIGTERM, after the
+requests in progress.
+
+Usage:
+
+  upmock [flags]
+
+Flags:
+`
+
+const faultHelp = `
+A fault (-fault, repeatable) is comma-separated key=value pairs:
+
+  kind         status, latency, truncated-body, malformed-json,
+               drop-connection, html-error or unauthorized; without a kind,
+               a fault with a status is a status fault and one with only a
+               latency a latency fault
+  method       the HTTP method to match (any by default)
+  path         the path after /nudge/api/v.1.1 to match, e.g. /users/@me/moves;
+               a trailing * matches a prefix; a path starting with /auth, such
+               as /auth/oauth2/token, names the token endpoint, which no other
+               pattern reaches
+  status       the status of status and html-error faults
+  retry-after  a Retry-After to send, e.g. 1s
+  latency      the delay of a latency fault, e.g. 500ms
+  count        how many matching requests it applies to (0: every one)
+  probability  the chance it applies to a matching request (seeded)
+
+Examples:
+
+  upmock -fault path=/users/@me/workouts,status=503,count=2,retry-after=1s
+  upmock -fault kind=latency,latency=2s,probability=0.3 -fault path=/auth/oauth2/token,kind=drop
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready func(*uptest.Server)) error {
+	fs := flag.NewFlagSet("upmock", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "`address` to listen on (host:port; port 0 picks a free one)")
+	seed := fs.Int64("seed", 1, "seed of the generated user, data, client credentials and fault probabilities")
+	days := fs.Int("days", 30, "days of history before today")
+	lifetime := fs.Duration("token-lifetime", 365*24*time.Hour, "lifetime of access tokens (expires_in)")
+	clientID := fs.String("client-id", "", "the application's client ID (default: derived from -seed)")
+	clientSecret := fs.String("client-secret", "", "the application's client secret (default: derived from -seed)")
+	deny := fs.Bool("deny", false, "refuse every authorization request, redirecting with error=access_denied")
+	var prefixes stringsFlag
+	fs.Var(&prefixes, "redirect-prefix", "a registered redirect URI `prefix` (repeatable; default: accept any redirect_uri)")
+	var faults faultFlags
+	fs.Var(&faults, "fault", "make the server misbehave: a fault `spec` as below (repeatable)")
+	fs.Usage = func() {
+		_, _ = fmt.Fprint(fs.Output(), usageText)
+		fs.PrintDefaults()
+		_, _ = fmt.Fprint(fs.Output(), faultHelp)
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if (*clientID == "") != (*clientSecret == "") {
+		return errors.New("set both -client-id and -client-secret, or neither")
+	}
+
+	opts := []uptest.Option{uptest.WithSeed(*seed), uptest.WithDays(*days), uptest.WithAccessTokenLifetime(*lifetime)}
+	if *clientID != "" {
+		opts = append(opts, uptest.WithClient(*clientID, *clientSecret))
+	}
+	if len(prefixes) > 0 {
+		opts = append(opts, uptest.WithRedirectPrefixes(prefixes...))
+	}
+	if *deny {
+		opts = append(opts, uptest.WithConsent(func([]string) bool { return false }))
+	}
+	l, err := (&net.ListenConfig{}).Listen(ctx, "tcp", *addr)
+	if err != nil {
+		return err
+	}
+	s := uptest.NewUnstarted(opts...)
+	s.Start(l)
+	defer s.Close()
+	for _, f := range faults {
+		s.Inject(f)
+	}
+
+	tok := s.MintToken()
+	w := &errWriter{w: stdout}
+	w.printf("upmock: a fake Jawbone UP API (seed %d, %d days of history)\n\n", *seed, *days)
+	w.printf("client_id       %s\n", s.ClientID)
+	w.printf("client_secret   %s\n", s.ClientSecret)
+	w.printf("api base URL    %s\n", s.URL)
+	w.printf("auth URL        %s\n", s.AuthURL)
+	w.printf("token URL       %s\n", s.TokenURL)
+	w.printf("secret_hash     %s\n", s.SecretHash())
+	w.printf("user_xid        %s\n", s.UserXID())
+	w.printf("access_token    %s\n", tok.AccessToken)
+	w.printf("refresh_token   %s\n", tok.RefreshToken)
+	w.printf("token expires   %s (every scope)\n", tok.Expiry.Format(time.RFC3339))
+	for _, f := range faults {
+		w.printf("fault           %s\n", f)
+	}
+	w.printf("\nTry:\n  curl -H 'Authorization: Bearer %s' %s/users/@me\n\nStop with Ctrl-C.\n", tok.AccessToken, s.URL)
+	if w.err != nil {
+		return w.err
+	}
+	if ready != nil {
+		ready(s)
+	}
+	<-ctx.Done()
+	s.Close()
+	_, _ = fmt.Fprintln(stderr, "upmock: stopped")
+	return nil
+}
+
+// errWriter keeps the first write error.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, args...)
+	}
+}
