@@ -1,7 +1,6 @@
 package uptest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -112,7 +111,12 @@ var loadContract = sync.OnceValues(func() (*contract, error) {
 					if c.jsonFields[op.OperationID] == nil {
 						c.jsonFields[op.OperationID] = make(map[string]*openapi3.Schema)
 					}
-					c.jsonFields[op.OperationID][field] = c.schema(strings.TrimPrefix(ref, "#/components/schemas/"))
+					name := strings.TrimPrefix(ref, "#/components/schemas/")
+					sc := c.schema(name)
+					if sc == nil {
+						return nil, fmt.Errorf("%s field %s: %s names no schema", op.OperationID, field, jsonSchemaExtension)
+					}
+					c.jsonFields[op.OperationID][field] = sc
 				}
 			}
 		}
@@ -120,20 +124,10 @@ var loadContract = sync.OnceValues(func() (*contract, error) {
 	return c, nil
 })
 
-// schema returns the named component schema. The embedded spec leaves out
-// the schemas no operation refers to; the two that form fields name are
-// rebuilt from the parts it keeps, and any other missing one is nil.
+// schema returns the named component schema, or nil when the spec has none.
 func (c *contract) schema(name string) *openapi3.Schema {
-	if ref := c.doc.Components.Schemas[name]; ref != nil && ref.Value != nil {
+	if ref := c.doc.Components.Schemas[name]; ref != nil {
 		return ref.Value
-	}
-	switch name {
-	case "MealItems":
-		if item := c.doc.Components.Schemas["MealItem"]; item != nil {
-			return &openapi3.Schema{Type: &openapi3.Types{openapi3.TypeArray}, MinItems: 1, Items: item}
-		}
-	case "GenericEventAttributes":
-		return &openapi3.Schema{Type: &openapi3.Types{openapi3.TypeObject}}
 	}
 	return nil
 }
@@ -170,9 +164,6 @@ func (c *contract) validateRequest(ctx context.Context, in *openapi3filter.Reque
 		if err := json.Unmarshal([]byte(values[0]), &doc); err != nil {
 			return fmt.Sprintf("form field %q is not a JSON document: %v", name, err)
 		}
-		if fields[name] == nil {
-			continue // the embedded spec lacks the schema: the document need only be JSON
-		}
 		if err := fields[name].VisitJSON(doc); err != nil {
 			return fmt.Sprintf("form field %q: %s", name, shortReason(err))
 		}
@@ -180,32 +171,18 @@ func (c *contract) validateRequest(ctx context.Context, in *openapi3filter.Reque
 	return ""
 }
 
-// generated maps the schemas the fake sends outside API answers to their
-// generated types, which check a payload when the embedded spec lacks the
-// schema.
-var generated = map[string]func() any{
-	"OAuthToken":          func() any { return new(gen.OAuthToken) },
-	"OAuthError":          func() any { return new(gen.OAuthError) },
-	"WebhookNotification": func() any { return new(gen.WebhookNotification) },
-}
-
 // checkSchema validates payload, a JSON document, against the named
-// component schema. When the embedded spec lacks the schema, the payload
-// must decode into the generated type without unknown fields.
+// component schema.
 func (c *contract) checkSchema(name string, payload []byte) error {
+	sc := c.schema(name)
+	if sc == nil {
+		return fmt.Errorf("the spec has no schema %s", name)
+	}
 	var doc any
 	if err := json.Unmarshal(payload, &doc); err != nil {
 		return err
 	}
-	if sc := c.schema(name); sc != nil {
-		return sc.VisitJSON(doc)
-	}
-	if newValue, ok := generated[name]; ok {
-		dec := json.NewDecoder(bytes.NewReader(payload))
-		dec.DisallowUnknownFields()
-		return dec.Decode(newValue())
-	}
-	return nil
+	return sc.VisitJSON(doc)
 }
 
 // shortReason turns a validation error into one line naming what is wrong,
