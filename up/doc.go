@@ -1,5 +1,6 @@
 // Package up is a client for the Jawbone UP API v1.1: OAuth 2.0 login,
-// credentials that refresh themselves, token storage, and typed errors.
+// credentials that refresh themselves, token storage, typed errors, and a
+// typed method for every endpoint of the API.
 //
 // Everything hangs off two values. A [Config] describes one registered
 // application and serves any number of users; a [Client] holds one user's
@@ -51,11 +52,69 @@
 // reported to Config.OnSaveError, kept in [Client.PendingSaveError], and
 // the save is retried before later requests until it succeeds.
 //
+// # Resources
+//
+// A Client has a method for every operation of the API, each a thin layer
+// over the client generated from the spec (package gen, whose types this
+// package re-exports: [Workout], [Sleep], [Meal] ...). Reads of one object
+// return it with a [*Response] holding the envelope's [Meta]:
+//
+//	user, resp, err := client.User(ctx)
+//	fmt.Println(user.XID, resp.Meta.Time)
+//
+// Lists come two ways: an iterator that follows UP's links.next page after
+// page, holding one page at a time, and a page-at-a-time call whose [Page]
+// has Next:
+//
+//	week := up.ListQuery{Range: up.Since(time.Now().AddDate(0, 0, -7))}
+//	for w, err := range client.Workouts(ctx, week) {
+//		if err != nil {
+//			return err
+//		}
+//		fmt.Println(w.XID, *w.Title)
+//	}
+//
+// A [ListQuery] selects by day ([Date], in the user's time zone), by
+// [TimeRange], by UpdatedAfter, and sets the page size; a query UP would
+// refuse is a [*QueryError] before any request. Next links are resolved
+// against the base URL and refused ([*NextLinkError]) if they lead to
+// another scheme, host or path, so the token never leaves the API; a link
+// that repeats stops the walk with [ErrPaginationLoop]. [ResumePage] goes on
+// from a saved [Page.NextURL].
+//
+// Writes send form fields as UP expects: CreateWorkout, UpdateWorkout
+// (partialUpdate: only the fields set change), DeleteWorkout, and the same
+// for sleeps, meals (items encoded as JSON for you; a [Photo] sends
+// multipart), body events, generic events (attributes as JSON), moods and
+// goals. A write UP would refuse is an [*InputError] before any request.
+// Writes are never resent, except once after a 401 refresh, when UP did not
+// process them.
+//
+// Config.Retry sets a [RetryPolicy] for reads: GET and DELETE requests
+// answered 429, 502, 503 or 504 are retried with jittered backoff that
+// honours Retry-After and the context's deadline.
+//
+// [Client.Subscribe] registers a webhook, and a [WebhookHandler] receives
+// the notifications: it checks each event's secret_hash in constant time,
+// answers at once, and hands the verified [Notification] to your code.
+//
+// [Client.API] returns the generated client over the same authenticated
+// transport, and [Client.HTTPClient] a plain *http.Client, for anything
+// not covered here.
+//
+// # Testing
+//
+// Package up/uptest is a fake UP server, driven by the same spec, that
+// tests can point a Config at: BaseURL, AuthURL and TokenURL from the
+// server, and a token from its MintToken.
+//
 // # Errors
 //
 // API calls fail with an [*APIError] for any non-2xx status, carrying the
 // UP envelope's meta; errors.Is matches it against [ErrUnauthorized],
-// [ErrForbidden], [ErrNotFound] and [ErrRateLimited]. The token endpoint
+// [ErrForbidden], [ErrNotFound] and [ErrRateLimited], and a 429 comes as a
+// [*RateLimitError] saying how long to wait. A 2xx answer that is not the
+// JSON the spec promises is a [*DecodeError]. The token endpoint
 // fails with a [*TokenError], which matches [ErrLoginRequired] when the
 // user must log in again. A storage failure is a [*StorageError], and a
 // missing token is [ErrNoToken].

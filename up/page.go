@@ -59,6 +59,23 @@ func (p *Page[T]) Next(ctx context.Context) (*Page[T], error) {
 	})
 }
 
+// ResumePage fetches the page at pageURL, a URL that Page.NextURL returned
+// earlier, so that a walk interrupted (say, by a crash) can go on where it
+// stopped. The URL must lead to the Client's API, as next links must.
+func ResumePage[T any](ctx context.Context, c *Client, pageURL string) (*Page[T], error) {
+	u, err := resolveNext(c.cfg.baseURL(), pageURL)
+	if err != nil {
+		return nil, err
+	}
+	cur := newCursor()
+	if err := cur.visit(u); err != nil {
+		return nil, err
+	}
+	return fetchPage[T](ctx, c, cur, func(string) (*http.Request, error) {
+		return http.NewRequest(http.MethodGet, u.String(), nil)
+	})
+}
+
 // ErrPaginationLoop reports a links.next that repeats one already followed.
 var ErrPaginationLoop = errors.New("up: pagination loop: next link repeats")
 

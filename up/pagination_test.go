@@ -232,3 +232,32 @@ func TestQueryErrors(t *testing.T) {
 		t.Errorf("%d requests sent for invalid queries", n)
 	}
 }
+
+// TestResumePage checks that a walk can go on from a saved NextURL, and
+// that ResumePage refuses a URL off the API.
+func TestResumePage(t *testing.T) {
+	_, c := fakeClient(t, nil, uptest.WithDays(6))
+	ctx := t.Context()
+	page, err := c.MovesPage(ctx, up.ListQuery{Limit: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := page.NextURL()
+	if saved == "" {
+		t.Fatal("6 moves fit on one page of 4")
+	}
+	rest, err := up.ResumePage[up.Move](ctx, c, saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items)+len(rest.Items) != 6 || rest.HasNext() {
+		t.Errorf("%d then %d moves (more: %v), want 6 in all", len(page.Items), len(rest.Items), rest.HasNext())
+	}
+	if rest.Items[0].XID == page.Items[len(page.Items)-1].XID {
+		t.Error("the resumed page repeats the last move")
+	}
+	var linkErr *up.NextLinkError
+	if _, err := up.ResumePage[up.Move](ctx, c, "https://elsewhere.example/nudge/api/v.1.1/users/@me/moves"); !errors.As(err, &linkErr) {
+		t.Errorf("foreign URL: %v, want *NextLinkError", err)
+	}
+}
