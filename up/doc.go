@@ -92,7 +92,7 @@
 //
 // Config.Retry sets a [RetryPolicy] for reads: GET and DELETE requests
 // answered 429, 502, 503 or 504 are retried with jittered backoff that
-// honours Retry-After and the context's deadline.
+// honors Retry-After and the context's deadline.
 //
 // [Client.Subscribe] registers a webhook, and a [WebhookHandler] receives
 // the notifications: it checks each event's secret_hash in constant time,

@@ -55,7 +55,7 @@ func (p *Page[T]) Next(ctx context.Context) (*Page[T], error) {
 	}
 	next := p.next
 	return fetchPage[T](ctx, p.c, p.cursor, func(string) (*http.Request, error) {
-		return http.NewRequest(http.MethodGet, next.String(), nil)
+		return http.NewRequestWithContext(ctx, http.MethodGet, next.String(), nil)
 	})
 }
 
@@ -72,7 +72,7 @@ func ResumePage[T any](ctx context.Context, c *Client, pageURL string) (*Page[T]
 		return nil, err
 	}
 	return fetchPage[T](ctx, c, cur, func(string) (*http.Request, error) {
-		return http.NewRequest(http.MethodGet, u.String(), nil)
+		return http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	})
 }
 

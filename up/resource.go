@@ -85,7 +85,7 @@ func readImage(ctx context.Context, c *Client, build request) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer body.Close()
+	defer func() { _ = body.Close() }()
 	return readAllLimited(body, maxImageBytes)
 }
 

@@ -96,9 +96,9 @@ type (
 	BandEventAction = gen.BandEventAction
 
 	// Deprecated: cardiac events are API v1.0; use HeartRate.
-	CardiacEvent = gen.CardiacEvent
+	CardiacEvent = gen.CardiacEvent //nolint:staticcheck // re-exported for the deprecated cardiac methods
 	// Deprecated: cardiac events are API v1.0.
-	CardiacEventCreate = gen.CardiacEventCreate
+	CardiacEventCreate = gen.CardiacEventCreate //nolint:staticcheck // re-exported for the deprecated cardiac methods
 )
 
 // What a band event says the band did.

@@ -230,7 +230,7 @@ func notificationDocument(contentType string, body []byte, limit int64) ([]byte,
 			if err != nil {
 				return nil, badNotification("multipart file: %v", err)
 			}
-			defer file.Close()
+			defer func() { _ = file.Close() }()
 			return io.ReadAll(io.LimitReader(file, limit))
 		}
 		return nil, badNotification(`no "file" field`)

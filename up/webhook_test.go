@@ -127,7 +127,7 @@ func TestWebhookRejects(t *testing.T) {
 				}
 				ct, body = form(doc)
 			}
-			req := httptest.NewRequest(tt.method, "/up", strings.NewReader(body))
+			req := httptest.NewRequestWithContext(t.Context(), tt.method, "/up", strings.NewReader(body))
 			req.Header.Set("Content-Type", ct)
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
@@ -163,7 +163,7 @@ func TestWebhookFormats(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			got := newReceived()
 			h := &up.WebhookHandler{ClientID: id, ClientSecret: secret, Handle: got.handle}
-			req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body.body))
+			req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/", strings.NewReader(body.body))
 			req.Header.Set("Content-Type", body.ct)
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
@@ -190,7 +190,7 @@ func TestWebhookBusy(t *testing.T) {
 		Handle: func(context.Context, *up.Notification) { started <- struct{}{}; <-release }}
 	doc := fmt.Sprintf(`{"events":[{"user_xid":"u","action":"exit_sleep_mode","secret_hash":%q}]}`, up.WebhookSecretHash("id", "secret"))
 	post := func() int {
-		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(doc))
+		req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/", strings.NewReader(doc))
 		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
