@@ -67,7 +67,7 @@ func (d Date) Day() int { return int(d) % 100 }
 
 // Valid reports whether d names a day that exists on the calendar.
 func (d Date) Valid() bool {
-	if d <= 0 || d.Month() < time.January || d.Month() > time.December || d.Day() < 1 {
+	if d < 10000101 || d > 99991231 || d.Month() < time.January || d.Month() > time.December || d.Day() < 1 {
 		return false
 	}
 	return DateOf(d.In(time.UTC)) == d

@@ -1,0 +1,152 @@
+package wire
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+func TestEpoch(t *testing.T) {
+	at := time.Date(2013, 11, 21, 8, 5, 0, 0, time.FixedZone("PST", -8*3600))
+	e := EpochOf(at.Add(900 * time.Millisecond))
+	if e != 1385049900 {
+		t.Fatalf("EpochOf = %d", e)
+	}
+	if got := e.Time(); !got.Equal(at) || got.Location() != time.UTC {
+		t.Errorf("Time() = %v, want %v in UTC", got, at)
+	}
+}
+
+func TestDate(t *testing.T) {
+	d := NewDate(2013, time.November, 21)
+	if d != 20131121 || d.Year() != 2013 || d.Month() != time.November || d.Day() != 21 || d.String() != "2013-11-21" {
+		t.Errorf("NewDate = %d (%d %v %d %s)", d, d.Year(), d.Month(), d.Day(), d)
+	}
+	la, _ := time.LoadLocation("America/Los_Angeles")
+	// 07:30 UTC on the 22nd is still the 21st in Los Angeles.
+	if got := DateOf(time.Date(2013, 11, 22, 7, 30, 0, 0, time.UTC).In(la)); got != d {
+		t.Errorf("DateOf in LA = %v", got)
+	}
+	if got := d.In(la); !got.Equal(time.Date(2013, 11, 21, 0, 0, 0, 0, la)) {
+		t.Errorf("In = %v", got)
+	}
+	if got := NewDate(2024, time.February, 28).AddDays(1); got != 20240229 {
+		t.Errorf("AddDays across a leap day = %d", got)
+	}
+	if got := NewDate(2024, time.January, 1).AddDays(-1); got != 20231231 {
+		t.Errorf("AddDays back across a year = %d", got)
+	}
+	for _, bad := range []Date{0, -20131121, 20131321, 20131100, 20230229, 1, 201311211} {
+		if bad.Valid() {
+			t.Errorf("%d is valid", bad)
+		}
+	}
+	for _, good := range []Date{20240229, 19700101, 20131121} {
+		if !good.Valid() {
+			t.Errorf("%d is not valid", good)
+		}
+	}
+}
+
+func TestParseDate(t *testing.T) {
+	for in, want := range map[string]Date{"20131121": 20131121, "2013-11-21": 20131121, "2024-02-29": 20240229} {
+		if got, err := ParseDate(in); err != nil || got != want {
+			t.Errorf("ParseDate(%q) = %d, %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"", "2013-02-30", "2013112", "21/11/2013", "2013-1-21x"} {
+		if _, err := ParseDate(in); err == nil {
+			t.Errorf("ParseDate(%q) accepted", in)
+		}
+	}
+}
+
+func TestCoordinate(t *testing.T) {
+	c := CoordinateOf(-122.184435)
+	if c != "-122.184435" {
+		t.Errorf("CoordinateOf = %q", c)
+	}
+	if f, ok := Coordinate("37.451572").Float64(); !ok || f != 37.451572 {
+		t.Errorf("Float64 = %v %v", f, ok)
+	}
+	for _, bad := range []Coordinate{"", "north"} {
+		if _, ok := bad.Float64(); ok {
+			t.Errorf("%q reads as a number", bad)
+		}
+	}
+	b, _ := json.Marshal(struct{ Lat Coordinate }{"37.451572"})
+	if string(b) != `{"Lat":"37.451572"}` {
+		t.Errorf("JSON %s: a coordinate stays a string on the wire", b)
+	}
+}
+
+func TestTZTransitionJSON(t *testing.T) {
+	for _, in := range []string{`[1384963500,"America/Phoenix"]`, `[1384963500,-25200]`} {
+		var tz TZTransition
+		if err := json.Unmarshal([]byte(in), &tz); err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		out, err := json.Marshal(tz)
+		if err != nil || string(out) != in {
+			t.Errorf("%s re-encodes as %s, %v", in, out, err)
+		}
+		loc, err := tz.Location()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, off := tz.Start.Time().In(loc).Zone(); off != -7*3600 {
+			t.Errorf("%s: offset %d", in, off)
+		}
+	}
+	for _, bad := range []string{`[]`, `[1]`, `[1,"a",2]`, `{"a":1}`, `["x","y"]`, `[1,true]`, `[1,1.5]`} {
+		var tz TZTransition
+		if err := json.Unmarshal([]byte(bad), &tz); err == nil {
+			t.Errorf("%s accepted as %+v", bad, tz)
+		}
+	}
+}
+
+func TestDatedJSON(t *testing.T) {
+	type metrics struct {
+		Steps *int `json:"m_steps,omitempty"`
+	}
+	in := `[[20131105,{"m_steps":2184}],[20131106,{}]]`
+	var points []Dated[metrics]
+	if err := json.Unmarshal([]byte(in), &points); err != nil {
+		t.Fatal(err)
+	}
+	if len(points) != 2 || points[0].Date != 20131105 || *points[0].Value.Steps != 2184 || points[1].Value.Steps != nil {
+		t.Errorf("decoded %+v", points)
+	}
+	if out, _ := json.Marshal(points); string(out) != in {
+		t.Errorf("re-encoded %s", out)
+	}
+	for _, bad := range []string{`[20131105]`, `["20131105",{}]`, `[20131105,[]]`, `{}`} {
+		var p Dated[metrics]
+		if err := json.Unmarshal([]byte(bad), &p); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+}
+
+// FuzzTZTransition checks that any input either fails to decode or
+// re-encodes to a document that decodes to the same value.
+func FuzzTZTransition(f *testing.F) {
+	for _, s := range []string{`[1384963500,"America/Phoenix"]`, `[1,-25200]`, `[1, "a"]`, `[]`, `null`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var a TZTransition
+		if json.Unmarshal(in, &a) != nil {
+			return
+		}
+		out, err := json.Marshal(a)
+		if err != nil {
+			t.Fatalf("%q decoded but does not encode: %v", in, err)
+		}
+		var b TZTransition
+		if err := json.Unmarshal(out, &b); err != nil || b.Start != a.Start || b.Name != a.Name || (a.Offset == nil) != (b.Offset == nil) || (a.Offset != nil && *a.Offset != *b.Offset) {
+			t.Fatalf("%q → %s → %+v, %v", in, out, b, err)
+		}
+	})
+}
