@@ -1,0 +1,188 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/upapi/up-go/gen"
+	"github.com/upapi/up-go/up/uptest"
+)
+
+func TestWhoami(t *testing.T) {
+	e := newEnv(t)
+	e.loggedIn()
+	out := e.ok("whoami")
+	for _, want := range []string{"xid     " + e.s.UserXID(), "name    Noah Franklin", "height  1.89 m", "weight  85.0 kg",
+		"meta    200 OK at 2015-06-15T19:00:00Z, user_xid " + e.s.UserXID()} {
+		if !strings.Contains(out, want) {
+			t.Errorf("whoami lacks %q:\n%s", want, out)
+		}
+	}
+	var got struct {
+		User gen.User `json:"user"`
+		Meta metaJSON `json:"meta"`
+	}
+	if err := json.Unmarshal([]byte(e.ok("whoami", "--format", "json")), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.User.XID != e.s.UserXID() || got.Meta.UserXID != e.s.UserXID() || got.Meta.Code != 200 || got.Meta.Time != testNow.Unix() {
+		t.Errorf("whoami --format json: %+v", got)
+	}
+	e.fails(exitUsage, `unknown --format "xml"`, "whoami", "--format", "xml")
+}
+
+func TestWhoamiWithoutExtendedRead(t *testing.T) {
+	e := newEnv(t)
+	e.loggedIn("basic_read")
+	out := e.ok("whoami")
+	if !strings.Contains(out, "Noah Franklin") || strings.Contains(out, "weight") {
+		t.Errorf("whoami with basic_read only:\n%s", out)
+	}
+}
+
+func TestFriends(t *testing.T) {
+	e := newEnv(t)
+	e.loggedIn()
+	ref, _, err := e.client().Friends(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := e.ok("friends")
+	for _, f := range ref.Items {
+		if !strings.Contains(out, f.XID+"\n") {
+			t.Errorf("friends lacks %s:\n%s", f.XID, out)
+		}
+	}
+	if !strings.HasPrefix(out, "xid\n") || !strings.HasSuffix(out, "(3 friends)\n") {
+		t.Errorf("friends:\n%s", out)
+	}
+	var list gen.FriendList
+	if err := json.Unmarshal([]byte(e.ok("friends", "--format", "json")), &list); err != nil {
+		t.Fatal(err)
+	}
+	if list.Size != len(ref.Items) || len(list.Items) != len(ref.Items) {
+		t.Errorf("friends --format json: %+v", list)
+	}
+	e.loggedIn("basic_read")
+	e.fails(exitAPI, "UP refused access (403 Forbidden)", "friends")
+}
+
+func TestGet(t *testing.T) {
+	e := newEnv(t)
+	e.loggedIn()
+	for _, path := range []string{"/users/@me/goals", "users/@me/goals", e.s.URL + "/users/@me/goals"} {
+		if got, want := e.ok("get", path), string(e.rawGet("/users/@me/goals")); got != want {
+			t.Errorf("get %s = %q, want UP's answer %q", path, got, want)
+		}
+	}
+	// A query, and a links.next path, which names the API root already.
+	var page struct {
+		Data struct {
+			Items []json.RawMessage `json:"items"`
+			Links struct{ Next string }
+		} `json:"data"`
+	}
+	if err := json.Unmarshal([]byte(e.ok("get", "/users/@me/workouts?limit=2")), &page); err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Data.Items) != 2 || !strings.HasPrefix(page.Data.Links.Next, "/nudge/api/v.1.1/users/") {
+		t.Fatalf("get with limit=2: %d items, next %q", len(page.Data.Items), page.Data.Links.Next)
+	}
+	next := e.ok("get", page.Data.Links.Next)
+	if want := string(e.rawGet(strings.TrimPrefix(page.Data.Links.Next, "/nudge/api/v.1.1"))); next != want {
+		t.Errorf("get NEXT = %q, want %q", next, want)
+	}
+}
+
+func TestGetErrors(t *testing.T) {
+	e := newEnv(t)
+	e.loggedIn()
+	stdout, stderr, code := e.run("get", "/workouts/nope")
+	if code != exitAPI || stdout != "" {
+		t.Errorf("get of a missing workout: exit %d, stdout %q", code, stdout)
+	}
+	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], `"NOT_FOUND"`) || lines[1] != "up: GET /workouts/nope: 404 Not Found" {
+		t.Errorf("stderr should hold the body, then one line: %q", stderr)
+	}
+	e.s.ResetRequests()
+	e.fails(exitUsage, "get: refusing to send the token to https://elsewhere.example/users/@me", "get", "https://elsewhere.example/users/@me?access_token=x")
+	e.fails(exitUsage, "refusing to send the token", "get", "//elsewhere.example/users/@me")
+	if n := len(e.s.Requests()); n != 0 {
+		t.Errorf("%d requests reached UP for refused URLs", n)
+	}
+	e.fails(exitUsage, "get: name a path", "get")
+	e.s.RevokeAll()
+	e.fails(exitLogin, msgSessionEnded, "get", "/users/@me")
+}
+
+// TestUsualMistakes checks the one-line errors and exit statuses of the
+// mistakes people make most.
+func TestUsualMistakes(t *testing.T) {
+	t.Run("no token", func(t *testing.T) {
+		e := newEnv(t)
+		for _, args := range [][]string{{"whoami"}, {"friends"}, {"list", "moves"}, {"get", "/users/@me"}, {"export", t.TempDir()}} {
+			e.fails(exitLogin, "up: not logged in: run 'up login'", args...)
+		}
+	})
+	t.Run("session ended", func(t *testing.T) {
+		e := newEnv(t)
+		e.loggedIn()
+		e.s.RevokeAll()
+		e.fails(exitLogin, "up: your UP session has ended: run 'up login' again", "whoami")
+		e.fails(exitLogin, "your UP session has ended", "list", "workouts")
+	})
+	t.Run("expired token refreshes", func(t *testing.T) {
+		e := newEnv(t)
+		e.loggedIn()
+		e.s.ExpireAccessTokens()
+		e.ok("whoami")
+		if n := e.s.TokenRequests()["refresh_token"]; n != 1 {
+			t.Errorf("%d refreshes, want 1", n)
+		}
+		e.ok("whoami") // the refreshed token was saved
+		if n := e.s.TokenRequests()["refresh_token"]; n != 1 {
+			t.Errorf("%d refreshes after a second call, want still 1", n)
+		}
+	})
+	t.Run("wrong client secret", func(t *testing.T) {
+		e := newEnv(t)
+		e.loggedIn()
+		e.s.ExpireAccessTokens()
+		e.vars["UP_CLIENT_SECRET"] = "wrong-secret"
+		stderr := e.fails(exitAPI, "UP refused the application's credentials (invalid_client): check UP_CLIENT_ID and UP_CLIENT_SECRET", "whoami")
+		if strings.Contains(stderr, "wrong-secret") {
+			t.Error("the error shows the secret")
+		}
+	})
+	t.Run("missing credentials", func(t *testing.T) {
+		e := newEnv(t)
+		e.loggedIn()
+		e.vars["UP_CLIENT_SECRET"] = ""
+		e.fails(exitUsage, "missing client secret: set UP_CLIENT_SECRET", "whoami")
+		e.vars["UP_CLIENT_ID"] = ""
+		e.fails(exitUsage, "missing client ID and secret", "login")
+	})
+	t.Run("insecure base URL", func(t *testing.T) {
+		e := newEnv(t)
+		e.loggedIn()
+		e.vars["UP_BASE_URL"] = "http://api.example.com/nudge/api/v.1.1"
+		e.fails(exitUsage, "refusing to send credentials over plain http to api.example.com", "whoami")
+		e.vars["UP_BASE_URL"] = "ftp://api.example.com/"
+		e.fails(exitUsage, "is not an absolute http(s) URL", "whoami")
+	})
+	t.Run("server down", func(t *testing.T) {
+		e := newEnv(t)
+		e.loggedIn()
+		e.s.Inject(uptest.Fault{Kind: uptest.FaultDropConnection})
+		e.fails(exitAPI, "cannot reach UP", "whoami")
+	})
+	t.Run("server error", func(t *testing.T) {
+		e := newEnv(t)
+		e.loggedIn()
+		e.s.Inject(uptest.Fault{Kind: uptest.FaultStatus, Status: http.StatusInternalServerError})
+		e.fails(exitAPI, "UP API error: GET", "whoami")
+	})
+}
