@@ -80,7 +80,7 @@ func (c *Client) exchange(ctx context.Context, build request, out any) (*Respons
 func (c *Client) build(ctx context.Context, build request) (*http.Request, error) {
 	// The generated builders resolve operation paths relative to the server
 	// URL, which must therefore end in a slash.
-	req, err := build(c.cfg.baseURL() + "/")
+	req, err := build(c.server)
 	if err != nil {
 		return nil, fmt.Errorf("up: building request: %w", err)
 	}

@@ -24,8 +24,9 @@ import (
 // A Client is safe for concurrent use; concurrent calls that meet the same
 // expired token share a single refresh.
 type Client struct {
-	cfg Config
-	hc  *http.Client // sends through transport
+	cfg    Config
+	hc     *http.Client // sends through transport
+	server string       // BaseURL with a trailing slash, as the generated builders want it
 
 	// storeMu orders this Client's writes to Storage (taken after the
 	// Storage's own Locker lock, before mu), so that a slow refresh cannot
@@ -97,11 +98,9 @@ func (c *Config) ClientFromStorage(ctx context.Context) (*Client, error) {
 // newClient returns a Client with a private copy of c and no credentials.
 func (c *Config) newClient() *Client {
 	cl := &Client{cfg: c.clone()}
+	cl.server = cl.cfg.baseURL() + "/"
 	base := cl.cfg.baseClient()
-	t := &transport{cl: cl, base: cl.cfg.baseTransport()}
-	if u, err := url.Parse(cl.cfg.baseURL()); err == nil {
-		t.apiHost = hostKey(u)
-	}
+	t := newTransport(cl, cl.cfg.baseTransport())
 	var rt http.RoundTripper = t
 	if cl.cfg.Retry != nil {
 		rt = &retryTransport{next: t, policy: *cl.cfg.Retry}
@@ -288,9 +287,23 @@ func (cl *Client) getJSON(ctx context.Context, path string, query url.Values, ou
 	return cl.do(req, out)
 }
 
-// drainClose reads a little of what is left of a body, so the connection can
-// be reused, and closes it.
+// maxDrain bounds what drainClose reads of a body before closing it.
+const maxDrain = 4 << 10
+
+// drainBuffers holds the buffers drainClose reads into.
+var drainBuffers = sync.Pool{New: func() any { return new([maxDrain]byte) }}
+
+// drainClose reads a little of what is left of a body (at most maxDrain
+// bytes), so the connection can be reused, and closes it.
 func drainClose(resp *http.Response) {
-	_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
+	buf := drainBuffers.Get().(*[maxDrain]byte)
+	for n := 0; n < maxDrain; {
+		m, err := resp.Body.Read(buf[:maxDrain-n])
+		n += m
+		if err != nil {
+			break
+		}
+	}
+	drainBuffers.Put(buf)
 	_ = resp.Body.Close()
 }

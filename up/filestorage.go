@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,6 +21,13 @@ import (
 // Save replaces the file atomically (a temporary file in the same directory,
 // synced, then renamed over the old one), so a reader sees the old token or
 // the new one, never a mixture, even after a crash.
+//
+// A Save cut short by a crash (say, the process killed between creating the
+// temporary file and renaming it) leaves the token file as it was and that
+// temporary file, named ".NAME.DIGITS.tmp", beside it. The next Save or
+// Delete removes such leftovers while it holds the lock, so at most one
+// accumulates. Without flock, where another process's Save may be under
+// way, only leftovers untouched for an hour are removed.
 //
 // FileStorage implements Locker with an advisory lock on the file
 // path+".lock" (flock), so Clients in several processes sharing the file
@@ -93,6 +101,7 @@ func (s *FileStorage) Save(ctx context.Context, tok *oauth2.Token) error {
 // Delete removes the token file; a missing file is no error.
 func (s *FileStorage) Delete(ctx context.Context) error {
 	err := s.withLock(ctx, func() error {
+		s.removeStaleTemps()
 		if err := os.Remove(s.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
@@ -180,6 +189,7 @@ func (s *FileStorage) write(tok *oauth2.Token) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
+	s.removeStaleTemps()
 	tmp, err := writeTemp(dir, "."+filepath.Base(s.path)+".*.tmp", append(b, '\n'))
 	if err != nil {
 		return err
@@ -215,4 +225,50 @@ func writeTemp(dir, pattern string, data []byte) (name string, err error) {
 		return "", err
 	}
 	return f.Name(), nil
+}
+
+// removeStaleTemps removes what Saves cut short by a crash left beside the
+// token file: files named as writeTemp names this file's temporary files,
+// last changed at least staleTempAge ago. The caller holds the lock, which
+// every Save holds from creating its temporary file to renaming it, so with
+// flock no such file can belong to a Save under way. Failures are ignored:
+// a leftover costs only disk space, and the next Save tries again.
+func (s *FileStorage) removeStaleTemps() {
+	dir, prefix := filepath.Dir(s.path), "."+filepath.Base(s.path)+"."
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !isTempName(e.Name(), prefix) {
+			continue
+		}
+		if staleTempAge > 0 {
+			info, err := e.Info()
+			if err != nil || time.Since(info.ModTime()) < staleTempAge {
+				continue
+			}
+		}
+		_ = os.Remove(filepath.Join(dir, e.Name()))
+	}
+}
+
+// isTempName reports whether name is prefix, decimal digits and ".tmp", as
+// os.CreateTemp fills the pattern writeTemp gives it. The digits keep the
+// temporary files of a token file named, say, "token.json.old" apart.
+func isTempName(name, prefix string) bool {
+	digits, ok := strings.CutPrefix(name, prefix)
+	if !ok {
+		return false
+	}
+	digits, ok = strings.CutSuffix(digits, ".tmp")
+	if !ok || digits == "" {
+		return false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

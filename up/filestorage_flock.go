@@ -13,6 +13,10 @@ import (
 // maxLockPoll bounds the wait between two attempts to take a contended flock.
 const maxLockPoll = 20 * time.Millisecond
 
+// staleTempAge is how old a temporary file must be for a Save to remove it:
+// any age, since the flock a Save holds excludes every other Save.
+const staleTempAge time.Duration = 0
+
 // lockFile opens path and takes an exclusive flock on it, polling without
 // blocking so that ctx can end the wait.
 func lockFile(ctx context.Context, path string) (*os.File, error) {

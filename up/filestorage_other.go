@@ -5,7 +5,12 @@ package up
 import (
 	"context"
 	"os"
+	"time"
 )
+
+// staleTempAge is how old a temporary file must be for a Save to remove it:
+// without flock, a Save in another process may be writing a younger one.
+const staleTempAge = time.Hour
 
 // lockFile has no cross-process lock to take on this system; FileStorage's
 // in-process lock is all there is.

@@ -52,10 +52,12 @@ func sourceToken(src oauth2.TokenSource) (*oauth2.Token, error) {
 }
 
 // requestToken returns the token to send a request with, refreshing first
-// when there is a refresh token but no access token.
+// when there is a refresh token but no access token. The token may be the
+// Client's own, which is replaced but never changed: the caller must not
+// change it either.
 func (cl *Client) requestToken(ctx context.Context) (*oauth2.Token, error) {
 	cl.mu.Lock()
-	src, tok := cl.src, copyToken(cl.tok)
+	src, tok := cl.src, cl.tok
 	cl.mu.Unlock()
 	switch {
 	case src != nil:

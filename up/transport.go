@@ -1,12 +1,14 @@
 package up
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/oauth2"
 )
@@ -20,16 +22,48 @@ const maxRenewals = 2
 // Unauthorized. Requests for any other host, such as the target of a
 // redirect, go out without the token.
 type transport struct {
-	cl      *Client
-	base    http.RoundTripper
-	apiHost string // the BaseURL's host, as hostKey renders it
+	cl   *Client
+	base http.RoundTripper
+	ua   string // the User-Agent of every request, Config.userAgent
+
+	apiHost   string // the BaseURL's host, as hostKey renders it
+	apiScheme string // the BaseURL's scheme and host as written, for a
+	apiRaw    string // quick test before rendering the request's host key
+
+	auth atomic.Pointer[authHeader] // the Authorization value last built
+}
+
+// authHeader is the Authorization value for an access token, kept so that
+// requests sent with the same token do not each build it anew.
+type authHeader struct {
+	access string
+	value  string
+}
+
+// newTransport returns the transport of cl, which sends through base.
+func newTransport(cl *Client, base http.RoundTripper) *transport {
+	t := &transport{cl: cl, base: base, ua: cl.cfg.userAgent()}
+	if u, err := url.Parse(cl.cfg.baseURL()); err == nil {
+		t.apiHost, t.apiScheme, t.apiRaw = hostKey(u), u.Scheme, u.Host
+	}
+	return t
+}
+
+// forAPI reports whether u names the API's host, as hostKey renders it. A
+// URL with the BaseURL's scheme and host written the same way does without
+// rendering its key.
+func (t *transport) forAPI(u *url.URL) bool {
+	if u.Host == t.apiRaw && u.Scheme == t.apiScheme {
+		return true
+	}
+	return hostKey(u) == t.apiHost
 }
 
 // RoundTrip sends req with the current token. After a 401 it gets a newer
 // token and resends, at most maxRenewals times, when the body can be sent
 // again; otherwise the 401 response is returned as it is.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if hostKey(req.URL) != t.apiHost {
+	if !t.forAPI(req.URL) {
 		return t.send(req, req.Body, nil)
 	}
 	ctx := req.Context()
@@ -45,6 +79,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp, err := t.send(req, req.Body, tok)
 	for n := 0; err == nil && resp.StatusCode == http.StatusUnauthorized && n < maxRenewals && replayable(req); n++ {
+		detachBody(resp)
 		next, rerr := t.cl.renew(ctx, tok.AccessToken)
 		if errors.Is(rerr, errNoRefreshToken) || errors.Is(rerr, errSourceUnchanged) {
 			return resp, nil
@@ -64,21 +99,90 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
+// maxRefusedBody bounds the 401 body detachBody keeps in memory.
+const maxRefusedBody = 64 << 10
+
+// detachBody reads resp's body into memory and closes it, so that its
+// connection is free while the token is refreshed: the token endpoint is
+// usually on the API's host, and a transport that limits connections per
+// host (MaxConnsPerHost) would otherwise deadlock once every connection
+// held a 401 whose caller waits for that refresh. resp keeps the same
+// content, in case it is returned after all. A body longer than
+// maxRefusedBody, or one that fails to read, is kept as it is, behind what
+// was read of it.
+func detachBody(resp *http.Response) {
+	orig := resp.Body
+	b, err := io.ReadAll(io.LimitReader(orig, maxRefusedBody+1))
+	if err == nil && len(b) <= maxRefusedBody {
+		_ = orig.Close()
+		resp.Body = io.NopCloser(bytes.NewReader(b))
+		return
+	}
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(b), orig), orig}
+}
+
 // send passes a copy of req with body, the User-Agent and, unless tok is
-// nil, the bearer token to the base transport.
+// nil, the bearer token to the base transport. The copy shares everything
+// with req but its header, which it replaces, as http.RoundTripper allows.
 func (t *transport) send(req *http.Request, body io.ReadCloser, tok *oauth2.Token) (*http.Response, error) {
-	r := req.Clone(req.Context())
+	r := new(http.Request)
+	*r = *req
 	r.Body = body
-	ua := t.cl.cfg.userAgent()
-	if own := r.Header.Get("User-Agent"); own != "" && !strings.Contains(own, ua) {
+	ua := t.ua
+	if own := req.Header.Get("User-Agent"); own != "" && !strings.Contains(own, ua) {
 		ua = own + " " + ua
 	}
-	r.Header.Set("User-Agent", ua)
-	r.Header.Del("Authorization")
+	auth := ""
 	if tok != nil {
-		r.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		auth = t.bearer(tok.AccessToken)
 	}
+	r.Header = sendHeader(req.Header, ua, auth, tok != nil)
 	return t.base.RoundTrip(r)
+}
+
+// bearer returns the Authorization value for the access token, reusing the
+// last one built when the token is the same.
+func (t *transport) bearer(access string) string {
+	if a := t.auth.Load(); a != nil && a.access == access {
+		return a.value
+	}
+	a := &authHeader{access: access, value: "Bearer " + access}
+	t.auth.Store(a)
+	return a.value
+}
+
+// sendHeader returns a copy of h whose User-Agent is ua and whose
+// Authorization is auth when withAuth, and absent otherwise: what h.Clone
+// followed by Set("User-Agent", ua), Del("Authorization") and, when withAuth,
+// Set("Authorization", auth) gives, in two allocations instead of four.
+func sendHeader(h http.Header, ua, auth string, withAuth bool) http.Header {
+	n := 2
+	for _, vv := range h {
+		n += len(vv)
+	}
+	values := make([]string, n)
+	out := make(http.Header, len(h)+2)
+	for k, vv := range h {
+		if vv == nil {
+			out[k] = nil // as Header.Clone keeps it
+			continue
+		}
+		m := copy(values, vv)
+		out[k] = values[:m:m]
+		values = values[m:]
+	}
+	values[0] = ua
+	out["User-Agent"] = values[0:1:1]
+	if withAuth {
+		values[1] = auth
+		out["Authorization"] = values[1:2:2]
+	} else {
+		delete(out, "Authorization")
+	}
+	return out
 }
 
 // hostKey renders u's host in lower case without the scheme's default

@@ -21,7 +21,7 @@ func (c *Client) API() *gen.ClientWithResponses { return c.api() }
 // newAPI makes the generated client over the Client's transport. The
 // generated paths are relative to a server URL ending in a slash.
 func (c *Client) newAPI() *gen.ClientWithResponses {
-	return &gen.ClientWithResponses{ClientInterface: &gen.Client{Server: c.cfg.baseURL() + "/", Client: c.hc}}
+	return &gen.ClientWithResponses{ClientInterface: &gen.Client{Server: c.server, Client: c.hc}}
 }
 
 // User fetches the profile of the user who owns the token (GET /users/@me;
