@@ -371,12 +371,12 @@ func (m *memTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}, nil
 }
 
-// benchRuns counts the calls of benchPair, to alternate the order of the
-// two sides: with -count=N, each side runs first in half of the runs, so
-// that whatever favours the first or the second sub-benchmark of a run
-// (the server's warm-up, the CPU's frequency, the collector's pace) does
-// not favour one side.
-var benchRuns int
+// handFirst says which side of a pair runs first in this process. testing
+// runs all -count repetitions of a sub-benchmark back to back, so a drift
+// of the machine's speed would favor one side; BENCHMARKS.md therefore
+// runs the pairs in ten processes with -count=1, and the order follows the
+// process ID so that each side goes first in about half of them.
+var handFirst = os.Getpid()%2 == 0
 
 // benchPair runs the hand-written call and the SDK call as sub-benchmarks,
 // first over loopback TCP to one server process (net=loopback), then with
@@ -387,7 +387,6 @@ func benchPair(b *testing.B, hand func(ctx context.Context, hc *http.Client, bas
 	if err != nil {
 		b.Fatal(err)
 	}
-	benchRuns++
 	for _, network := range []string{"loopback", "memory"} {
 		newTransport := func() (http.RoundTripper, func()) {
 			if network == "memory" {
@@ -423,7 +422,7 @@ func benchPair(b *testing.B, hand func(ctx context.Context, hc *http.Client, bas
 				}
 			})
 		}
-		if benchRuns%2 == 1 {
+		if handFirst {
 			runHand()
 			runSDK()
 		} else {

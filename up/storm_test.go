@@ -134,6 +134,7 @@ type stormChild struct {
 	Path         string // the shared token file
 	Calls        int
 	Workers      int
+	Pace         time.Duration // call n starts no sooner than n·Pace after the first
 }
 
 type stormReport struct {
@@ -179,7 +180,7 @@ func (l *tokenLog) all() []string {
 
 // TestRefreshStormProcesses runs two OS processes (this test binary, run
 // again) that share one token file and call one fake server, whose access
-// tokens live 100ms and are replaced, refresh token included, at each
+// tokens live 50ms and are replaced, refresh token included, at each
 // refresh. (Expiring every token every few milliseconds instead, faster
 // than a refresh and its save complete, makes some calls exhaust the two
 // renewals a call is allowed, by design; see BENCHMARKS.md.) Each process makes hundreds of calls from
@@ -191,7 +192,10 @@ func TestRefreshStormProcesses(t *testing.T) {
 		runStormChild(t, spec)
 		return
 	}
-	calls, lifetime := 300, 100*time.Millisecond
+	// The calls are spread over at least 750ms, fifteen lifetimes of an
+	// access token, so that both processes refresh and adopt many times
+	// however fast the machine is.
+	calls, lifetime, pace := 300, 50*time.Millisecond, 2500*time.Microsecond
 	if longStorm() {
 		calls = 3000
 	}
@@ -212,7 +216,7 @@ func TestRefreshStormProcesses(t *testing.T) {
 		wg.Go(func() {
 			spec, _ := json.Marshal(stormChild{
 				ID: id, BaseURL: front.URL + strings.TrimPrefix(s.URL, originOf(s.URL)), TokenURL: front.URL + "/auth/oauth2/token",
-				ClientID: s.ClientID, ClientSecret: s.ClientSecret, Path: path, Calls: calls, Workers: 4,
+				ClientID: s.ClientID, ClientSecret: s.ClientSecret, Path: path, Calls: calls, Workers: 4, Pace: pace,
 			})
 			cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestRefreshStormProcesses$", "-test.count=1")
 			cmd.Env = append(os.Environ(), stormChildEnv+"="+string(spec))
@@ -293,9 +297,11 @@ func runStormChild(t *testing.T, spec string) {
 	var report stormReport
 	var next atomic.Int64
 	var wg sync.WaitGroup
+	start := time.Now()
 	for range cfgIn.Workers {
 		wg.Go(func() {
 			for n := next.Add(1); n <= int64(cfgIn.Calls); n = next.Add(1) {
+				time.Sleep(time.Until(start.Add(time.Duration(n) * cfgIn.Pace)))
 				var err error
 				if n%2 == 0 {
 					_, _, err = c.User(ctx)
