@@ -384,3 +384,26 @@ func TestTokenOnlyForAPIHost(t *testing.T) {
 		})
 	}
 }
+
+// closeCounter is a transport that counts CloseIdleConnections calls.
+type closeCounter struct {
+	http.RoundTripper
+	closed int
+}
+
+func (c *closeCounter) CloseIdleConnections() { c.closed++ }
+
+// TestCloseIdleConnectionsReachesBase checks that closing the idle
+// connections of a Client's http.Client, with or without a retry policy,
+// reaches the caller's transport.
+func TestCloseIdleConnectionsReachesBase(t *testing.T) {
+	for _, retry := range []*RetryPolicy{nil, {}} {
+		base := &closeCounter{RoundTripper: http.DefaultTransport}
+		cfg := &Config{HTTPClient: &http.Client{Transport: base}, Retry: retry}
+		cl := cfg.ClientFromAccessToken("a")
+		cl.HTTPClient().CloseIdleConnections()
+		if base.closed != 1 {
+			t.Errorf("retry %v: base transport closed %d times, want 1", retry != nil, base.closed)
+		}
+	}
+}

@@ -143,3 +143,10 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	}
 }
+
+// CloseIdleConnections passes the call on to the transport it wraps.
+func (t *retryTransport) CloseIdleConnections() {
+	if c, ok := t.next.(idleCloser); ok {
+		c.CloseIdleConnections()
+	}
+}

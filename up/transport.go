@@ -215,3 +215,15 @@ func closeBody(req *http.Request) {
 		_ = req.Body.Close()
 	}
 }
+
+// idleCloser is what http.Client.CloseIdleConnections looks for in a
+// transport.
+type idleCloser interface{ CloseIdleConnections() }
+
+// CloseIdleConnections closes the idle connections of the transport
+// underneath, so that http.Client.CloseIdleConnections reaches it.
+func (t *transport) CloseIdleConnections() {
+	if c, ok := t.base.(idleCloser); ok {
+		c.CloseIdleConnections()
+	}
+}

@@ -262,7 +262,7 @@ func parseNotification(doc []byte) (*Notification, []string, error) {
 	if err := dec.Decode(&raw); err != nil {
 		return nil, nil, badNotification("JSON: %v", err)
 	}
-	if dec.More() {
+	if len(bytes.TrimSpace(doc[dec.InputOffset():])) > 0 {
 		return nil, nil, badNotification("trailing data after the JSON document")
 	}
 	if raw.Events == nil {

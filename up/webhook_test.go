@@ -108,6 +108,7 @@ func TestWebhookRejects(t *testing.T) {
 			http.StatusForbidden},
 		{"malformed JSON", http.MethodPost, "", `{"events":[`, http.StatusBadRequest},
 		{"trailing data", http.MethodPost, "application/json", notification(good) + "{}", http.StatusBadRequest},
+		{"trailing bracket", http.MethodPost, "application/json", notification(good) + "]", http.StatusBadRequest},
 		{"no events", http.MethodPost, "application/json", `{"notification_timestamp":1}`, http.StatusBadRequest},
 		{"bad timestamp", http.MethodPost, "application/json", strings.Replace(notification(good), `1372787849`, `"soon"`, 1), http.StatusBadRequest},
 		{"form without file", http.MethodPost, "application/x-www-form-urlencoded", "other=1", http.StatusBadRequest},
