@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -30,16 +31,7 @@ Show the profile of the user who owns the saved token (GET /users/@me), and
 the meta object of UP's answer. Weight, height and gender need the
 extended_read scope.
 `)
-	c := connFlags(fs)
-	format := fs.String("format", "table", "output `format`: table or json")
-	if _, err := a.parse(fs, args, 0); err != nil {
-		return err
-	}
-	a.resolve(fs, c)
-	if *format != "table" && *format != "json" {
-		return usageErrorf("whoami: unknown --format %q (table or json)", *format)
-	}
-	client, _, err := a.client(ctx, c)
+	client, format, err := a.tableOrJSON(ctx, fs, args)
 	if err != nil {
 		return err
 	}
@@ -47,7 +39,7 @@ extended_read scope.
 	if err != nil {
 		return err
 	}
-	if *format == "json" {
+	if format == "json" {
 		return writeJSON(a.stdout, struct {
 			User *up.User `json:"user"`
 			Meta metaJSON `json:"meta"`
@@ -80,16 +72,7 @@ func (a *app) friends(ctx context.Context, args []string) error {
 	fs := a.flags("friends", "[--format table|json]", `
 List the XIDs of the user's friends (GET /users/@me/friends; scope friends_read).
 `)
-	c := connFlags(fs)
-	format := fs.String("format", "table", "output `format`: table or json")
-	if _, err := a.parse(fs, args, 0); err != nil {
-		return err
-	}
-	a.resolve(fs, c)
-	if *format != "table" && *format != "json" {
-		return usageErrorf("friends: unknown --format %q (table or json)", *format)
-	}
-	client, _, err := a.client(ctx, c)
+	client, format, err := a.tableOrJSON(ctx, fs, args)
 	if err != nil {
 		return err
 	}
@@ -97,7 +80,7 @@ List the XIDs of the user's friends (GET /users/@me/friends; scope friends_read)
 	if err != nil {
 		return err
 	}
-	if *format == "json" {
+	if format == "json" {
 		return writeJSON(a.stdout, list)
 	}
 	var b strings.Builder
@@ -127,4 +110,20 @@ func userName(u *up.User) string {
 		return u.XID
 	}
 	return name
+}
+
+// tableOrJSON parses the flags of a command that prints a table or JSON and
+// takes no arguments, and returns the client and the chosen format.
+func (a *app) tableOrJSON(ctx context.Context, fs *flag.FlagSet, args []string) (*up.Client, string, error) {
+	c := connFlags(fs)
+	format := fs.String("format", "table", "output `format`: table or json")
+	if _, err := a.parse(fs, args, 0); err != nil {
+		return nil, "", err
+	}
+	a.resolve(fs, c)
+	if *format != "table" && *format != "json" {
+		return nil, "", usageErrorf("%s: unknown --format %q (table or json)", fs.Name(), *format)
+	}
+	client, _, err := a.client(ctx, c)
+	return client, *format, err
 }
