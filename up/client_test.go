@@ -7,10 +7,13 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/upapi/up-go/up/uptest"
 )
 
 func TestTokenGetSetRoundTrip(t *testing.T) {
@@ -41,12 +44,12 @@ func TestTokenGetSetRoundTrip(t *testing.T) {
 }
 
 func TestClientKeepsItsOwnConfig(t *testing.T) {
-	f := newFakeUP(t)
-	cfg := f.config()
-	cl := cfg.Client(f.mint())
+	s := newServer(t)
+	cfg := serverConfig(t, s)
+	cl := cfg.Client(s.MintToken())
 	cfg.BaseURL = "https://elsewhere.example"
 	cfg.Scopes[0] = ScopeMealRead
-	if cl.BaseURL() != f.srv.URL+apiPrefix {
+	if cl.BaseURL() != s.URL {
 		t.Errorf("BaseURL = %s after the Config changed", cl.BaseURL())
 	}
 	if cl.cfg.Scopes[0] != ScopeMoveRead {
@@ -68,11 +71,12 @@ func TestUserAgent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeUP(t)
-			cfg := f.config()
+			s := newServer(t)
+			cfg := serverConfig(t, s)
 			cfg.UserAgent = tt.configured
-			old := f.mint()
-			f.revoke(old.AccessToken)
+			sent := recordOutgoing(cfg)
+			old := s.MintToken()
+			s.ExpireAccessTokens()
 			cl := cfg.Client(old)
 			req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, cl.BaseURL()+"/users/@me", nil)
 			if tt.onRequest != "" {
@@ -83,12 +87,16 @@ func TestUserAgent(t *testing.T) {
 				t.Fatal(err)
 			}
 			closeResponse(t, resp)
-			for i, r := range f.requests() {
-				if r.UserAgent != tt.want {
-					t.Errorf("API request %d User-Agent = %q, want %q", i, r.UserAgent, tt.want)
+			api, token := sent.api(), sent.token()
+			if len(api) != 2 || len(token) != 1 {
+				t.Fatalf("%d API and %d token requests sent, want 2 and 1", len(api), len(token))
+			}
+			for i, h := range api {
+				if got := h.Get("User-Agent"); got != tt.want {
+					t.Errorf("API request %d User-Agent = %q, want %q", i, got, tt.want)
 				}
 			}
-			if got := f.tokenHeaders[0].Get("User-Agent"); got != strings.TrimPrefix(tt.want, tt.onRequest+" ") {
+			if got := token[0].Get("User-Agent"); got != strings.TrimPrefix(tt.want, tt.onRequest+" ") {
 				t.Errorf("token request User-Agent = %q", got)
 			}
 		})
@@ -96,51 +104,50 @@ func TestUserAgent(t *testing.T) {
 }
 
 func TestGetJSON(t *testing.T) {
-	f := newFakeUP(t)
-	var gotAccept string
-	f.apiHandler = func(w http.ResponseWriter, r *http.Request) {
-		gotAccept = r.Header.Get("Accept")
-		writeEnvelope(w, 200, "OK", map[string]string{"q": r.URL.Query().Get("date")})
-	}
-	cl := f.config().Client(f.mint())
+	s := newServer(t, uptest.WithClock(func() time.Time { return time.Unix(1471463170, 0) }))
+	cfg := serverConfig(t, s)
+	sent := recordOutgoing(cfg)
+	cl := cfg.Client(s.MintToken())
 	var out struct {
 		Meta struct {
 			Code int   `json:"code"`
 			Time int64 `json:"time"`
 		} `json:"meta"`
 		Data struct {
-			Q string `json:"q"`
+			Items []struct {
+				Date int `json:"date"`
+			} `json:"items"`
 		} `json:"data"`
 	}
-	if err := cl.getJSON(t.Context(), "users/@me/moves", url.Values{"date": {"20131121"}}, &out); err != nil {
+	if err := cl.getJSON(t.Context(), "users/@me/moves", url.Values{"date": {"20160815"}}, &out); err != nil {
 		t.Fatal(err)
 	}
-	if out.Meta.Code != 200 || out.Meta.Time != 1471463170 || out.Data.Q != "20131121" {
+	if out.Meta.Code != 200 || out.Meta.Time != 1471463170 || len(out.Data.Items) == 0 || out.Data.Items[0].Date != 20160815 {
 		t.Errorf("decoded %+v", out)
 	}
-	if gotAccept != "application/json" {
-		t.Errorf("Accept = %q", gotAccept)
+	if api := sent.api(); len(api) != 1 || api[0].Get("Accept") != "application/json" {
+		t.Errorf("API request headers = %v, want one with Accept: application/json", api)
 	}
-	r := f.requests()[0]
-	if r.Method != http.MethodGet || r.Path != "/users/@me/moves" || r.Query != "date=20131121" {
+	r := apiRequests(s)[0]
+	if r.Method != http.MethodGet || r.Path != apiPrefix+"/users/@me/moves" || r.RawQuery != "date=20160815" {
 		t.Errorf("request = %+v", r)
 	}
 }
 
 func TestGetJSONErrors(t *testing.T) {
-	f := newFakeUP(t)
-	cl := f.config().Client(f.mint())
+	s := newServer(t)
+	cl := serverConfig(t, s).Client(s.MintToken())
 	err := cl.getJSON(t.Context(), "/no/such/thing", nil, &struct{}{})
 	var ae *APIError
 	if !errors.As(err, &ae) || !errors.Is(err, ErrNotFound) || ae.Meta == nil || ae.Meta.Message != "NOT_FOUND" {
 		t.Fatalf("error = %v, want *APIError 404 with meta", err)
 	}
-	want := "up: GET " + cl.BaseURL() + "/no/such/thing: 404 Not Found: NOT_FOUND"
+	want := "up: GET " + cl.BaseURL() + "/no/such/thing: 404 Not Found: NOT_FOUND: no API operation GET /no/such/thing"
 	if err.Error() != want {
 		t.Errorf("Error() = %q, want %q", err, want)
 	}
 
-	f.apiHandler = func(w http.ResponseWriter, r *http.Request) { writeBody(w, http.StatusOK, "{not json") }
+	s.Inject(uptest.Fault{Path: "/users/@me", Kind: uptest.FaultMalformedJSON})
 	err = cl.getJSON(t.Context(), "/users/@me", nil, &struct{}{})
 	if err == nil || !strings.Contains(err.Error(), "decoding response") {
 		t.Errorf("error = %v, want a decoding error", err)
@@ -148,21 +155,22 @@ func TestGetJSONErrors(t *testing.T) {
 }
 
 func TestDisconnect(t *testing.T) {
-	f := newFakeUP(t)
+	s := newServer(t)
 	st := newCountingStorage()
-	cfg := f.config()
+	cfg := serverConfig(t, s)
 	cfg.Storage = st
-	tok := f.mint()
+	sent := recordOutgoing(cfg)
+	tok := s.MintToken()
 	mustSave(t, st.inner, tok)
 	cl := cfg.Client(tok)
 
 	if err := cl.Disconnect(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	reqs := f.requests()
-	if len(reqs) != 1 || reqs[0].Method != http.MethodDelete || reqs[0].Path != "/users/@me/PartnerAppMembership" ||
-		reqs[0].Auth != "Bearer "+tok.AccessToken {
-		t.Fatalf("requests = %+v, want one authenticated DELETE /users/@me/PartnerAppMembership", reqs)
+	reqs, auth := apiRequests(s), sent.authorizations()
+	if len(reqs) != 1 || reqs[0].Method != http.MethodDelete || reqs[0].Path != apiPrefix+"/users/@me/PartnerAppMembership" ||
+		len(auth) != 1 || auth[0] != "Bearer "+tok.AccessToken {
+		t.Fatalf("requests = %+v with Authorization %q, want one authenticated DELETE /users/@me/PartnerAppMembership", reqs, auth)
 	}
 	if _, err := cl.Token(); !errors.Is(err, ErrNoToken) {
 		t.Errorf("Token() after Disconnect: %v, want ErrNoToken", err)
@@ -176,31 +184,31 @@ func TestDisconnect(t *testing.T) {
 	if _, err := getUser(t.Context(), cl); !errors.Is(err, ErrNoToken) {
 		t.Errorf("call after Disconnect: %v, want ErrNoToken", err)
 	}
-	if n := f.apiCalls.Load(); n != 1 {
+	if n := len(apiRequests(s)); n != 1 {
 		t.Errorf("%d API requests; calls after Disconnect must not reach the API", n)
 	}
 }
 
 func TestDisconnectRefreshesOn401(t *testing.T) {
-	f := newFakeUP(t)
-	old := f.mint()
-	f.revoke(old.AccessToken)
-	cl := f.config().Client(old)
+	s := newServer(t)
+	old := s.MintToken()
+	s.ExpireAccessTokens()
+	cl := serverConfig(t, s).Client(old)
 	if err := cl.Disconnect(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if a, tk := f.apiCalls.Load(), f.tokenCalls.Load(); a != 2 || tk != 1 {
+	if a, tk := len(apiRequests(s)), tokenRequests(s); a != 2 || tk != 1 {
 		t.Errorf("%d API and %d token requests, want 2 and 1", a, tk)
 	}
 }
 
 func TestDisconnectFailureKeepsCredentials(t *testing.T) {
-	f := newFakeUP(t)
-	f.apiHandler = func(w http.ResponseWriter, r *http.Request) { writeEnvelope(w, 500, "SERVER_ERROR", nil) }
+	s := newServer(t)
+	s.Inject(uptest.Fault{Method: http.MethodDelete, Path: "/users/@me/PartnerAppMembership", Kind: uptest.FaultStatus, Status: http.StatusInternalServerError})
 	st := newCountingStorage()
-	cfg := f.config()
+	cfg := serverConfig(t, s)
 	cfg.Storage = st
-	tok := f.mint()
+	tok := s.MintToken()
 	mustSave(t, st.inner, tok)
 	cl := cfg.Client(tok)
 
@@ -221,8 +229,9 @@ func TestDisconnectFailureKeepsCredentials(t *testing.T) {
 }
 
 func TestClientFromStorage(t *testing.T) {
-	f := newFakeUP(t)
-	cfg := f.config()
+	s := newServer(t)
+	cfg := serverConfig(t, s)
+	sent := recordOutgoing(cfg)
 	if _, err := cfg.ClientFromStorage(t.Context()); err == nil {
 		t.Error("ClientFromStorage without Storage succeeded")
 	}
@@ -231,7 +240,7 @@ func TestClientFromStorage(t *testing.T) {
 	if _, err := cfg.ClientFromStorage(t.Context()); !errors.Is(err, ErrNoToken) {
 		t.Errorf("empty storage: %v, want ErrNoToken", err)
 	}
-	tok := f.mint()
+	tok := s.MintToken()
 	mustSave(t, st.inner, tok)
 	cl, err := cfg.ClientFromStorage(t.Context())
 	if err != nil {
@@ -240,8 +249,8 @@ func TestClientFromStorage(t *testing.T) {
 	if _, err := getUser(t.Context(), cl); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.requests()[0].Auth; got != "Bearer "+tok.AccessToken {
-		t.Errorf("sent %q", got)
+	if auth := sent.authorizations(); len(auth) != 1 || auth[0] != "Bearer "+tok.AccessToken {
+		t.Errorf("sent %q", auth)
 	}
 }
 
@@ -286,46 +295,60 @@ func TestInsecureTransport(t *testing.T) {
 }
 
 func TestRedirectToAnotherHostDropsToken(t *testing.T) {
-	var otherAuth []string
+	var (
+		mu        sync.Mutex
+		otherAuth []string
+	)
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
 		otherAuth = append(otherAuth, r.Header.Get("Authorization"))
-		writeEnvelope(w, 200, "OK", map[string]any{})
+		mu.Unlock()
+		writeBody(w, http.StatusOK, `{"meta":{"code":200,"message":"OK"},"data":{}}`)
 	}))
 	defer other.Close()
-	f := newFakeUP(t)
-	f.apiHandler = func(w http.ResponseWriter, r *http.Request) {
-		// Same loopback address, different port: a different host.
+	// The API takes the Client's token and redirects to the same loopback
+	// address on another port: another host.
+	const access = "access-to-redirect-4321"
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+access {
+			writeBody(w, http.StatusUnauthorized, `{"meta":{"code":401,"message":"NOT_AUTHORIZED"}}`)
+			return
+		}
 		http.Redirect(w, r, other.URL+"/landing", http.StatusFound)
-	}
-	cl := f.config().Client(f.mint())
-	if _, err := getUser(t.Context(), cl); err != nil {
+	}))
+	defer api.Close()
+	cfg := &Config{BaseURL: api.URL + apiPrefix}
+	if _, err := getUser(t.Context(), cfg.ClientFromAccessToken(access)); err != nil {
 		t.Fatal(err)
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	if len(otherAuth) != 1 || otherAuth[0] != "" {
 		t.Errorf("the other host received Authorization %q", otherAuth)
 	}
 }
 
 func TestHTTPClientIsACopy(t *testing.T) {
-	f := newFakeUP(t)
-	cl := f.config().Client(f.mint())
+	s := newServer(t)
+	cfg := serverConfig(t, s)
+	cl := cfg.Client(s.MintToken())
 	hc := cl.HTTPClient()
 	hc.Transport = http.DefaultTransport
 	if _, ok := cl.HTTPClient().Transport.(*transport); !ok {
 		t.Error("changing the returned *http.Client changed the Client")
 	}
-	base := f.config().HTTPClient
+	base := cfg.HTTPClient
 	if _, ok := base.Transport.(*transport); ok {
 		t.Error("the caller's HTTPClient was modified")
 	}
 }
 
 func TestStringsHideSecrets(t *testing.T) {
-	f := newFakeUP(t)
-	tok := f.mint()
+	s := newServer(t)
+	tok := s.MintToken()
 	st := NewMemoryStorage()
 	mustSave(t, st, tok)
-	cfg := f.config()
+	cfg := serverConfig(t, s)
 	cfg.Storage = st
 	cl := cfg.Client(tok)
 	for _, v := range []any{cfg, *cfg, cl, st} {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -154,8 +155,8 @@ func TestAPIErrorMessageIsOneLine(t *testing.T) {
 // TestNoSecretsInErrors provokes every kind of error, with servers that echo
 // the credentials they receive, and scans the text for any of them.
 func TestNoSecretsInErrors(t *testing.T) {
-	f := newFakeUP(t)
-	tok := f.mint()
+	s := newServer(t)
+	tok := s.MintToken()
 	secrets := []string{testClientSecret, tok.AccessToken, tok.RefreshToken, "the-auth-code-4242"}
 	// echo answers with everything it was sent, as a careless server might.
 	echo := func(status int, asOAuth bool) http.HandlerFunc {
@@ -174,10 +175,20 @@ func TestNoSecretsInErrors(t *testing.T) {
 			writeJSON(w, status, map[string]any{"meta": map[string]any{"code": status, "message": all, "error_detail": all}, "echo": all})
 		}
 	}
+	// serve starts a server answering every request with h and returns its URL.
+	serve := func(h http.HandlerFunc) string {
+		srv := httptest.NewServer(h)
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
 	withTokenHandler := func(h http.HandlerFunc) *Config {
-		ff := newFakeUP(t)
-		ff.tokenHandler = h
-		cfg := ff.config()
+		cfg := serverConfig(t, s)
+		cfg.TokenURL = serve(h) + tokenPath
+		return cfg
+	}
+	withAPIHandler := func(h http.HandlerFunc) *Config {
+		cfg := serverConfig(t, s)
+		cfg.BaseURL = serve(h) + apiPrefix
 		return cfg
 	}
 	tests := []struct {
@@ -207,39 +218,47 @@ func TestNoSecretsInErrors(t *testing.T) {
 		}},
 		{"automatic refresh error echo", func(t *testing.T) error {
 			cfg := withTokenHandler(echo(401, true))
+			cfg.BaseURL = newServer(t).URL // which refuses tok
 			return cfg.Client(tok).getJSON(t.Context(), "/users/@me", nil, nil)
 		}},
 		{"API error echo", func(t *testing.T) error {
-			ff := newFakeUP(t)
-			ff.apiHandler = echo(403, false)
-			good := ff.mint()
+			cfg := withAPIHandler(echo(403, false))
+			good := s.MintToken()
 			secrets = append(secrets, good.AccessToken, good.RefreshToken)
-			return ff.config().Client(good).getJSON(t.Context(), "/users/@me", url.Values{"access_token": {good.AccessToken}}, nil)
+			return cfg.Client(good).getJSON(t.Context(), "/users/@me", url.Values{"access_token": {good.AccessToken}}, nil)
 		}},
 		{"unauthorized after refreshes", func(t *testing.T) error {
-			ff := newFakeUP(t)
-			ff.apiHandler = echo(401, false)
-			good := ff.mint()
-			secrets = append(secrets, good.AccessToken, good.RefreshToken, "ACCESS-2-a1b2c3d4e5", "ACCESS-3-a1b2c3d4e5")
-			return ff.config().Client(good).getJSON(t.Context(), "/users/@me", nil, nil)
+			cfg := withAPIHandler(echo(401, false))
+			sent := recordOutgoing(cfg)
+			good := s.MintToken()
+			secrets = append(secrets, good.AccessToken, good.RefreshToken)
+			err := cfg.Client(good).getJSON(t.Context(), "/users/@me", nil, nil)
+			auth := sent.authorizations()
+			if len(auth) != 3 {
+				t.Fatalf("%d API requests, want 3: the first and one after each refresh", len(auth))
+			}
+			for _, a := range auth {
+				secrets = append(secrets, strings.TrimPrefix(a, "Bearer "))
+			}
+			return err
 		}},
 		{"authorization error", func(t *testing.T) error {
-			_, err := f.config().Exchange(t.Context(), "https://a/cb?error=access_denied&error_description=no&code=the-auth-code-4242", "s")
+			_, err := serverConfig(t, s).Exchange(t.Context(), "https://a/cb?error=access_denied&error_description=no&code=the-auth-code-4242", "s")
 			return err
 		}},
 		{"insecure API URL", func(t *testing.T) error {
-			cfg := f.config()
+			cfg := serverConfig(t, s)
 			cfg.BaseURL = "http://jawbone.com/nudge/api/v.1.1"
 			return cfg.Client(tok).getJSON(t.Context(), "/users/@me", nil, nil)
 		}},
 		{"insecure token URL", func(t *testing.T) error {
-			cfg := f.config()
+			cfg := serverConfig(t, s)
 			cfg.TokenURL = "http://jawbone.com/auth/oauth2/token"
 			_, err := cfg.Client(tok).Refresh(t.Context())
 			return err
 		}},
 		{"network failure", func(t *testing.T) error {
-			cfg := f.config()
+			cfg := serverConfig(t, s)
 			cfg.TokenURL = "http://127.0.0.1:1/token"
 			_, err := cfg.Client(tok).Refresh(t.Context())
 			return err
@@ -247,7 +266,7 @@ func TestNoSecretsInErrors(t *testing.T) {
 		{"storage save failure", func(t *testing.T) error {
 			st := newCountingStorage()
 			st.failSaves(errors.New("disk full"))
-			cfg := f.config()
+			cfg := serverConfig(t, s)
 			cfg.Storage = st
 			_, err := cfg.Client(tok).Refresh(t.Context())
 			return err
@@ -260,12 +279,12 @@ func TestNoSecretsInErrors(t *testing.T) {
 		}},
 		{"token source failure", func(t *testing.T) error {
 			src := tokenSourceFunc(func() (*oauth2.Token, error) { return nil, errors.New("source down") })
-			return f.config().ClientFromTokenSource(src).getJSON(t.Context(), "/users/@me", nil, nil)
+			return serverConfig(t, s).ClientFromTokenSource(src).getJSON(t.Context(), "/users/@me", nil, nil)
 		}},
 		{"canceled refresh", func(t *testing.T) error {
 			ctx, cancel := context.WithCancel(t.Context())
 			cancel()
-			_, err := f.config().Client(tok).Refresh(ctx)
+			_, err := serverConfig(t, s).Client(tok).Refresh(ctx)
 			return err
 		}},
 	}

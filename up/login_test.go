@@ -4,10 +4,14 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/oauth2"
 )
 
 func TestAuthCodeURLExact(t *testing.T) {
@@ -77,17 +81,20 @@ func TestNewState(t *testing.T) {
 }
 
 func TestExchange(t *testing.T) {
-	f := newFakeUP(t)
+	s := newServer(t)
 	st := newCountingStorage()
-	cfg := f.config()
+	cfg := serverConfig(t, s)
 	cfg.Storage = st
+	sent := recordOutgoing(cfg)
+	back := authorize(t, cfg, "state")
+	s.ResetRequests()
 	before := time.Now()
 
-	tok, err := cfg.Exchange(t.Context(), "http://127.0.0.1:8080/dummy?state=state&code=code", "state")
+	tok, err := cfg.Exchange(t.Context(), back, "state")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tok.AccessToken != "ACCESS-1-a1b2c3d4e5" || tok.RefreshToken != "REFRESH-1-f6e5d4c3b2" || tok.TokenType != "Bearer" {
+	if tok.AccessToken == "" || tok.RefreshToken == "" || tok.TokenType != "Bearer" {
 		t.Errorf("token = %+v", tok)
 	}
 	if tok.ExpiresIn != 31536000 {
@@ -97,25 +104,29 @@ func TestExchange(t *testing.T) {
 		t.Errorf("Expiry = %v, want now + 1 year", tok.Expiry)
 	}
 
-	forms := f.forms()
-	if len(forms) != 1 {
-		t.Fatalf("%d token requests, want 1", len(forms))
+	// The fake takes only its own client secret and the code it issued.
+	reqs := tokenEndpointRequests(s)
+	if len(reqs) != 1 {
+		t.Fatalf("%d token requests, want 1", len(reqs))
 	}
 	want := url.Values{
-		"grant_type": {"authorization_code"}, "code": {"code"}, "client_id": {testClientID},
-		"client_secret": {testClientSecret}, "redirect_uri": {testRedirectURL},
+		"grant_type": {"authorization_code"}, "code": {"REDACTED"}, "client_id": {testClientID},
+		"client_secret": {"REDACTED"}, "redirect_uri": {testRedirectURL},
 	}
-	if forms[0].Encode() != want.Encode() {
-		t.Errorf("token form = %v, want %v", forms[0], want)
+	if r := reqs[0]; r.Method != http.MethodPost || r.Form.Encode() != want.Encode() {
+		t.Errorf("token request = %s %v, want POST %v", r.Method, r.Form, want)
 	}
-	h := f.tokenHeaders[0]
-	if h.Get("Authorization") != "" {
-		t.Errorf("token request has Authorization %q; credentials belong in the body", h.Get("Authorization"))
+	h := sent.token()
+	if len(h) != 1 {
+		t.Fatalf("%d token requests sent, want 1", len(h))
 	}
-	if ct := h.Get("Content-Type"); ct != "application/x-www-form-urlencoded" {
+	if a := h[0].Get("Authorization"); a != "" {
+		t.Errorf("token request has Authorization %q; credentials belong in the body", a)
+	}
+	if ct := h[0].Get("Content-Type"); ct != "application/x-www-form-urlencoded" {
 		t.Errorf("Content-Type = %q", ct)
 	}
-	if ua := h.Get("User-Agent"); ua != "up-go/"+Version+" (+https://github.com/upapi/up-go)" {
+	if ua := h[0].Get("User-Agent"); ua != "up-go/"+Version+" (+https://github.com/upapi/up-go)" {
 		t.Errorf("User-Agent = %q", ua)
 	}
 
@@ -125,17 +136,27 @@ func TestExchange(t *testing.T) {
 	if got := st.stored(t); got.AccessToken != tok.AccessToken || got.RefreshToken != tok.RefreshToken {
 		t.Errorf("stored %+v, want the exchanged token", got)
 	}
+
+	// Both tokens are the ones the server issued.
+	fresh := serverConfig(t, s)
+	if _, err := getUser(t.Context(), fresh.ClientFromAccessToken(tok.AccessToken)); err != nil {
+		t.Errorf("the access token does not work: %v", err)
+	}
+	if _, err := fresh.Client(&oauth2.Token{RefreshToken: tok.RefreshToken}).Refresh(t.Context()); err != nil {
+		t.Errorf("the refresh token does not work: %v", err)
+	}
 }
 
 func TestExchangeWithoutRedirectURLOmitsIt(t *testing.T) {
-	f := newFakeUP(t)
-	cfg := f.config()
+	s := newServer(t)
+	cfg := serverConfig(t, s)
+	back := authorize(t, cfg, "s")
 	cfg.RedirectURL = ""
-	if _, err := cfg.Exchange(t.Context(), "https://app.example/cb?code=code&state=s", "s"); err != nil {
+	if _, err := cfg.Exchange(t.Context(), back, "s"); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := f.forms()[0]["redirect_uri"]; ok {
-		t.Error("redirect_uri sent although RedirectURL is empty")
+	if reqs := tokenEndpointRequests(s); len(reqs) != 1 || reqs[0].Form.Has("redirect_uri") {
+		t.Errorf("token requests = %+v; redirect_uri sent although RedirectURL is empty", reqs)
 	}
 }
 
@@ -187,9 +208,9 @@ func TestExchangeRedirectErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeUP(t)
+			s := newServer(t)
 			st := newCountingStorage()
-			cfg := f.config()
+			cfg := serverConfig(t, s)
 			cfg.Storage = st
 			tok, err := cfg.Exchange(t.Context(), tt.redirect, tt.state)
 			if err == nil || tok != nil {
@@ -201,7 +222,7 @@ func TestExchangeRedirectErrors(t *testing.T) {
 			if tt.check != nil {
 				tt.check(t, err)
 			}
-			if n := f.tokenCalls.Load(); n != 0 {
+			if n := tokenRequests(s); n != 0 {
 				t.Errorf("%d token requests, want none", n)
 			}
 			if n := st.saves.Load(); n != 0 {
@@ -238,16 +259,22 @@ func TestExchangeTokenEndpointErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeUP(t)
-			f.tokenHandler = func(w http.ResponseWriter, r *http.Request) {
+			// The token endpoint answers with the status, body and Location
+			// of the case, to every request on any path.
+			var calls atomic.Int64
+			endpoint := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				calls.Add(1)
 				if tt.header != "" {
 					w.Header().Set("Location", tt.header)
 				}
 				writeBody(w, tt.status, tt.body)
-			}
+			}))
+			defer endpoint.Close()
 			st := newCountingStorage()
-			cfg := f.config()
-			cfg.Storage = st
+			cfg := &Config{
+				ClientID: testClientID, ClientSecret: testClientSecret, RedirectURL: testRedirectURL,
+				TokenURL: endpoint.URL + tokenPath, Storage: st,
+			}
 			tok, err := cfg.Exchange(t.Context(), redirect, "s")
 			var te *TokenError
 			if !errors.As(err, &te) {
@@ -265,7 +292,7 @@ func TestExchangeTokenEndpointErrors(t *testing.T) {
 			if got := errors.Is(err, ErrLoginRequired); got != tt.loginNeeded {
 				t.Errorf("errors.Is(err, ErrLoginRequired) = %v", got)
 			}
-			if n := f.tokenCalls.Load(); n != 1 {
+			if n := calls.Load(); n != 1 {
 				t.Errorf("%d token requests, want 1 (redirects are not followed)", n)
 			}
 			if n := st.saves.Load(); n != 0 {
@@ -276,20 +303,21 @@ func TestExchangeTokenEndpointErrors(t *testing.T) {
 }
 
 func TestExchangeSaveFailureReturnsToken(t *testing.T) {
-	f := newFakeUP(t)
+	s := newServer(t)
 	st := newCountingStorage()
 	st.failSaves(errors.New("disk full"))
-	cfg := f.config()
+	cfg := serverConfig(t, s)
 	cfg.Storage = st
-	tok, err := cfg.Exchange(t.Context(), testRedirectURL+"?state=s&code=code", "s")
+	tok, err := cfg.Exchange(t.Context(), authorize(t, cfg, "s"), "s")
 	var se *StorageError
 	if !errors.As(err, &se) || se.Op != "save" {
 		t.Fatalf("error = %v, want *StorageError for save", err)
 	}
-	if tok == nil || tok.AccessToken != "ACCESS-1-a1b2c3d4e5" {
+	if tok == nil || tok.AccessToken == "" {
 		t.Fatalf("token = %v, want the exchanged token despite the failed save", tok)
 	}
-	if _, err := getUser(t.Context(), cfg.Client(tok)); err != nil {
+	// The fake takes no access token but the one the exchange issued.
+	if _, err := getUser(t.Context(), cfg.ClientFromAccessToken(tok.AccessToken)); err != nil {
 		t.Errorf("the returned token does not work: %v", err)
 	}
 }

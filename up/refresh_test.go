@@ -3,49 +3,64 @@ package up
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/upapi/up-go/up/uptest"
 )
 
+// refreshForm is the form of a refresh as the fake records it, secrets
+// redacted.
+var refreshForm = url.Values{
+	"grant_type":    {"refresh_token"},
+	"refresh_token": {"REDACTED"},
+	"client_id":     {testClientID},
+	"client_secret": {"REDACTED"},
+}
+
 func TestRefreshOn401ThenRetrySucceeds(t *testing.T) {
-	f := newFakeUP(t)
+	s := newServer(t)
 	st := newCountingStorage()
-	cfg := f.config()
+	cfg := serverConfig(t, s)
 	cfg.Storage = st
-	old := f.mint()
-	f.revoke(old.AccessToken)
+	sent := recordOutgoing(cfg)
+	old := s.MintToken()
+	s.ExpireAccessTokens()
 	cl := cfg.Client(old)
 
 	u, err := getUser(t.Context(), cl)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u.Data.First != "James" {
+	if u.Data.XID != s.UserXID() || u.Data.First == "" {
 		t.Errorf("user = %+v", u)
 	}
-	if a, tk := f.apiCalls.Load(), f.tokenCalls.Load(); a != 2 || tk != 1 {
+	if a, tk := len(apiRequests(s)), tokenRequests(s); a != 2 || tk != 1 {
 		t.Errorf("%d API and %d token requests, want 2 and 1", a, tk)
 	}
-	reqs := f.requests()
-	if reqs[0].Auth != "Bearer "+old.AccessToken || reqs[1].Auth != "Bearer ACCESS-2-a1b2c3d4e5" {
-		t.Errorf("Authorization headers = %q, %q", reqs[0].Auth, reqs[1].Auth)
-	}
-	form := f.forms()[0]
-	if form.Get("grant_type") != "refresh_token" || form.Get("refresh_token") != old.RefreshToken ||
-		form.Get("client_id") != testClientID || form.Get("client_secret") != testClientSecret || len(form) != 4 {
-		t.Errorf("refresh form = %v", form)
-	}
 	tok, err := cl.Token()
-	if err != nil || tok.AccessToken != "ACCESS-2-a1b2c3d4e5" || tok.RefreshToken != "REFRESH-2-f6e5d4c3b2" {
+	if err != nil || tok.AccessToken == old.AccessToken || tok.RefreshToken == "" || tok.RefreshToken == old.RefreshToken {
 		t.Errorf("Token() = %+v, %v; want the refreshed token with the new refresh token", tok, err)
+	}
+	if auth := sent.authorizations(); len(auth) != 2 || auth[0] != "Bearer "+old.AccessToken || auth[1] != "Bearer "+tok.AccessToken {
+		t.Errorf("Authorization headers = %q, want the old token, then the refreshed one", auth)
+	}
+	// The fake takes only its own client secret and the refresh token it
+	// issued with old, and that token only once.
+	reqs := tokenEndpointRequests(s)
+	if len(reqs) != 1 || reqs[0].Method != http.MethodPost || reqs[0].AuthScheme != "" || reqs[0].Form.Encode() != refreshForm.Encode() {
+		t.Errorf("refresh requests = %+v, want one POST of %v", reqs, refreshForm)
 	}
 	if n := st.saves.Load(); n != 1 {
 		t.Errorf("%d saves, want 1", n)
@@ -56,17 +71,19 @@ func TestRefreshOn401ThenRetrySucceeds(t *testing.T) {
 	if err := cl.PendingSaveError(); err != nil {
 		t.Errorf("PendingSaveError = %v", err)
 	}
+	// The new refresh token is the one the server issued.
+	if _, err := serverConfig(t, s).Client(&oauth2.Token{RefreshToken: tok.RefreshToken}).Refresh(t.Context()); err != nil {
+		t.Errorf("refreshing with the new refresh token: %v", err)
+	}
 }
 
 func TestTwoRefreshesThenUnauthorized(t *testing.T) {
-	f := newFakeUP(t)
+	s := newServer(t)
 	st := newCountingStorage()
-	cfg := f.config()
+	cfg := serverConfig(t, s)
 	cfg.Storage = st
-	f.apiHandler = func(w http.ResponseWriter, r *http.Request) {
-		writeEnvelope(w, http.StatusUnauthorized, "NOT_AUTHORIZED", nil)
-	}
-	cl := cfg.Client(f.mint())
+	s.Inject(uptest.Fault{Path: "/users/@me", Kind: uptest.FaultUnauthorized})
+	cl := cfg.Client(s.MintToken())
 
 	_, err := getUser(t.Context(), cl)
 	var ae *APIError
@@ -76,7 +93,7 @@ func TestTwoRefreshesThenUnauthorized(t *testing.T) {
 	if ae.Meta == nil || ae.Meta.Message != "NOT_AUTHORIZED" || ae.Meta.Code != 401 {
 		t.Errorf("meta = %+v", ae.Meta)
 	}
-	if a, tk := f.apiCalls.Load(), f.tokenCalls.Load(); a != 3 || tk != 2 {
+	if a, tk := len(apiRequests(s)), tokenRequests(s); a != 3 || tk != 2 {
 		t.Errorf("%d API and %d token requests, want 3 and 2", a, tk)
 	}
 	if n := st.saves.Load(); n != 2 {
@@ -85,11 +102,24 @@ func TestTwoRefreshesThenUnauthorized(t *testing.T) {
 }
 
 func TestRefreshKeepsRefreshTokenWhenAnswerHasNone(t *testing.T) {
-	f := newFakeUP(t)
-	f.omitRefreshToken = true
-	old := f.mint()
-	f.revoke(old.AccessToken)
-	cl := f.config().Client(old)
+	s := newServer(t)
+	// The token endpoint answers as the fake's does, without refresh_token.
+	noRefresh := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, r)
+		var answer map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &answer); err != nil {
+			t.Errorf("token endpoint answer: %v", err)
+		}
+		delete(answer, "refresh_token")
+		writeJSON(w, rec.Code, answer)
+	}))
+	t.Cleanup(noRefresh.Close)
+	cfg := serverConfig(t, s)
+	cfg.TokenURL = noRefresh.URL + tokenPath
+	old := s.MintToken()
+	s.ExpireAccessTokens()
+	cl := cfg.Client(old)
 	if _, err := getUser(t.Context(), cl); err != nil {
 		t.Fatal(err)
 	}
@@ -100,11 +130,11 @@ func TestRefreshKeepsRefreshTokenWhenAnswerHasNone(t *testing.T) {
 }
 
 func TestManualRefresh(t *testing.T) {
-	f := newFakeUP(t)
+	s := newServer(t)
 	st := newCountingStorage()
-	cfg := f.config()
+	cfg := serverConfig(t, s)
 	cfg.Storage = st
-	old := f.mint()
+	old := s.MintToken()
 	cl := cfg.Client(old)
 
 	tok, err := cl.Refresh(t.Context())
@@ -117,7 +147,7 @@ func TestManualRefresh(t *testing.T) {
 	if cur, _ := cl.Token(); cur.AccessToken != tok.AccessToken {
 		t.Errorf("Token() = %s after Refresh returned %s", cur.AccessToken, tok.AccessToken)
 	}
-	if n := f.tokenCalls.Load(); n != 1 {
+	if n := tokenRequests(s); n != 1 {
 		t.Errorf("%d token requests, want 1", n)
 	}
 	if n := st.saves.Load(); n != 1 {
@@ -131,8 +161,8 @@ func TestManualRefresh(t *testing.T) {
 
 func TestManualRefreshErrors(t *testing.T) {
 	t.Run("invalid_grant", func(t *testing.T) {
-		f := newFakeUP(t)
-		cl := f.config().Client(&oauth2.Token{AccessToken: "a-x", RefreshToken: "unknown-refresh-1234"})
+		s := newServer(t)
+		cl := serverConfig(t, s).Client(&oauth2.Token{AccessToken: "a-x", RefreshToken: "unknown-refresh-1234"})
 		_, err := cl.Refresh(t.Context())
 		var te *TokenError
 		if !errors.As(err, &te) || te.StatusCode != http.StatusBadRequest || te.Code != "invalid_grant" || !errors.Is(err, ErrLoginRequired) {
@@ -143,38 +173,36 @@ func TestManualRefreshErrors(t *testing.T) {
 		}
 	})
 	t.Run("5xx", func(t *testing.T) {
-		f := newFakeUP(t)
-		f.tokenHandler = func(w http.ResponseWriter, r *http.Request) {
-			http.Error(w, "upstream down", http.StatusServiceUnavailable)
-		}
-		_, err := f.config().Client(f.mint()).Refresh(t.Context())
+		s := newServer(t)
+		s.Inject(uptest.Fault{Path: tokenPath, Kind: uptest.FaultHTMLError, Status: http.StatusServiceUnavailable})
+		_, err := serverConfig(t, s).Client(s.MintToken()).Refresh(t.Context())
 		var te *TokenError
 		if !errors.As(err, &te) || te.StatusCode != http.StatusServiceUnavailable || te.Code != "" || errors.Is(err, ErrLoginRequired) {
 			t.Fatalf("error = %v, want *TokenError 503 without an OAuth code", err)
 		}
 	})
 	t.Run("no refresh token", func(t *testing.T) {
-		f := newFakeUP(t)
-		_, err := f.config().ClientFromAccessToken("bare-access").Refresh(t.Context())
+		s := newServer(t)
+		_, err := serverConfig(t, s).ClientFromAccessToken("bare-access").Refresh(t.Context())
 		if !errors.Is(err, ErrLoginRequired) {
 			t.Fatalf("error = %v, want ErrLoginRequired", err)
 		}
-		if n := f.tokenCalls.Load(); n != 0 {
+		if n := tokenRequests(s); n != 0 {
 			t.Errorf("%d token requests without a refresh token", n)
 		}
 	})
 	t.Run("no token", func(t *testing.T) {
-		f := newFakeUP(t)
-		if _, err := f.config().Client(nil).Refresh(t.Context()); !errors.Is(err, ErrNoToken) {
+		s := newServer(t)
+		if _, err := serverConfig(t, s).Client(nil).Refresh(t.Context()); !errors.Is(err, ErrNoToken) {
 			t.Fatalf("error = %v, want ErrNoToken", err)
 		}
 	})
 }
 
 func TestAutomaticRefreshFailureIsTokenError(t *testing.T) {
-	f := newFakeUP(t)
+	s := newServer(t)
 	st := newCountingStorage()
-	cfg := f.config()
+	cfg := serverConfig(t, s)
 	cfg.Storage = st
 	cl := cfg.Client(&oauth2.Token{AccessToken: "revoked-access-77", RefreshToken: "revoked-refresh-77"})
 	_, err := getUser(t.Context(), cl)
@@ -185,7 +213,7 @@ func TestAutomaticRefreshFailureIsTokenError(t *testing.T) {
 	if !errors.As(err, &te) || te.Code != "invalid_grant" {
 		t.Errorf("error = %v, want *TokenError invalid_grant", err)
 	}
-	if a, tk := f.apiCalls.Load(), f.tokenCalls.Load(); a != 1 || tk != 1 {
+	if a, tk := len(apiRequests(s)), tokenRequests(s); a != 1 || tk != 1 {
 		t.Errorf("%d API and %d token requests, want 1 and 1 (no retry after a failed refresh)", a, tk)
 	}
 	if n := st.saves.Load(); n != 0 {
@@ -194,31 +222,32 @@ func TestAutomaticRefreshFailureIsTokenError(t *testing.T) {
 }
 
 func TestNoRefreshTokenReturnsUnauthorized(t *testing.T) {
-	f := newFakeUP(t)
-	_, err := getUser(t.Context(), f.config().ClientFromAccessToken("not-valid-access"))
+	s := newServer(t)
+	_, err := getUser(t.Context(), serverConfig(t, s).ClientFromAccessToken("not-valid-access"))
 	if !errors.Is(err, ErrUnauthorized) {
 		t.Fatalf("error = %v, want ErrUnauthorized", err)
 	}
-	if a, tk := f.apiCalls.Load(), f.tokenCalls.Load(); a != 1 || tk != 0 {
+	if a, tk := len(apiRequests(s)), tokenRequests(s); a != 1 || tk != 0 {
 		t.Errorf("%d API and %d token requests, want 1 and 0", a, tk)
 	}
 }
 
 func TestPreflightRefreshWhenAccessTokenEmpty(t *testing.T) {
-	f := newFakeUP(t)
+	s := newServer(t)
 	st := newCountingStorage()
-	cfg := f.config()
+	cfg := serverConfig(t, s)
 	cfg.Storage = st
-	minted := f.mint()
+	sent := recordOutgoing(cfg)
+	minted := s.MintToken()
 	cl := cfg.Client(&oauth2.Token{RefreshToken: minted.RefreshToken})
 	if _, err := getUser(t.Context(), cl); err != nil {
 		t.Fatal(err)
 	}
-	if a, tk := f.apiCalls.Load(), f.tokenCalls.Load(); a != 1 || tk != 1 {
+	if a, tk := len(apiRequests(s)), tokenRequests(s); a != 1 || tk != 1 {
 		t.Errorf("%d API and %d token requests, want 1 and 1 (refresh before sending)", a, tk)
 	}
-	if f.requests()[0].Auth == "Bearer " {
-		t.Error("sent an empty bearer token")
+	if auth := sent.authorizations(); len(auth) == 0 || auth[0] == "Bearer " {
+		t.Errorf("Authorization headers = %q; sent an empty bearer token", auth)
 	}
 	live, _ := cl.Token()
 	if got := st.stored(t); *got != *live {
@@ -229,17 +258,16 @@ func TestPreflightRefreshWhenAccessTokenEmpty(t *testing.T) {
 func TestConcurrentCallsShareOneRefresh(t *testing.T) {
 	for _, withStorage := range []bool{false, true} {
 		t.Run(fmt.Sprintf("storage=%v", withStorage), func(t *testing.T) {
-			f := newFakeUP(t)
+			s := newServer(t)
 			st := newCountingStorage()
-			cfg := f.config()
+			cfg := serverConfig(t, s)
 			if withStorage {
 				cfg.Storage = st
 			}
-			tr := f.srv.Client().Transport.(*http.Transport).Clone()
-			tr.MaxIdleConnsPerHost = 1000 // keep the retries on the first wave's connections
-			cfg.HTTPClient = &http.Client{Transport: tr}
-			old := f.mint()
-			f.revoke(old.AccessToken)
+			// Keep the retries on the first wave's connections.
+			cfg.HTTPClient.Transport.(*http.Transport).MaxIdleConnsPerHost = 1000
+			old := s.MintToken()
+			s.ExpireAccessTokens()
 			cl := cfg.Client(old)
 
 			const n = 1000
@@ -257,15 +285,15 @@ func TestConcurrentCallsShareOneRefresh(t *testing.T) {
 			for err := range errs {
 				t.Fatal(err)
 			}
-			if tk := f.tokenCalls.Load(); tk != 1 {
+			if tk := tokenRequests(s); tk != 1 {
 				t.Errorf("%d token requests for %d concurrent calls, want 1", tk, n)
 			}
 			if withStorage {
-				if l, s := st.loads.Load(), st.saves.Load(); l != 1 || s != 1 {
-					t.Errorf("storage loaded %d and saved %d times, want once each", l, s)
+				if l, n := st.loads.Load(), st.saves.Load(); l != 1 || n != 1 {
+					t.Errorf("storage loaded %d and saved %d times, want once each", l, n)
 				}
 			}
-			a := f.apiCalls.Load()
+			a := len(apiRequests(s))
 			if a < n+1 || a > 2*n {
 				t.Errorf("%d API requests, want between %d and %d", a, n+1, 2*n)
 			}
@@ -275,26 +303,21 @@ func TestConcurrentCallsShareOneRefresh(t *testing.T) {
 }
 
 func TestSetTokenDuringRefreshWins(t *testing.T) {
-	f := newFakeUP(t)
-	release := make(chan struct{})
-	f.tokenHandler = func(w http.ResponseWriter, r *http.Request) {
-		<-release
-		tok := f.mint()
-		writeJSON(w, 200, map[string]any{"access_token": tok.AccessToken, "refresh_token": tok.RefreshToken, "expires_in": 60})
-	}
+	s := newServer(t)
+	tokenURL, arrived, release := heldTokenEndpoint(t, s)
 	st := newCountingStorage()
-	cfg := f.config()
+	cfg := serverConfig(t, s)
+	cfg.TokenURL = tokenURL
 	cfg.Storage = st
-	old := f.mint()
-	f.revoke(old.AccessToken)
+	sent := recordOutgoing(cfg)
+	old := s.MintToken()
+	s.ExpireAccessTokens()
 	cl := cfg.Client(old)
 
 	done := make(chan error, 1)
 	go func() { _, err := getUser(t.Context(), cl); done <- err }()
-	for f.tokenCalls.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	chosen := f.mint()
+	<-arrived
+	chosen := s.MintToken()
 	cl.SetToken(chosen)
 	close(release)
 	if err := <-done; err != nil {
@@ -306,19 +329,20 @@ func TestSetTokenDuringRefreshWins(t *testing.T) {
 	if n := st.saves.Load(); n != 0 {
 		t.Errorf("%d saves of a superseded refresh", n)
 	}
-	if got := f.requests()[1].Auth; got != "Bearer "+chosen.AccessToken {
-		t.Errorf("resent with %q, want the token set meanwhile", got)
+	if auth := sent.authorizations(); len(auth) < 2 || auth[1] != "Bearer "+chosen.AccessToken {
+		t.Errorf("Authorization headers = %q; want the resend to carry the token set meanwhile", auth)
 	}
 }
 
 func TestRefreshAdoptsNewerStoredToken(t *testing.T) {
-	f := newFakeUP(t)
+	s := newServer(t)
 	st := newCountingStorage()
-	cfg := f.config()
+	cfg := serverConfig(t, s)
 	cfg.Storage = st
-	old := f.mint()
-	f.revoke(old.AccessToken)
-	newer := f.mint() // saved by another process that refreshed first
+	sent := recordOutgoing(cfg)
+	old := s.MintToken()
+	s.ExpireAccessTokens()
+	newer := s.MintToken() // saved by another process that refreshed first
 	if err := st.inner.Save(t.Context(), newer); err != nil {
 		t.Fatal(err)
 	}
@@ -327,32 +351,33 @@ func TestRefreshAdoptsNewerStoredToken(t *testing.T) {
 	if _, err := getUser(t.Context(), cl); err != nil {
 		t.Fatal(err)
 	}
-	if tk := f.tokenCalls.Load(); tk != 0 {
+	if tk := tokenRequests(s); tk != 0 {
 		t.Errorf("%d token requests, want none: the stored token should be adopted", tk)
 	}
-	if s := st.saves.Load(); s != 0 {
-		t.Errorf("%d saves, want none when adopting", s)
+	if n := st.saves.Load(); n != 0 {
+		t.Errorf("%d saves, want none when adopting", n)
 	}
 	if tok, _ := cl.Token(); tok.AccessToken != newer.AccessToken {
 		t.Errorf("Token() = %s, want the adopted %s", tok.AccessToken, newer.AccessToken)
 	}
-	if got := f.requests()[1].Auth; got != "Bearer "+newer.AccessToken {
-		t.Errorf("resent with %q", got)
+	if auth := sent.authorizations(); len(auth) < 2 || auth[1] != "Bearer "+newer.AccessToken {
+		t.Errorf("Authorization headers = %q; want the resend to carry the adopted token", auth)
 	}
 }
 
 func TestRefreshUsesRotatedRefreshTokenFromStorage(t *testing.T) {
-	f := newFakeUP(t)
+	s := newServer(t)
 	st := newCountingStorage()
-	cfg := f.config()
+	cfg := serverConfig(t, s)
 	cfg.Storage = st
-	old := f.mint()
-	f.revoke(old.AccessToken)
-	rotated := f.mint()
-	f.revoke(rotated.AccessToken)
-	f.mu.Lock()
-	delete(f.refreshTokens, old.RefreshToken) // the other process's refresh retired it
-	f.mu.Unlock()
+	old := s.MintToken()
+	// Another process refreshed, which retired old's refresh token.
+	rotated, err := serverConfig(t, s).Client(old).Refresh(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ExpireAccessTokens()
+	s.ResetRequests()
 	rotated.Expiry = time.Now().Add(-time.Hour)
 	if err := st.inner.Save(t.Context(), rotated); err != nil {
 		t.Fatal(err)
@@ -362,22 +387,23 @@ func TestRefreshUsesRotatedRefreshTokenFromStorage(t *testing.T) {
 	if _, err := getUser(t.Context(), cl); err != nil {
 		t.Fatal(err)
 	}
-	forms := f.forms()
-	if len(forms) != 1 || forms[0].Get("refresh_token") != rotated.RefreshToken {
-		t.Fatalf("refresh forms = %v, want one refresh with the stored refresh token %s", forms, rotated.RefreshToken)
+	// Of the two refresh tokens the Client could send, the fake takes only
+	// the rotated one.
+	if reqs := tokenEndpointRequests(s); len(reqs) != 1 || reqs[0].Form.Encode() != refreshForm.Encode() {
+		t.Fatalf("refresh requests = %+v, want one refresh with the stored refresh token", reqs)
 	}
-	if s := st.saves.Load(); s != 1 {
-		t.Errorf("%d saves, want 1", s)
+	if n := st.saves.Load(); n != 1 {
+		t.Errorf("%d saves, want 1", n)
 	}
 }
 
 func TestTwoClientsSharingStorageRefreshOnce(t *testing.T) {
-	f := newFakeUP(t)
+	s := newServer(t)
 	st := newCountingStorage()
-	cfg := f.config()
+	cfg := serverConfig(t, s)
 	cfg.Storage = st
-	old := f.mint()
-	f.revoke(old.AccessToken)
+	old := s.MintToken()
+	s.ExpireAccessTokens()
 	a, b := cfg.Client(old), cfg.Client(old)
 	var wg sync.WaitGroup
 	for _, cl := range []*Client{a, b} {
@@ -388,7 +414,7 @@ func TestTwoClientsSharingStorageRefreshOnce(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if tk := f.tokenCalls.Load(); tk != 1 {
+	if tk := tokenRequests(s); tk != 1 {
 		t.Errorf("%d token requests for two Clients sharing a locked storage, want 1", tk)
 	}
 	ta, _ := a.Token()
@@ -399,33 +425,37 @@ func TestTwoClientsSharingStorageRefreshOnce(t *testing.T) {
 }
 
 func TestRequestBodies(t *testing.T) {
+	const form = "title=hello&sub_type=1"
 	t.Run("replayable body is resent", func(t *testing.T) {
-		f := newFakeUP(t)
-		old := f.mint()
-		f.revoke(old.AccessToken)
-		cl := f.config().Client(old)
-		req, err := cl.newRequest(t.Context(), http.MethodPost, "/users/@me/echo", nil, strings.NewReader("note=hello"))
+		s := newServer(t)
+		old := s.MintToken()
+		s.ExpireAccessTokens()
+		cl := serverConfig(t, s).Client(old)
+		req, err := cl.newRequest(t.Context(), http.MethodPost, "/users/@me/mood", nil, strings.NewReader(form))
 		if err != nil {
 			t.Fatal(err)
 		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		if err := cl.do(req, nil); err != nil {
 			t.Fatal(err)
 		}
-		reqs := f.requests()
-		if len(reqs) != 2 || reqs[0].Body != "note=hello" || reqs[1].Body != "note=hello" {
+		want := url.Values{"title": {"hello"}, "sub_type": {"1"}}.Encode()
+		reqs := apiRequests(s)
+		if len(reqs) != 2 || reqs[0].Form.Encode() != want || reqs[1].Form.Encode() != want {
 			t.Errorf("requests = %+v, want the same body twice", reqs)
 		}
 	})
 	t.Run("non-replayable body is not resent", func(t *testing.T) {
-		f := newFakeUP(t)
-		old := f.mint()
-		f.revoke(old.AccessToken)
-		cl := f.config().Client(old)
-		body := io.NopCloser(bytes.NewBufferString("note=once"))
-		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, cl.BaseURL()+"/users/@me/echo", body)
+		s := newServer(t)
+		old := s.MintToken()
+		s.ExpireAccessTokens()
+		cl := serverConfig(t, s).Client(old)
+		body := io.NopCloser(bytes.NewBufferString(form))
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, cl.BaseURL()+"/users/@me/mood", body)
 		if err != nil {
 			t.Fatal(err)
 		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		resp, err := cl.HTTPClient().Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -434,7 +464,7 @@ func TestRequestBodies(t *testing.T) {
 		if resp.StatusCode != http.StatusUnauthorized {
 			t.Errorf("status = %d, want the 401 as it is", resp.StatusCode)
 		}
-		if a, tk := f.apiCalls.Load(), f.tokenCalls.Load(); a != 1 || tk != 0 {
+		if a, tk := len(apiRequests(s)), tokenRequests(s); a != 1 || tk != 0 {
 			t.Errorf("%d API and %d token requests, want 1 and 0", a, tk)
 		}
 		if meta := decodeMeta(mustRead(t, resp.Body)); meta == nil || meta.Message != "NOT_AUTHORIZED" {
@@ -444,16 +474,16 @@ func TestRequestBodies(t *testing.T) {
 }
 
 func TestSaveFailureDuringAutomaticRefresh(t *testing.T) {
-	f := newFakeUP(t)
+	s := newServer(t)
 	st := newCountingStorage()
 	diskFull := errors.New("disk full")
 	st.failSaves(diskFull)
 	reported := make(chan error, 1)
-	cfg := f.config()
+	cfg := serverConfig(t, s)
 	cfg.Storage = st
 	cfg.OnSaveError = func(ctx context.Context, err error) { reported <- err }
-	old := f.mint()
-	f.revoke(old.AccessToken)
+	old := s.MintToken()
+	s.ExpireAccessTokens()
 	cl := cfg.Client(old)
 
 	if _, err := getUser(t.Context(), cl); err != nil {
@@ -477,8 +507,8 @@ func TestSaveFailureDuringAutomaticRefresh(t *testing.T) {
 	if _, err := getUser(t.Context(), cl); err != nil {
 		t.Fatal(err)
 	}
-	if s := st.saves.Load(); s != 2 || cl.PendingSaveError() == nil {
-		t.Errorf("%d saves, pending %v; want a second failed attempt", s, cl.PendingSaveError())
+	if n := st.saves.Load(); n != 2 || cl.PendingSaveError() == nil {
+		t.Errorf("%d saves, pending %v; want a second failed attempt", n, cl.PendingSaveError())
 	}
 	st.failSaves(nil)
 	if _, err := getUser(t.Context(), cl); err != nil {
@@ -490,37 +520,42 @@ func TestSaveFailureDuringAutomaticRefresh(t *testing.T) {
 	if got := st.stored(t); got.AccessToken != fresh.AccessToken {
 		t.Errorf("stored %s, want %s", got.AccessToken, fresh.AccessToken)
 	}
-	if s := st.saves.Load(); s != 3 {
-		t.Errorf("%d saves, want 3", s)
+	if n := st.saves.Load(); n != 3 {
+		t.Errorf("%d saves, want 3", n)
 	}
 	if _, err := getUser(t.Context(), cl); err != nil {
 		t.Fatal(err)
 	}
-	if s := st.saves.Load(); s != 3 {
-		t.Errorf("%d saves after the token was saved, want no more", s)
+	if n := st.saves.Load(); n != 3 {
+		t.Errorf("%d saves after the token was saved, want no more", n)
 	}
-	if tk := f.tokenCalls.Load(); tk != 1 {
+	if tk := tokenRequests(s); tk != 1 {
 		t.Errorf("%d token requests, want 1", tk)
 	}
 }
 
 func TestManualRefreshSaveFailure(t *testing.T) {
-	f := newFakeUP(t)
+	s := newServer(t)
 	st := newCountingStorage()
 	st.failSaves(errors.New("read-only file system"))
 	called := false
-	cfg := f.config()
+	cfg := serverConfig(t, s)
 	cfg.Storage = st
 	cfg.OnSaveError = func(context.Context, error) { called = true }
-	cl := cfg.Client(f.mint())
+	minted := s.MintToken()
+	cl := cfg.Client(minted)
 
 	tok, err := cl.Refresh(t.Context())
 	var se *StorageError
 	if !errors.As(err, &se) || se.Op != "save" {
 		t.Fatalf("error = %v, want *StorageError", err)
 	}
-	if tok == nil || tok.AccessToken != "ACCESS-2-a1b2c3d4e5" {
+	if tok == nil || tok.AccessToken == minted.AccessToken {
 		t.Fatalf("token = %v, want the refreshed token with the error", tok)
+	}
+	// The fake takes no access token but the one the refresh issued.
+	if _, err := getUser(t.Context(), serverConfig(t, s).ClientFromAccessToken(tok.AccessToken)); err != nil {
+		t.Fatalf("the returned token is not the refreshed one: %v", err)
 	}
 	if cur, _ := cl.Token(); cur.AccessToken != tok.AccessToken {
 		t.Errorf("Client uses %s, want the refreshed token", cur.AccessToken)
@@ -534,16 +569,14 @@ func TestManualRefreshSaveFailure(t *testing.T) {
 }
 
 func TestWaiterHonorsItsContext(t *testing.T) {
-	f := newFakeUP(t)
-	release := make(chan struct{})
-	f.tokenHandler = func(w http.ResponseWriter, r *http.Request) {
-		<-release
-		writeJSON(w, 200, map[string]any{"access_token": "late-access-0001", "expires_in": 60})
-	}
+	s := newServer(t)
+	tokenURL, _, release := heldTokenEndpoint(t, s)
 	defer close(release)
-	old := f.mint()
-	f.revoke(old.AccessToken)
-	cl := f.config().Client(old)
+	cfg := serverConfig(t, s)
+	cfg.TokenURL = tokenURL
+	old := s.MintToken()
+	s.ExpireAccessTokens()
+	cl := cfg.Client(old)
 
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
@@ -558,10 +591,10 @@ func TestWaiterHonorsItsContext(t *testing.T) {
 }
 
 func TestTokenSourceClient(t *testing.T) {
-	f := newFakeUP(t)
-	good := f.mint()
+	s := newServer(t)
+	good := s.MintToken()
 	t.Run("uses the source", func(t *testing.T) {
-		cl := f.config().ClientFromTokenSource(oauth2.StaticTokenSource(good))
+		cl := serverConfig(t, s).ClientFromTokenSource(oauth2.StaticTokenSource(good))
 		if _, err := getUser(t.Context(), cl); err != nil {
 			t.Fatal(err)
 		}
@@ -573,12 +606,12 @@ func TestTokenSourceClient(t *testing.T) {
 		}
 	})
 	t.Run("unchanged source returns 401", func(t *testing.T) {
-		before := f.tokenCalls.Load()
-		cl := f.config().ClientFromTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "stale-access-55", RefreshToken: "r"}))
+		before := tokenRequests(s)
+		cl := serverConfig(t, s).ClientFromTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "stale-access-55", RefreshToken: "r"}))
 		if _, err := getUser(t.Context(), cl); !errors.Is(err, ErrUnauthorized) {
 			t.Fatalf("error = %v, want ErrUnauthorized", err)
 		}
-		if tk := f.tokenCalls.Load(); tk != before {
+		if tk := tokenRequests(s); tk != before {
 			t.Errorf("a TokenSource Client called the token endpoint")
 		}
 	})
@@ -591,7 +624,7 @@ func TestTokenSourceClient(t *testing.T) {
 			}
 			return good, nil
 		})
-		cl := f.config().ClientFromTokenSource(src)
+		cl := serverConfig(t, s).ClientFromTokenSource(src)
 		if _, err := getUser(t.Context(), cl); err != nil {
 			t.Fatal(err)
 		}

@@ -227,15 +227,15 @@ func TestFileStorageLockExcludesAndHonorsContext(t *testing.T) {
 }
 
 func TestFileStorageWithClientRefresh(t *testing.T) {
-	f := newFakeUP(t)
+	srv := newServer(t)
 	s := NewFileStorage(filepath.Join(t.TempDir(), "token.json"))
-	cfg := f.config()
+	cfg := serverConfig(t, srv)
 	cfg.Storage = s
-	tok, err := cfg.Exchange(t.Context(), testRedirectURL+"?state=s&code=code", "s")
+	tok, err := cfg.Exchange(t.Context(), authorize(t, cfg, "s"), "s")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.revoke(tok.AccessToken)
+	srv.ExpireAccessTokens()
 	cl, err := cfg.ClientFromStorage(t.Context())
 	if err != nil {
 		t.Fatal(err)

@@ -7,14 +7,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/upapi/up-go/up/uptest"
 )
 
 // Application credentials shared by the tests; the secret is long and
@@ -27,191 +27,178 @@ const (
 	tokenPath        = "/auth/oauth2/token"
 )
 
-// apiRequest is what the fake API recorded about one request.
-type apiRequest struct {
-	Method, Path, Query, Auth, UserAgent string
-	Body                                 string
-}
-
-// fakeUP is a small stand-in for the UP API and its token endpoint. It
-// accepts only the access tokens it has minted and are still valid, and
-// mints numbered tokens.
-type fakeUP struct {
-	t   *testing.T
-	srv *httptest.Server
-
-	apiCalls   atomic.Int64
-	tokenCalls atomic.Int64
-
-	mu            sync.Mutex
-	valid         map[string]bool // access tokens the API accepts
-	refreshTokens map[string]bool // refresh tokens the token endpoint accepts
-	minted        int
-	tokenForms    []url.Values
-	tokenHeaders  []http.Header
-	apiReqs       []apiRequest
-
-	// omitRefreshToken makes refresh answers carry no refresh_token.
-	omitRefreshToken bool
-	// tokenHandler, when set, answers every token request instead.
-	tokenHandler http.HandlerFunc
-	// apiHandler, when set, answers authorized API requests instead.
-	apiHandler http.HandlerFunc
-}
-
-// newFakeUP starts a fake UP server that is closed when the test ends.
-func newFakeUP(t *testing.T) *fakeUP {
+// newServer starts a fake UP server, closed when the test ends, whose one
+// registered application is the tests' own. Jawbone's token endpoint was
+// posted to: a token request of any other method fails the test.
+func newServer(t *testing.T, opts ...uptest.Option) *uptest.Server {
 	t.Helper()
-	f := &fakeUP{t: t, valid: map[string]bool{}, refreshTokens: map[string]bool{}}
-	mux := http.NewServeMux()
-	mux.HandleFunc(tokenPath, f.serveToken)
-	mux.HandleFunc(apiPrefix+"/", f.serveAPI)
-	f.srv = httptest.NewServer(mux)
-	t.Cleanup(f.srv.Close)
-	return f
-}
-
-// config returns an application Config pointed at the fake server.
-func (f *fakeUP) config() *Config {
-	return &Config{
-		ClientID:     testClientID,
-		ClientSecret: testClientSecret,
-		RedirectURL:  testRedirectURL,
-		Scopes:       []Scope{ScopeMoveRead, ScopeSleepRead},
-		BaseURL:      f.srv.URL + apiPrefix,
-		AuthURL:      f.srv.URL + "/auth/oauth2/auth",
-		TokenURL:     f.srv.URL + tokenPath,
-		HTTPClient:   f.srv.Client(),
-	}
-}
-
-// mint makes a new token pair the server accepts, as Jawbone's answer
-// would carry it, and returns it as a token.
-func (f *fakeUP) mint() *oauth2.Token {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.mintLocked()
-}
-
-func (f *fakeUP) mintLocked() *oauth2.Token {
-	f.minted++
-	tok := &oauth2.Token{
-		AccessToken:  fmt.Sprintf("ACCESS-%d-a1b2c3d4e5", f.minted),
-		TokenType:    "Bearer",
-		RefreshToken: fmt.Sprintf("REFRESH-%d-f6e5d4c3b2", f.minted),
-		Expiry:       time.Now().Add(365 * 24 * time.Hour),
-	}
-	f.valid[tok.AccessToken] = true
-	f.refreshTokens[tok.RefreshToken] = true
-	return tok
-}
-
-// revoke makes the API refuse an access token, as after its expiry.
-func (f *fakeUP) revoke(access string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.valid, access)
-}
-
-// forms returns the token requests received so far.
-func (f *fakeUP) forms() []url.Values {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]url.Values(nil), f.tokenForms...)
-}
-
-// requests returns the API requests received so far.
-func (f *fakeUP) requests() []apiRequest {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]apiRequest(nil), f.apiReqs...)
-}
-
-// serveToken implements the token endpoint for both grants.
-func (f *fakeUP) serveToken(w http.ResponseWriter, r *http.Request) {
-	f.tokenCalls.Add(1)
-	if err := r.ParseForm(); err != nil {
-		f.t.Errorf("token endpoint: %v", err)
-	}
-	f.mu.Lock()
-	f.tokenForms = append(f.tokenForms, r.PostForm)
-	f.tokenHeaders = append(f.tokenHeaders, r.Header.Clone())
-	h := f.tokenHandler
-	f.mu.Unlock()
-	if h != nil {
-		h(w, r)
-		return
-	}
-	if r.Method != http.MethodPost || r.PostForm.Get("client_secret") != testClientSecret {
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client"})
-		return
-	}
-	f.mu.Lock()
-	var tok *oauth2.Token
-	switch r.PostForm.Get("grant_type") {
-	case "authorization_code":
-		if r.PostForm.Get("code") == "code" {
-			tok = f.mintLocked()
+	s := uptest.NewServer(t, append([]uptest.Option{uptest.WithClient(testClientID, testClientSecret)}, opts...)...)
+	t.Cleanup(func() {
+		for _, r := range tokenEndpointRequests(s) {
+			if r.Method != http.MethodPost {
+				t.Errorf("token request sent with %s, want POST", r.Method)
+			}
 		}
-	case "refresh_token":
-		if f.refreshTokens[r.PostForm.Get("refresh_token")] {
-			tok = f.mintLocked()
-		}
-	}
-	omit := f.omitRefreshToken && r.PostForm.Get("grant_type") == "refresh_token"
-	f.mu.Unlock()
-	if tok == nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant", "error_description": "The grant is invalid or expired."})
-		return
-	}
-	resp := map[string]any{"access_token": tok.AccessToken, "token_type": "Bearer", "expires_in": 31536000}
-	if !omit {
-		resp["refresh_token"] = tok.RefreshToken
-	}
-	writeJSON(w, http.StatusOK, resp)
-}
-
-// serveAPI checks the bearer token and answers like the UP API.
-func (f *fakeUP) serveAPI(w http.ResponseWriter, r *http.Request) {
-	f.apiCalls.Add(1)
-	body, _ := io.ReadAll(r.Body)
-	access, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	f.mu.Lock()
-	f.apiReqs = append(f.apiReqs, apiRequest{
-		Method: r.Method, Path: strings.TrimPrefix(r.URL.Path, apiPrefix), Query: r.URL.RawQuery,
-		Auth: r.Header.Get("Authorization"), UserAgent: r.UserAgent(), Body: string(body),
 	})
-	ok, h := f.valid[access], f.apiHandler
-	f.mu.Unlock()
-	if !ok {
-		writeEnvelope(w, http.StatusUnauthorized, "NOT_AUTHORIZED", nil)
-		return
-	}
-	if h != nil {
-		h(w, r)
-		return
-	}
-	switch path := strings.TrimPrefix(r.URL.Path, apiPrefix); {
-	case r.Method == http.MethodGet && path == "/users/@me":
-		writeEnvelope(w, http.StatusOK, "OK", map[string]string{"xid": "6xl39CsoVp2KirfHwVq_Fx", "first": "James", "last": "Franklin"})
-	case r.Method == http.MethodDelete && path == "/users/@me/PartnerAppMembership":
-		writeEnvelope(w, http.StatusOK, "OK", map[string]any{})
-	case r.Method == http.MethodPost && path == "/users/@me/echo":
-		writeEnvelope(w, http.StatusCreated, "OK", map[string]string{"body": string(body)})
-	default:
-		writeEnvelope(w, http.StatusNotFound, "NOT_FOUND", nil)
+	return s
+}
+
+// serverConfig returns the application Config of s, with an HTTP client
+// and a transport of its own.
+func serverConfig(t *testing.T, s *uptest.Server) *Config {
+	t.Helper()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(tr.CloseIdleConnections)
+	return &Config{
+		ClientID:     s.ClientID,
+		ClientSecret: s.ClientSecret,
+		RedirectURL:  testRedirectURL,
+		Scopes:       []Scope{ScopeMoveRead, ScopeSleepRead, ScopeBasicRead},
+		BaseURL:      s.URL,
+		AuthURL:      s.AuthURL,
+		TokenURL:     s.TokenURL,
+		HTTPClient:   &http.Client{Transport: tr},
 	}
 }
 
-// writeEnvelope answers with a UP envelope {"meta": ..., "data": ...}.
-func writeEnvelope(w http.ResponseWriter, status int, message string, data any) {
-	env := map[string]any{"meta": map[string]any{
-		"user_xid": "6xl39CsoVp2KirfHwVq_Fx", "message": message, "code": status, "time": 1471463170,
-	}}
-	if data != nil {
-		env["data"] = data
+// apiRequests returns the API requests s received, oldest first.
+func apiRequests(s *uptest.Server) []uptest.Request {
+	var out []uptest.Request
+	for _, r := range s.Requests() {
+		if strings.HasPrefix(r.Path, apiPrefix+"/") {
+			out = append(out, r)
+		}
 	}
-	writeJSON(w, status, env)
+	return out
+}
+
+// tokenEndpointRequests returns the requests s's token endpoint received,
+// oldest first.
+func tokenEndpointRequests(s *uptest.Server) []uptest.Request {
+	var out []uptest.Request
+	for _, r := range s.Requests() {
+		if r.Path == tokenPath {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// tokenRequests counts the requests s's token endpoint received, whatever
+// their grant type.
+func tokenRequests(s *uptest.Server) int {
+	n := 0
+	for _, c := range s.TokenRequests() {
+		n += c
+	}
+	return n
+}
+
+// authorize sends the user to the authorization endpoint cfg names, with
+// state, and returns the URL UP sends them back to.
+func authorize(t *testing.T, cfg *Config, state string) string {
+	t.Helper()
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, cfg.AuthCodeURL(state), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeResponse(t, resp)
+	if resp.StatusCode != http.StatusFound {
+		t.Fatalf("authorization endpoint answered %s", resp.Status)
+	}
+	return resp.Header.Get("Location")
+}
+
+// heldTokenEndpoint puts a gate in front of s's token endpoint and returns
+// the URL to use as TokenURL. Each request is announced on arrived, held
+// until release is closed, then answered by s.
+func heldTokenEndpoint(t *testing.T, s *uptest.Server) (tokenURL string, arrived <-chan struct{}, release chan<- struct{}) {
+	t.Helper()
+	in, open := make(chan struct{}, 1), make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case in <- struct{}{}:
+		default:
+		}
+		<-open
+		s.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + tokenPath, in, open
+}
+
+// sentRequest is a request as a Client put it on the wire.
+type sentRequest struct {
+	Path   string
+	Header http.Header
+}
+
+// outgoing is a transport that records the path and headers of each
+// request it sends, as the Client set them.
+type outgoing struct {
+	base http.RoundTripper
+
+	mu   sync.Mutex
+	sent []sentRequest
+}
+
+// recordOutgoing makes cfg's HTTP client send through an outgoing.
+func recordOutgoing(cfg *Config) *outgoing {
+	o := &outgoing{base: cfg.baseTransport()}
+	hc := *cfg.baseClient()
+	hc.Transport = o
+	cfg.HTTPClient = &hc
+	return o
+}
+
+func (o *outgoing) RoundTrip(r *http.Request) (*http.Response, error) {
+	o.mu.Lock()
+	o.sent = append(o.sent, sentRequest{Path: r.URL.Path, Header: r.Header.Clone()})
+	o.mu.Unlock()
+	return o.base.RoundTrip(r)
+}
+
+// CloseIdleConnections closes the idle connections of the transport
+// underneath.
+func (o *outgoing) CloseIdleConnections() {
+	if c, ok := o.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// headers returns the headers of the requests sent so far whose path
+// starts with prefix.
+func (o *outgoing) headers(prefix string) []http.Header {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var out []http.Header
+	for _, r := range o.sent {
+		if strings.HasPrefix(r.Path, prefix) {
+			out = append(out, r.Header)
+		}
+	}
+	return out
+}
+
+// api returns the headers of the API requests sent so far.
+func (o *outgoing) api() []http.Header { return o.headers(apiPrefix + "/") }
+
+// token returns the headers of the token requests sent so far.
+func (o *outgoing) token() []http.Header { return o.headers(tokenPath) }
+
+// authorizations returns the Authorization headers of the API requests
+// sent so far.
+func (o *outgoing) authorizations() []string {
+	var out []string
+	for _, h := range o.api() {
+		out = append(out, h.Get("Authorization"))
+	}
+	return out
 }
 
 // writeJSON answers with v encoded as JSON.
