@@ -40,7 +40,7 @@ lint: $(GOLANGCI_LINT)
 	  echo "NOTICE: Node.js is not installed, so the Redocly OpenAPI lint is skipped (CI runs it)"; \
 	fi
 
-## race: the tests with the race detector, plus a short run of every fuzz target
+## race: every test with the race detector
 race:
 	$(GO) test -race ./...
 
