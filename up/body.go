@@ -25,10 +25,7 @@ func (c *Client) BodyEventsPage(ctx context.Context, q ListQuery) (*Page[BodyEve
 // BodyEvent fetches one body measurement (GET /body_events/{xid}; scope
 // weight_read).
 func (c *Client) BodyEvent(ctx context.Context, xid string) (*BodyEvent, *Response, error) {
-	if err := checkXID(xid); err != nil {
-		return nil, nil, err
-	}
-	return send[BodyEvent](ctx, c, func(s string) (*http.Request, error) { return gen.NewGetBodyEventRequest(s, xid) })
+	return getEvent[BodyEvent](ctx, c, xid, gen.NewGetBodyEventRequest)
 }
 
 // CreateBodyEvent logs a body measurement (POST /users/@me/body_events;
@@ -47,10 +44,7 @@ func (c *Client) CreateBodyEvent(ctx context.Context, b BodyEventCreate) (*BodyE
 // DeleteBodyEvent deletes a body measurement this application created
 // (DELETE /body_events/{xid}; scope weight_write).
 func (c *Client) DeleteBodyEvent(ctx context.Context, xid string) (*Response, error) {
-	if err := checkXID(xid); err != nil {
-		return nil, err
-	}
-	return sendEmpty(ctx, c, func(s string) (*http.Request, error) { return gen.NewDeleteBodyEventRequest(s, xid) })
+	return deleteEvent(ctx, c, xid, gen.NewDeleteBodyEventRequest)
 }
 
 // HeartRates iterates over the user's resting heart rates (one per day)
@@ -90,10 +84,7 @@ func (c *Client) CardiacEventsPage(ctx context.Context, q ListQuery) (*Page[Card
 //
 // Deprecated: cardiac events are API v1.0.
 func (c *Client) CardiacEvent(ctx context.Context, xid string) (*CardiacEvent, *Response, error) {
-	if err := checkXID(xid); err != nil {
-		return nil, nil, err
-	}
-	return send[CardiacEvent](ctx, c, func(s string) (*http.Request, error) { return gen.NewGetCardiacEventRequest(s, xid) })
+	return getEvent[CardiacEvent](ctx, c, xid, gen.NewGetCardiacEventRequest)
 }
 
 // CreateCardiacEvent logs a heart rate and blood pressure reading (POST
@@ -112,8 +103,5 @@ func (c *Client) CreateCardiacEvent(ctx context.Context, e CardiacEventCreate) (
 //
 // Deprecated: cardiac events are API v1.0.
 func (c *Client) DeleteCardiacEvent(ctx context.Context, xid string) (*Response, error) {
-	if err := checkXID(xid); err != nil {
-		return nil, err
-	}
-	return sendEmpty(ctx, c, func(s string) (*http.Request, error) { return gen.NewDeleteCardiacEventRequest(s, xid) })
+	return deleteEvent(ctx, c, xid, gen.NewDeleteCardiacEventRequest)
 }

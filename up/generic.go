@@ -62,10 +62,7 @@ func (c *Client) GenericEventsPage(ctx context.Context, q ListQuery) (*Page[Gene
 // GenericEvent fetches one custom event (GET /generic_events/{xid}; scope
 // generic_event_read).
 func (c *Client) GenericEvent(ctx context.Context, xid string) (*GenericEvent, *Response, error) {
-	if err := checkXID(xid); err != nil {
-		return nil, nil, err
-	}
-	return send[GenericEvent](ctx, c, func(s string) (*http.Request, error) { return gen.NewGetGenericEventRequest(s, xid) })
+	return getEvent[GenericEvent](ctx, c, xid, gen.NewGetGenericEventRequest)
 }
 
 // CreateGenericEvent writes a custom event (POST /users/@me/generic_events;
@@ -113,10 +110,7 @@ func (c *Client) UpdateGenericEvent(ctx context.Context, xid string, u GenericEv
 // DeleteGenericEvent deletes a custom event this application created
 // (DELETE /generic_events/{xid}; scope generic_event_write).
 func (c *Client) DeleteGenericEvent(ctx context.Context, xid string) (*Response, error) {
-	if err := checkXID(xid); err != nil {
-		return nil, err
-	}
-	return sendEmpty(ctx, c, func(s string) (*http.Request, error) { return gen.NewDeleteGenericEventRequest(s, xid) })
+	return deleteEvent(ctx, c, xid, gen.NewDeleteGenericEventRequest)
 }
 
 // encodeAttributes encodes a generic event's attributes as the JSON object

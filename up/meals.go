@@ -73,10 +73,7 @@ func (c *Client) MealsPage(ctx context.Context, q ListQuery) (*Page[Meal], error
 
 // Meal fetches one meal with its items (GET /meals/{xid}; scope meal_read).
 func (c *Client) Meal(ctx context.Context, xid string) (*Meal, *Response, error) {
-	if err := checkXID(xid); err != nil {
-		return nil, nil, err
-	}
-	return send[Meal](ctx, c, func(s string) (*http.Request, error) { return gen.NewGetMealRequest(s, xid) })
+	return getEvent[Meal](ctx, c, xid, gen.NewGetMealRequest)
 }
 
 // CreateMeal logs a meal (POST /users/@me/meals; scope meal_write), as a
@@ -136,10 +133,7 @@ func (c *Client) UpdateMeal(ctx context.Context, xid string, u MealUpdate) (*Mea
 // DeleteMeal deletes a meal this application created (DELETE /meals/{xid};
 // scope meal_write).
 func (c *Client) DeleteMeal(ctx context.Context, xid string) (*Response, error) {
-	if err := checkXID(xid); err != nil {
-		return nil, err
-	}
-	return sendEmpty(ctx, c, func(s string) (*http.Request, error) { return gen.NewDeleteMealRequest(s, xid) })
+	return deleteEvent(ctx, c, xid, gen.NewDeleteMealRequest)
 }
 
 // encodeMealItems checks a meal's items and encodes them as the JSON

@@ -26,10 +26,7 @@ func (c *Client) Mood(ctx context.Context, date Date) (*Mood, *Response, error) 
 
 // MoodEvent fetches one mood event (GET /mood/{xid}; scope mood_read).
 func (c *Client) MoodEvent(ctx context.Context, xid string) (*Mood, *Response, error) {
-	if err := checkXID(xid); err != nil {
-		return nil, nil, err
-	}
-	return send[Mood](ctx, c, func(s string) (*http.Request, error) { return gen.NewGetMoodEventRequest(s, xid) })
+	return getEvent[Mood](ctx, c, xid, gen.NewGetMoodEventRequest)
 }
 
 // CreateMood records how the user feels (POST /users/@me/mood; scope
@@ -48,10 +45,7 @@ func (c *Client) CreateMood(ctx context.Context, m MoodCreate) (*Mood, *Response
 // DeleteMood deletes a mood this application recorded (DELETE /mood/{xid};
 // scope mood_write).
 func (c *Client) DeleteMood(ctx context.Context, xid string) (*Response, error) {
-	if err := checkXID(xid); err != nil {
-		return nil, err
-	}
-	return sendEmpty(ctx, c, func(s string) (*http.Request, error) { return gen.NewDeleteMoodRequest(s, xid) })
+	return deleteEvent(ctx, c, xid, gen.NewDeleteMoodRequest)
 }
 
 // BandEventQuery selects band events. Its zero value asks for UP's default.

@@ -24,19 +24,13 @@ func (c *Client) MovesPage(ctx context.Context, q ListQuery) (*Page[Move], error
 
 // Move fetches one move (GET /moves/{xid}; scope move_read).
 func (c *Client) Move(ctx context.Context, xid string) (*Move, *Response, error) {
-	if err := checkXID(xid); err != nil {
-		return nil, nil, err
-	}
-	return send[Move](ctx, c, func(s string) (*http.Request, error) { return gen.NewGetMoveRequest(s, xid) })
+	return getEvent[Move](ctx, c, xid, gen.NewGetMoveRequest)
 }
 
 // MoveImage fetches the move's activity graph as PNG bytes (GET
 // /moves/{xid}/image; scope move_read).
 func (c *Client) MoveImage(ctx context.Context, xid string) ([]byte, error) {
-	if err := checkXID(xid); err != nil {
-		return nil, err
-	}
-	return readImage(ctx, c, func(s string) (*http.Request, error) { return gen.NewGetMoveImageRequest(s, xid) })
+	return eventImage(ctx, c, xid, gen.NewGetMoveImageRequest)
 }
 
 // MoveTicks iterates over the move's intraday series, oldest first (GET
@@ -47,8 +41,5 @@ func (c *Client) MoveTicks(ctx context.Context, xid string) iter.Seq2[Tick, erro
 
 // MoveTicksPage fetches the first page of the move's intraday series.
 func (c *Client) MoveTicksPage(ctx context.Context, xid string) (*Page[Tick], error) {
-	if err := checkXID(xid); err != nil {
-		return nil, err
-	}
-	return firstPage[Tick](ctx, c, func(s string) (*http.Request, error) { return gen.NewListMoveTicksRequest(s, xid) })
+	return ticksPage[Tick](ctx, c, xid, gen.NewListMoveTicksRequest)
 }

@@ -8,10 +8,12 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+
+	"github.com/upapi/up-go/gen"
 )
 
 // The plumbing every resource method shares: list pages, form writes,
-// empty answers and images.
+// empty answers, images and requests about one event.
 
 // listBuilder is a generated list-request builder, adapted to listParams.
 type listBuilder func(server string, p listParams) (*http.Request, error)
@@ -87,6 +89,47 @@ func readImage(ctx context.Context, c *Client, build request) ([]byte, error) {
 	}
 	defer func() { _ = body.Close() }()
 	return readAllLimited(body, maxImageBytes)
+}
+
+// xidBuilder is a generated builder of a request about one event.
+type xidBuilder func(server string, xid gen.XID) (*http.Request, error)
+
+// about binds build to xid.
+func about(xid string, build xidBuilder) request {
+	return func(s string) (*http.Request, error) { return build(s, xid) }
+}
+
+// getEvent fetches the event xid names.
+func getEvent[T any](ctx context.Context, c *Client, xid string, build xidBuilder) (*T, *Response, error) {
+	if err := checkXID(xid); err != nil {
+		return nil, nil, err
+	}
+	return send[T](ctx, c, about(xid, build))
+}
+
+// deleteEvent deletes the event xid names.
+func deleteEvent(ctx context.Context, c *Client, xid string, build xidBuilder) (*Response, error) {
+	if err := checkXID(xid); err != nil {
+		return nil, err
+	}
+	return sendEmpty(ctx, c, about(xid, build))
+}
+
+// eventImage reads the PNG graph of the event xid names.
+func eventImage(ctx context.Context, c *Client, xid string, build xidBuilder) ([]byte, error) {
+	if err := checkXID(xid); err != nil {
+		return nil, err
+	}
+	return readImage(ctx, c, about(xid, build))
+}
+
+// ticksPage fetches the first page of the intraday series of the event xid
+// names.
+func ticksPage[T any](ctx context.Context, c *Client, xid string, build xidBuilder) (*Page[T], error) {
+	if err := checkXID(xid); err != nil {
+		return nil, err
+	}
+	return firstPage[T](ctx, c, about(xid, build))
 }
 
 // errEmptyXID is returned before any request by methods given an empty XID.

@@ -24,10 +24,7 @@ func (c *Client) SleepsPage(ctx context.Context, q ListQuery) (*Page[Sleep], err
 
 // Sleep fetches one sleep (GET /sleeps/{xid}; scope sleep_read).
 func (c *Client) Sleep(ctx context.Context, xid string) (*Sleep, *Response, error) {
-	if err := checkXID(xid); err != nil {
-		return nil, nil, err
-	}
-	return send[Sleep](ctx, c, func(s string) (*http.Request, error) { return gen.NewGetSleepRequest(s, xid) })
+	return getEvent[Sleep](ctx, c, xid, gen.NewGetSleepRequest)
 }
 
 // CreateSleep logs a sleep (POST /users/@me/sleeps; scope sleep_write). It
@@ -42,19 +39,13 @@ func (c *Client) CreateSleep(ctx context.Context, sl SleepCreate) (*Sleep, *Resp
 // DeleteSleep deletes a sleep this application created (DELETE
 // /sleeps/{xid}; scope sleep_write).
 func (c *Client) DeleteSleep(ctx context.Context, xid string) (*Response, error) {
-	if err := checkXID(xid); err != nil {
-		return nil, err
-	}
-	return sendEmpty(ctx, c, func(s string) (*http.Request, error) { return gen.NewDeleteSleepRequest(s, xid) })
+	return deleteEvent(ctx, c, xid, gen.NewDeleteSleepRequest)
 }
 
 // SleepImage fetches the sleep's phase graph as PNG bytes (GET
 // /sleeps/{xid}/image; scope sleep_read).
 func (c *Client) SleepImage(ctx context.Context, xid string) ([]byte, error) {
-	if err := checkXID(xid); err != nil {
-		return nil, err
-	}
-	return readImage(ctx, c, func(s string) (*http.Request, error) { return gen.NewGetSleepImageRequest(s, xid) })
+	return eventImage(ctx, c, xid, gen.NewGetSleepImageRequest)
 }
 
 // SleepTicks iterates over the sleep's phase changes, oldest first (GET
@@ -65,8 +56,5 @@ func (c *Client) SleepTicks(ctx context.Context, xid string) iter.Seq2[SleepTick
 
 // SleepTicksPage fetches the first page of the sleep's phase changes.
 func (c *Client) SleepTicksPage(ctx context.Context, xid string) (*Page[SleepTick], error) {
-	if err := checkXID(xid); err != nil {
-		return nil, err
-	}
-	return firstPage[SleepTick](ctx, c, func(s string) (*http.Request, error) { return gen.NewListSleepTicksRequest(s, xid) })
+	return ticksPage[SleepTick](ctx, c, xid, gen.NewListSleepTicksRequest)
 }

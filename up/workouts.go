@@ -25,10 +25,7 @@ func (c *Client) WorkoutsPage(ctx context.Context, q ListQuery) (*Page[Workout],
 
 // Workout fetches one workout (GET /workouts/{xid}; scope move_read).
 func (c *Client) Workout(ctx context.Context, xid string) (*Workout, *Response, error) {
-	if err := checkXID(xid); err != nil {
-		return nil, nil, err
-	}
-	return send[Workout](ctx, c, func(s string) (*http.Request, error) { return gen.NewGetWorkoutRequest(s, xid) })
+	return getEvent[Workout](ctx, c, xid, gen.NewGetWorkoutRequest)
 }
 
 // CreateWorkout logs a workout (POST /users/@me/workouts; scope
@@ -58,19 +55,13 @@ func (c *Client) UpdateWorkout(ctx context.Context, xid string, u WorkoutUpdate)
 // DeleteWorkout deletes a workout this application created (DELETE
 // /workouts/{xid}; scope move_write).
 func (c *Client) DeleteWorkout(ctx context.Context, xid string) (*Response, error) {
-	if err := checkXID(xid); err != nil {
-		return nil, err
-	}
-	return sendEmpty(ctx, c, func(s string) (*http.Request, error) { return gen.NewDeleteWorkoutRequest(s, xid) })
+	return deleteEvent(ctx, c, xid, gen.NewDeleteWorkoutRequest)
 }
 
 // WorkoutImage fetches the workout's intensity graph as PNG bytes (GET
 // /workouts/{xid}/image; scope move_read).
 func (c *Client) WorkoutImage(ctx context.Context, xid string) ([]byte, error) {
-	if err := checkXID(xid); err != nil {
-		return nil, err
-	}
-	return readImage(ctx, c, func(s string) (*http.Request, error) { return gen.NewGetWorkoutImageRequest(s, xid) })
+	return eventImage(ctx, c, xid, gen.NewGetWorkoutImageRequest)
 }
 
 // WorkoutTicks iterates over the workout's intraday series, oldest first
@@ -81,8 +72,5 @@ func (c *Client) WorkoutTicks(ctx context.Context, xid string) iter.Seq2[Tick, e
 
 // WorkoutTicksPage fetches the first page of the workout's intraday series.
 func (c *Client) WorkoutTicksPage(ctx context.Context, xid string) (*Page[Tick], error) {
-	if err := checkXID(xid); err != nil {
-		return nil, err
-	}
-	return firstPage[Tick](ctx, c, func(s string) (*http.Request, error) { return gen.NewListWorkoutTicksRequest(s, xid) })
+	return ticksPage[Tick](ctx, c, xid, gen.NewListWorkoutTicksRequest)
 }
