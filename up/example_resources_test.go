@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image/png"
 	"net/http"
 	"net/http/httptest"
 	"time"
@@ -147,6 +148,33 @@ func ExampleClient_Sleeps() {
 		fmt.Println(sleep.Date, *d.Duration-*d.Awake == *d.Light+*d.Sound+*d.Rem)
 	}
 	// Output: 2024-03-12 true
+}
+
+// A graph can be streamed rather than read into memory, here only as far
+// as its PNG header.
+func ExampleClient_OpenSleepImage() {
+	s, client := exampleFake()
+	defer s.Close()
+	ctx := context.Background()
+	for sleep, err := range client.Sleeps(ctx, up.ListQuery{Date: up.NewDate(2024, 3, 12)}) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		graph, err := client.OpenSleepImage(ctx, sleep.XID)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		cfg, err := png.DecodeConfig(graph)
+		_ = graph.Close()
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("%v: %d×%d PNG\n", sleep.Date, cfg.Width, cfg.Height)
+	}
+	// Output: 2024-03-12: 199×80 PNG
 }
 
 func ExampleClient_CreateMeal() {

@@ -2,6 +2,7 @@ package up
 
 import (
 	"context"
+	"io"
 	"iter"
 	"net/http"
 
@@ -31,6 +32,14 @@ func (c *Client) Move(ctx context.Context, xid string) (*Move, *Response, error)
 // /moves/{xid}/image; scope move_read).
 func (c *Client) MoveImage(ctx context.Context, xid string) ([]byte, error) {
 	return eventImage(ctx, c, xid, gen.NewGetMoveImageRequest)
+}
+
+// OpenMoveImage streams the move's activity graph (GET
+// /moves/{xid}/image; scope move_read) for the caller to read and close. It
+// reads nothing into memory itself, so unlike MoveImage it sets no size
+// limit.
+func (c *Client) OpenMoveImage(ctx context.Context, xid string) (io.ReadCloser, error) {
+	return openEventImage(ctx, c, xid, gen.NewGetMoveImageRequest)
 }
 
 // MoveTicks iterates over the move's intraday series, oldest first (GET

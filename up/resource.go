@@ -123,6 +123,14 @@ func eventImage(ctx context.Context, c *Client, xid string, build xidBuilder) ([
 	return readImage(ctx, c, about(xid, build))
 }
 
+// openEventImage opens the PNG graph of the event xid names.
+func openEventImage(ctx context.Context, c *Client, xid string, build xidBuilder) (io.ReadCloser, error) {
+	if err := checkXID(xid); err != nil {
+		return nil, err
+	}
+	return openImage(ctx, c, about(xid, build))
+}
+
 // ticksPage fetches the first page of the intraday series of the event xid
 // names.
 func ticksPage[T any](ctx context.Context, c *Client, xid string, build xidBuilder) (*Page[T], error) {

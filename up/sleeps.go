@@ -2,6 +2,7 @@ package up
 
 import (
 	"context"
+	"io"
 	"iter"
 	"net/http"
 
@@ -46,6 +47,14 @@ func (c *Client) DeleteSleep(ctx context.Context, xid string) (*Response, error)
 // /sleeps/{xid}/image; scope sleep_read).
 func (c *Client) SleepImage(ctx context.Context, xid string) ([]byte, error) {
 	return eventImage(ctx, c, xid, gen.NewGetSleepImageRequest)
+}
+
+// OpenSleepImage streams the sleep's phase graph (GET
+// /sleeps/{xid}/image; scope sleep_read) for the caller to read and close. It
+// reads nothing into memory itself, so unlike SleepImage it sets no size
+// limit.
+func (c *Client) OpenSleepImage(ctx context.Context, xid string) (io.ReadCloser, error) {
+	return openEventImage(ctx, c, xid, gen.NewGetSleepImageRequest)
 }
 
 // SleepTicks iterates over the sleep's phase changes, oldest first (GET

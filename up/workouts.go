@@ -64,6 +64,14 @@ func (c *Client) WorkoutImage(ctx context.Context, xid string) ([]byte, error) {
 	return eventImage(ctx, c, xid, gen.NewGetWorkoutImageRequest)
 }
 
+// OpenWorkoutImage streams the workout's intensity graph (GET
+// /workouts/{xid}/image; scope move_read) for the caller to read and close. It
+// reads nothing into memory itself, so unlike WorkoutImage it sets no size
+// limit.
+func (c *Client) OpenWorkoutImage(ctx context.Context, xid string) (io.ReadCloser, error) {
+	return openEventImage(ctx, c, xid, gen.NewGetWorkoutImageRequest)
+}
+
 // WorkoutTicks iterates over the workout's intraday series, oldest first
 // (GET /workouts/{xid}/ticks; scope move_read).
 func (c *Client) WorkoutTicks(ctx context.Context, xid string) iter.Seq2[Tick, error] {
