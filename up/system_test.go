@@ -3,7 +3,6 @@ package up_test
 import (
 	"context"
 	"errors"
-	"net/http"
 	"net/url"
 	"slices"
 	"testing"
@@ -21,26 +20,13 @@ import (
 
 // login runs the whole authorization-code flow against the fake: the
 // authorize URL, UP's redirect, and the exchange.
-func login(t *testing.T, s *uptest.Server, cfg *up.Config) *oauth2.Token {
+func login(t *testing.T, cfg *up.Config) *oauth2.Token {
 	t.Helper()
 	state, err := up.NewState()
 	if err != nil {
 		t.Fatal(err)
 	}
-	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, cfg.AuthCodeURL(state), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := noRedirect.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusFound {
-		t.Fatalf("authorize answered %s", resp.Status)
-	}
-	tok, err := cfg.Exchange(t.Context(), resp.Header.Get("Location"), state)
+	tok, err := cfg.Exchange(t.Context(), up.Authorize(t, cfg, state), state)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +48,7 @@ func TestSystemRedirectURL(t *testing.T) {
 		q.Get("scope") != "extended_read" || q.Get("redirect_uri") != cfg.RedirectURL || q.Get("state") != "st" {
 		t.Errorf("login URL %s", u)
 	}
-	if tok := login(t, s, cfg); tok.AccessToken == "" || tok.RefreshToken == "" || tok.TokenType != "Bearer" {
+	if tok := login(t, cfg); tok.AccessToken == "" || tok.RefreshToken == "" || tok.TokenType != "Bearer" {
 		t.Errorf("token %+v", tok)
 	}
 }
@@ -72,7 +58,7 @@ func TestSystemRedirectURL(t *testing.T) {
 func TestSystemSetGetAccessToken(t *testing.T) {
 	s := uptest.NewServer(t)
 	cfg := fakeConfig(s)
-	tok := login(t, s, cfg)
+	tok := login(t, cfg)
 	if d := time.Until(tok.Expiry); d < 365*24*time.Hour-time.Minute || d > 365*24*time.Hour+time.Minute {
 		t.Errorf("token expires in %v, want a year", d)
 	}
@@ -90,7 +76,7 @@ func TestSystemSetGetAccessToken(t *testing.T) {
 func TestSystemStorage(t *testing.T) {
 	s := uptest.NewServer(t)
 	cfg := fakeConfig(s)
-	tok := login(t, s, cfg)
+	tok := login(t, cfg)
 	// An empty storage, so the Client cannot adopt the token from there.
 	cfg.Storage = up.NewFileStorage(t.TempDir() + "/token.json")
 	tok.AccessToken = ""
@@ -117,7 +103,7 @@ func TestSystemStorage(t *testing.T) {
 func TestSystemRefreshToken(t *testing.T) {
 	s := uptest.NewServer(t)
 	cfg := fakeConfig(s)
-	old := login(t, s, cfg)
+	old := login(t, cfg)
 	c := cfg.Client(old)
 	tok, err := c.Refresh(t.Context())
 	if err != nil {
@@ -144,7 +130,7 @@ func TestSystemUser(t *testing.T) {
 	s := uptest.NewServer(t)
 	cfg := fakeConfig(s)
 	cfg.Scopes = []up.Scope{up.ScopeBasicRead, up.ScopeExtendedRead}
-	c := cfg.Client(login(t, s, cfg))
+	c := cfg.Client(login(t, cfg))
 	user, resp, err := c.User(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -163,7 +149,7 @@ func TestSystemFriends(t *testing.T) {
 	s := uptest.NewServer(t)
 	cfg := fakeConfig(s)
 	cfg.Scopes = []up.Scope{up.ScopeFriendsRead}
-	c := cfg.Client(login(t, s, cfg))
+	c := cfg.Client(login(t, cfg))
 	ctx := context.Background()
 	friends, resp, err := c.Friends(ctx)
 	if err != nil {

@@ -1,0 +1,4 @@
+package up
+
+// Test helpers of package up that the package's external tests share.
+var Authorize = authorize
