@@ -3,6 +3,7 @@ package uptest_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -155,5 +156,73 @@ func TestRequestLog(t *testing.T) {
 	s.ResetRequests()
 	if n := len(s.Requests()); n != 0 {
 		t.Errorf("%d requests after ResetRequests", n)
+	}
+}
+
+// TestPlacesNeedLocationRead checks every answer that carries an event with a
+// place: lists, gets, creates and partial updates show place_* fields to a
+// token with location_read and to no other.
+func TestPlacesNeedLocationRead(t *testing.T) {
+	s := uptest.NewServer(t)
+	all := s.MintToken().AccessToken
+	noPlace := s.MintToken("move_read", "move_write", "sleep_read", "meal_read", "meal_write", "weight_read",
+		"weight_write", "generic_event_read", "generic_event_write", "heartrate_read", "cardiac_read", "cardiac_write").AccessToken
+	place := url.Values{"place_lat": {"37.5"}, "place_lon": {"-122.25"}, "place_acc": {"20"}, "place_name": {"Home"}}
+	with := func(form url.Values) url.Values {
+		for k, v := range place {
+			form[k] = v
+		}
+		return form
+	}
+	now := time.Now()
+	for _, tc := range []struct {
+		resource string
+		form     func() url.Values
+		update   url.Values // nil where the API has no partialUpdate
+	}{
+		{"workouts", func() url.Values { return with(workoutForm(now.Add(-3 * time.Hour))) }, url.Values{"title": {"Renamed"}}},
+		{"meals", func() url.Values { return with(url.Values{"note": {"Breakfast"}, "items": {mealItems}}) }, url.Values{"note": {"Brunch"}}},
+		{"body_events", func() url.Values { return with(url.Values{"title": {"Weigh-in"}, "weight": {"70.5"}}) }, nil},
+		{"generic_events", func() url.Values {
+			return with(url.Values{"title": {"Read"}, "verb": {"read"}, "attributes": {`{"pages":12}`}})
+		}, url.Values{"title": {"Renamed"}}},
+		{"cardiac_events", func() url.Values { return with(url.Values{"heart_rate": {"64"}}) }, nil},
+	} {
+		t.Run(tc.resource, func(t *testing.T) {
+			for _, token := range []struct {
+				name, value string
+				places      bool
+			}{{"with location_read", all, true}, {"without location_read", noPlace, false}} {
+				check := func(what string, body []byte) {
+					t.Helper()
+					if got := strings.Contains(string(body), `"place_lat":"37.5"`); got != token.places {
+						t.Errorf("%s %s: place shown = %t, want %t: %s", token.name, what, got, token.places, body)
+					}
+					if !token.places && strings.Contains(string(body), `"place_`) {
+						t.Errorf("%s %s: a place_* field is shown: %s", token.name, what, body)
+					}
+				}
+				resp, body := postForm(t, s, token.value, "/users/@me/"+tc.resource, tc.form())
+				if resp.StatusCode != http.StatusCreated {
+					t.Fatalf("%s create: %d %s", token.name, resp.StatusCode, body)
+				}
+				check("create", body)
+				xid := created(t, s, all, tc.resource, tc.form())
+				_, body = get(t, s, token.value, "/"+tc.resource+"/"+xid)
+				check("get", body)
+				_, body = get(t, s, token.value, "/users/@me/"+tc.resource+"?limit=1")
+				if !strings.Contains(string(body), xid) {
+					t.Fatalf("%s list does not start with the new event %s: %s", token.name, xid, body)
+				}
+				check("list", body)
+				if tc.update != nil {
+					resp, body = postForm(t, s, token.value, "/"+tc.resource+"/"+xid+"/partialUpdate", tc.update)
+					if resp.StatusCode != http.StatusOK {
+						t.Fatalf("%s update: %d %s", token.name, resp.StatusCode, body)
+					}
+					check("update", body)
+				}
+			}
+		})
 	}
 }
