@@ -91,10 +91,8 @@ func listOf[T any](ctx context.Context, a *api, tbl *table[T], resource string, 
 	st.mu.Lock()
 	items, next := tbl.list(q, a.s.now().Unix(), keep)
 	st.mu.Unlock()
-	if scrub != nil && !has(ctx, "location_read") {
-		for i := range items {
-			scrub(&items[i])
-		}
+	for i := range items {
+		hidePlace(ctx, &items[i], scrub)
 	}
 	if next == nil {
 		return items, nil, nil
@@ -113,10 +111,18 @@ func getOf[T any](ctx context.Context, a *api, tbl *table[T], xid string, scrub 
 		v = r.v
 	}
 	st.mu.Unlock()
-	if ok && scrub != nil && !has(ctx, "location_read") {
-		scrub(&v)
+	if ok {
+		hidePlace(ctx, &v, scrub)
 	}
 	return v, ok
+}
+
+// hidePlace removes from v, with scrub, what only a token with location_read
+// may see. A nil scrub is for resources that carry no place.
+func hidePlace[T any](ctx context.Context, v *T, scrub func(*T)) {
+	if scrub != nil && !has(ctx, "location_read") {
+		scrub(v)
+	}
 }
 
 // Scrubbers remove what only location_read may see.
@@ -141,7 +147,8 @@ func scrubMeal(v *gen.Meal) {
 	}
 }
 
-// scrubListedMeal also drops the items, which only GET /meals/{xid} carries.
+// scrubListedMeal drops the items of a listed meal, whatever the scopes: only
+// GET /meals/{xid} carries them.
 func scrubListedMeal(v *gen.Meal) { v.Items = nil }
 
 func scrubBody(v *gen.BodyEvent) {
@@ -335,9 +342,7 @@ func (a *api) CreateWorkout(ctx context.Context, req gen.CreateWorkoutRequestObj
 	if e != nil {
 		return gen.CreateWorkoutdefaultJSONResponse(a.fail(ctx, e)), nil
 	}
-	if !has(ctx, "location_read") {
-		scrubWorkout(&v)
-	}
+	hidePlace(ctx, &v, scrubWorkout)
 	return gen.CreateWorkout201JSONResponse{Meta: a.meta(http.StatusCreated), Data: v}, nil
 }
 
@@ -354,9 +359,7 @@ func (a *api) UpdateWorkout(ctx context.Context, req gen.UpdateWorkoutRequestObj
 	if e != nil {
 		return gen.UpdateWorkoutdefaultJSONResponse(a.fail(ctx, e)), nil
 	}
-	if !has(ctx, "location_read") {
-		scrubWorkout(&v)
-	}
+	hidePlace(ctx, &v, scrubWorkout)
 	return gen.UpdateWorkout200JSONResponse{WorkoutResultJSONResponse: gen.WorkoutResultJSONResponse{Meta: a.meta(http.StatusOK), Data: v}}, nil
 }
 
@@ -451,16 +454,12 @@ func (a *api) GetSleepImage(ctx context.Context, req gen.GetSleepImageRequestObj
 
 func (a *api) ListMeals(ctx context.Context, req gen.ListMealsRequestObject) (gen.ListMealsResponseObject, error) {
 	p := req.Params
-	scrub := scrubListedMeal // listOf gets no scrubber: this one also drops the items
-	if !has(ctx, "location_read") {
-		scrub = func(v *gen.Meal) { scrubMeal(v); scrubListedMeal(v) }
-	}
-	items, links, e := listOf(ctx, a, a.s.store.meals, "meals", query(p.Date, p.PageToken, p.StartTime, p.EndTime, p.UpdatedAfter, p.Limit), nil, nil)
+	items, links, e := listOf(ctx, a, a.s.store.meals, "meals", query(p.Date, p.PageToken, p.StartTime, p.EndTime, p.UpdatedAfter, p.Limit), nil, scrubMeal)
 	if e != nil {
 		return gen.ListMealsdefaultJSONResponse(a.fail(ctx, e)), nil
 	}
 	for i := range items {
-		scrub(&items[i])
+		scrubListedMeal(&items[i])
 	}
 	return gen.ListMeals200JSONResponse{Meta: a.meta(http.StatusOK), Data: gen.MealList{Items: items, Size: len(items), Links: links}}, nil
 }
@@ -485,9 +484,7 @@ func (a *api) CreateMeal(ctx context.Context, req gen.CreateMealRequestObject) (
 	if e != nil {
 		return gen.CreateMealdefaultJSONResponse(a.fail(ctx, e)), nil
 	}
-	if !has(ctx, "location_read") {
-		scrubMeal(&v)
-	}
+	hidePlace(ctx, &v, scrubMeal)
 	return gen.CreateMeal201JSONResponse{Meta: a.meta(http.StatusCreated), Data: v}, nil
 }
 
@@ -504,9 +501,7 @@ func (a *api) UpdateMeal(ctx context.Context, req gen.UpdateMealRequestObject) (
 	if e != nil {
 		return gen.UpdateMealdefaultJSONResponse(a.fail(ctx, e)), nil
 	}
-	if !has(ctx, "location_read") {
-		scrubMeal(&v)
-	}
+	hidePlace(ctx, &v, scrubMeal)
 	return gen.UpdateMeal200JSONResponse{MealResultJSONResponse: gen.MealResultJSONResponse{Meta: a.meta(http.StatusOK), Data: v}}, nil
 }
 
@@ -533,9 +528,7 @@ func (a *api) CreateBodyEvent(ctx context.Context, req gen.CreateBodyEventReques
 	if e != nil {
 		return gen.CreateBodyEventdefaultJSONResponse(a.fail(ctx, e)), nil
 	}
-	if !has(ctx, "location_read") {
-		scrubBody(&v)
-	}
+	hidePlace(ctx, &v, scrubBody)
 	return gen.CreateBodyEvent201JSONResponse{Meta: a.meta(http.StatusCreated), Data: v}, nil
 }
 
@@ -581,9 +574,7 @@ func (a *api) CreateGenericEvent(ctx context.Context, req gen.CreateGenericEvent
 	if e != nil {
 		return gen.CreateGenericEventdefaultJSONResponse(a.fail(ctx, e)), nil
 	}
-	if !has(ctx, "location_read") {
-		scrubGeneric(&v)
-	}
+	hidePlace(ctx, &v, scrubGeneric)
 	return gen.CreateGenericEvent201JSONResponse{Meta: a.meta(http.StatusCreated), Data: v}, nil
 }
 
@@ -600,9 +591,7 @@ func (a *api) UpdateGenericEvent(ctx context.Context, req gen.UpdateGenericEvent
 	if e != nil {
 		return gen.UpdateGenericEventdefaultJSONResponse(a.fail(ctx, e)), nil
 	}
-	if !has(ctx, "location_read") {
-		scrubGeneric(&v)
-	}
+	hidePlace(ctx, &v, scrubGeneric)
 	return gen.UpdateGenericEvent200JSONResponse{GenericEventResultJSONResponse: gen.GenericEventResultJSONResponse{Meta: a.meta(http.StatusOK), Data: v}}, nil
 }
 
@@ -700,9 +689,7 @@ func (a *api) CreateCardiacEvent(ctx context.Context, req gen.CreateCardiacEvent
 	if e != nil {
 		return gen.CreateCardiacEventdefaultJSONResponse(a.fail(ctx, e)), nil
 	}
-	if !has(ctx, "location_read") {
-		scrubCardiac(&v)
-	}
+	hidePlace(ctx, &v, scrubCardiac)
 	return gen.CreateCardiacEvent201JSONResponse{Meta: a.meta(http.StatusCreated), Data: v}, nil
 }
 
