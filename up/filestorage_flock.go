@@ -14,6 +14,15 @@ import (
 // maxLockPoll bounds the wait between two attempts to take a contended flock.
 const maxLockPoll = 20 * time.Millisecond
 
+// maxLockFileAttempts bounds how often lockFile starts again because the
+// lock file it locked was removed or replaced meanwhile: a holder deletes a
+// user's lock file once per Disconnect, so a file that keeps changing
+// under the lock is something else's doing.
+const maxLockFileAttempts = 100
+
+// errLockFileReplaced reports a lock file that kept changing under the lock.
+var errLockFileReplaced = errors.New("the lock file keeps being removed or replaced")
+
 // staleTempAge is how old a temporary file must be for a write under the
 // lock to remove it: any age, since the flock a write holds excludes every
 // other write.
@@ -41,7 +50,10 @@ func openNoFollow(path string, flag int, perm os.FileMode) (*os.File, error) {
 // taken: a holder that deletes a user's token removes its lock file too,
 // and a waiter that then gets the flock of the removed file starts again.
 func lockFile(ctx context.Context, path string) (*os.File, error) {
-	for {
+	for attempt := 0; ; attempt++ {
+		if attempt == maxLockFileAttempts {
+			return nil, &os.PathError{Op: "flock", Path: path, Err: errLockFileReplaced}
+		}
 		f, err := openNoFollow(path, os.O_RDWR|os.O_CREATE, 0o600)
 		if err != nil {
 			return nil, err
