@@ -357,6 +357,9 @@ func (c *creds) decide(ctx context.Context, old, known, stored *oauth2.Token, ep
 		return nil, errNoRefreshToken
 	}
 	tok, err := c.cfg.refreshToken(ctx, base.RefreshToken)
+	if c.overtaken(epoch) {
+		return nil, errSuperseded // SetToken or Disconnect: the answer no longer matters
+	}
 	if invalidGrant(err) {
 		if newer := c.awaitNewer(ctx, base); newer != nil {
 			return newer, errKeep
@@ -364,9 +367,6 @@ func (c *creds) decide(ctx context.Context, old, known, stored *oauth2.Token, ep
 	}
 	if err != nil {
 		return nil, err
-	}
-	if c.overtaken(epoch) {
-		return nil, errSuperseded
 	}
 	return tok, nil
 }

@@ -519,3 +519,35 @@ func TestFileStoreZeroValue(t *testing.T) {
 		t.Error("Update on a zero FileStore succeeded")
 	}
 }
+
+// noLockStore is a Store whose Update takes no lock: it reads the stored
+// token, runs fn, waits writeDelay (a database's latency, say) and writes
+// what fn returned, while other holders do the same. It stands for a store
+// whose author forgot the lock, or one shared by holders that do not see
+// each other's locks.
+type noLockStore struct {
+	inner      *MemoryStore
+	writeDelay time.Duration
+}
+
+// newNoLockStore returns an empty noLockStore.
+func newNoLockStore(writeDelay time.Duration) *noLockStore {
+	return &noLockStore{inner: NewMemoryStore(), writeDelay: writeDelay}
+}
+
+func (s *noLockStore) Load(ctx context.Context, key string) (*oauth2.Token, error) {
+	return s.inner.Load(ctx, key)
+}
+
+func (s *noLockStore) Update(ctx context.Context, key string, fn UpdateFunc) error {
+	stored, err := s.inner.Load(ctx, key)
+	if err != nil && !errors.Is(err, ErrNoToken) {
+		return err
+	}
+	next, err := fn(ctx, stored)
+	if err != nil {
+		return err
+	}
+	time.Sleep(s.writeDelay)
+	return s.inner.Update(ctx, key, func(context.Context, *oauth2.Token) (*oauth2.Token, error) { return next, nil })
+}
