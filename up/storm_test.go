@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +19,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/oauth2"
 
 	"github.com/upapi/up-go/up"
 	"github.com/upapi/up-go/up/uptest"
@@ -369,5 +374,178 @@ func TestRefreshWithOneConnectionPerHost(t *testing.T) {
 	}
 	if n := s.TokenRequests()["refresh_token"]; n != 1 {
 		t.Errorf("%d refresh requests, want 1", n)
+	}
+}
+
+// refreshLog is a handler in front of the fake server's token endpoint
+// that counts how often each refresh token is sent, and the refusals. (The
+// fake records token requests with their secrets redacted, so it cannot
+// tell a refresh token sent twice from two refresh tokens.)
+type refreshLog struct {
+	next http.Handler
+
+	mu      sync.Mutex
+	sent    map[string]int // refresh token → times sent
+	refused int            // refreshes answered invalid_grant
+}
+
+func (l *refreshLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	form, _ := url.ParseQuery(string(body))
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	rec := httptest.NewRecorder()
+	l.next.ServeHTTP(rec, r)
+	if form.Get("grant_type") == "refresh_token" {
+		l.mu.Lock()
+		if l.sent == nil {
+			l.sent = make(map[string]int)
+		}
+		l.sent[form.Get("refresh_token")]++
+		if rec.Code == http.StatusBadRequest && strings.Contains(rec.Body.String(), "invalid_grant") {
+			l.refused++
+		}
+		l.mu.Unlock()
+	}
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
+}
+
+// counts returns how many refreshes were sent, how many refresh tokens
+// were sent more than once, and how many refreshes were refused.
+func (l *refreshLog) counts() (refreshes, reused, refused int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, n := range l.sent {
+		refreshes += n
+		if n > 1 {
+			reused++
+		}
+	}
+	return refreshes, reused, l.refused
+}
+
+// TestManyUsersStorm is a web application's worst minute: 200 users whose
+// access tokens have all expired, each making 3 requests at once, every
+// request with a fresh Client from one Config and one Store. No request
+// may fail, and none may report ErrLoginRequired. With a Store that locks
+// per user, each user's token is refreshed exactly once and no refresh
+// token is ever sent twice; with a Store whose Update takes no lock (the
+// trial web application's case, where 171 of 300 such requests were told
+// to log in again), refused refreshes recover by adopting the winner's
+// token. Each runs with the expiry known to have passed (refreshed before
+// sending) and unknown (refreshed after a 401). Every token left in the
+// store must work.
+func TestManyUsersStorm(t *testing.T) {
+	const users, perUser = 200, 3
+	for _, tc := range []struct {
+		locking, knownExpiry bool
+	}{{true, true}, {true, false}, {false, true}, {false, false}} {
+		t.Run(fmt.Sprintf("locking=%v/expiry known=%v", tc.locking, tc.knownExpiry), func(t *testing.T) {
+			ctx := t.Context()
+			s := uptest.NewServer(t, uptest.WithDays(1))
+			log := &refreshLog{next: s}
+			front := httptest.NewServer(log)
+			defer front.Close()
+			var store up.Store = up.NewMemoryStore()
+			if !tc.locking {
+				store = up.NewNoLockStore(5 * time.Millisecond) // a database's write latency
+			}
+			base := &http.Transport{MaxIdleConnsPerHost: users * perUser}
+			defer base.CloseIdleConnections()
+			cfg := fakeConfig(s)
+			cfg.TokenURL = front.URL + "/auth/oauth2/token"
+			cfg.Store = store
+			cfg.HTTPClient = &http.Client{Transport: base}
+
+			keys := make([]string, users)
+			for i := range keys {
+				keys[i] = fmt.Sprintf("user-%03d", i)
+				tok := s.MintToken() // a grant of its own: its own rotating refresh token
+				if tc.knownExpiry {
+					tok.Expiry = time.Now().Add(-time.Minute)
+				} else {
+					tok.Expiry = time.Time{}
+				}
+				err := store.Update(ctx, keys[i], func(context.Context, *oauth2.Token) (*oauth2.Token, error) { return tok, nil })
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			s.ExpireAccessTokens()
+
+			start := make(chan struct{})
+			errs := make(chan error, users*perUser)
+			var wg sync.WaitGroup
+			for _, key := range keys {
+				for range perUser {
+					wg.Go(func() {
+						<-start
+						c, err := cfg.ClientFor(ctx, key) // a Client per request
+						if err == nil {
+							_, _, err = c.User(ctx)
+						}
+						errs <- err
+					})
+				}
+			}
+			began := time.Now()
+			close(start)
+			wg.Wait()
+			elapsed := time.Since(began)
+			close(errs)
+			failed, loginRequired := 0, 0
+			for err := range errs {
+				if err == nil {
+					continue
+				}
+				if errors.Is(err, up.ErrLoginRequired) {
+					loginRequired++
+				}
+				if failed < 5 {
+					t.Errorf("request failed: %v", err)
+				}
+				failed++
+			}
+			refreshes, reused, refused := log.counts()
+			api := 0
+			for _, r := range s.Requests() {
+				if strings.HasPrefix(r.Path, "/nudge/api/") {
+					api++
+				}
+			}
+			t.Logf("%d requests in %v: %d API requests, %d refreshes (%d refused, %d refresh tokens sent twice or more)",
+				users*perUser, elapsed.Round(time.Millisecond), api, refreshes, refused, reused)
+			if failed > 0 {
+				t.Fatalf("%d of %d requests failed, %d with ErrLoginRequired", failed, users*perUser, loginRequired)
+			}
+			if tc.locking && (refreshes != users || reused != 0 || refused != 0) {
+				t.Errorf("%d refreshes, %d refresh tokens sent again, %d refused; want exactly one refresh per user (%d)",
+					refreshes, reused, refused, users)
+			}
+			if refreshes < users {
+				t.Errorf("%d refreshes for %d users with expired tokens", refreshes, users)
+			}
+			if tc.knownExpiry && api != users*perUser {
+				t.Errorf("%d API requests, want %d: none should carry an expired token", api, users*perUser)
+			}
+
+			// Every token left in the store is the user's live one.
+			for _, key := range keys {
+				tok, err := store.Load(ctx, key)
+				if err != nil {
+					t.Fatalf("%s: %v", key, err)
+				}
+				if _, _, err := cfg.ClientFromAccessToken(tok.AccessToken).User(ctx); err != nil {
+					t.Errorf("%s's stored token does not work: %v", key, err)
+				}
+			}
+		})
 	}
 }
