@@ -852,7 +852,7 @@ func TestDisconnectRacingRefreshLeavesNoToken(t *testing.T) {
 		disconnected := make(chan error, 1)
 		go func() { disconnected <- disconnecter.Disconnect(t.Context()) }()
 		waitFor(t, func() bool { return len(apiRequests(s)) == 1 }) // the DELETE reached UP
-		time.Sleep(50 * time.Millisecond)                            // and its delete waits for the lock
+		time.Sleep(50 * time.Millisecond)                           // and its delete waits for the lock
 		close(release)
 		if err := <-refreshed; err != nil {
 			t.Errorf("Refresh: %v", err)
