@@ -903,7 +903,9 @@ func TestDisconnectRacingRefreshLeavesNoToken(t *testing.T) {
 		go func() { disconnected <- cl.Disconnect(t.Context()) }()
 		waitFor(t, func() bool { return len(apiRequests(s)) == 1 })
 		close(release)
-		<-refreshed // refused or superseded: either way not stored
+		if err := <-refreshed; err == nil {
+			t.Error("the refresh succeeded after UP revoked the token") // refused or superseded, either way not stored
+		}
 		if err := <-disconnected; err != nil {
 			t.Errorf("Disconnect: %v", err)
 		}

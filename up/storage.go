@@ -54,7 +54,7 @@ type heldLockKey struct{}
 //
 // Deprecated: storages no longer lock inside Save or Delete, so they need
 // not be told; the SDK takes the Locker lock around the whole
-// read-refresh-save. The mark is still passed, and honoured: FileStorage
+// read-refresh-save. The mark is still passed, and honored: FileStorage
 // removes every leftover temporary file only under it.
 func WithLockHeld(ctx context.Context, s TokenStorage) context.Context {
 	return context.WithValue(ctx, heldLockKey{}, s)

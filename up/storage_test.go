@@ -219,7 +219,7 @@ func TestFileStorageLockExcludesAndHonorsContext(t *testing.T) {
 			t.Fatalf("%s: Save waited for the lock", name)
 		}
 	}
-	// The holder saves and deletes with the deprecated mark, still honoured.
+	// The holder saves and deletes with the deprecated mark, still honored.
 	held := WithLockHeld(t.Context(), a)
 	if err := a.Save(held, storedToken(4)); err != nil {
 		t.Fatalf("Save under the held lock: %v", err)

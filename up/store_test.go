@@ -17,7 +17,7 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// testStores are the Stores every behaviour of the interface is checked
+// testStores are the Stores every behavior of the interface is checked
 // against: the two keyed stores and the one-user storages as the SDK sees
 // them. keyed marks those that keep a token per key.
 var testStores = []struct {
