@@ -117,16 +117,21 @@ func sourceToken(src oauth2.TokenSource) (*oauth2.Token, error) {
 
 // current returns a copy of the token in use, or ErrNoToken.
 func (c *creds) current() (*oauth2.Token, error) {
-	c.mu.Lock()
-	src, tok := c.src, copyToken(c.tok)
-	c.mu.Unlock()
+	src, tok := c.held()
 	if src != nil {
 		return sourceToken(src)
 	}
 	if tok == nil {
 		return nil, ErrNoToken
 	}
-	return tok, nil
+	return copyToken(tok), nil
+}
+
+// held returns the token source and the token in use (nil when none).
+func (c *creds) held() (oauth2.TokenSource, *oauth2.Token) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.src, c.tok
 }
 
 // replace makes tok (copied; nil removes the token) the token in use
@@ -163,9 +168,7 @@ func (c *creds) describe() string {
 // known to have passed, by the same shared refresh a 401 starts. The token
 // may be the one in use, which the caller must not change.
 func (c *creds) token(ctx context.Context) (*oauth2.Token, error) {
-	c.mu.Lock()
-	src, tok := c.src, c.tok
-	c.mu.Unlock()
+	src, tok := c.held()
 	switch {
 	case src != nil:
 		return sourceToken(src)
@@ -193,9 +196,7 @@ func bearerOnly(tok *oauth2.Token) (*oauth2.Token, error) {
 // renew returns a token to replace the access token failed, which the API
 // has just refused.
 func (c *creds) renew(ctx context.Context, failed string) (*oauth2.Token, error) {
-	c.mu.Lock()
-	src := c.src
-	c.mu.Unlock()
+	src, _ := c.held()
 	if src == nil {
 		r, err := c.refresh(ctx, failed, true)
 		if err != nil {
@@ -216,9 +217,7 @@ func (c *creds) renew(ctx context.Context, failed string) (*oauth2.Token, error)
 // refreshNow refreshes the token in use on the caller's demand and returns
 // a copy of the new one, with a *StorageError when it could not be stored.
 func (c *creds) refreshNow(ctx context.Context) (*oauth2.Token, error) {
-	c.mu.Lock()
-	src, tok := c.src, c.tok
-	c.mu.Unlock()
+	src, tok := c.held()
 	switch {
 	case src != nil:
 		return nil, errors.New("up: Refresh: the Client's TokenSource refreshes its own tokens")

@@ -36,21 +36,7 @@ func TestFileStorageTwoProcesses(t *testing.T) {
 	const writers, iterations = 2, 150
 	dir := t.TempDir()
 	path := filepath.Join(dir, "token.json")
-
-	var wg sync.WaitGroup
-	for id := range writers {
-		wg.Go(func() {
-			cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestFileStorageTwoProcesses$", "-test.count=1")
-			cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s;%d;%d", storageChildEnv, path, id, iterations))
-			var out bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &out
-			if err := cmd.Run(); err != nil {
-				t.Errorf("writer %d: %v\n%s", id, err, out.String())
-			}
-		})
-	}
-	wg.Wait()
-	if t.Failed() {
+	if !runWriters(t, "TestFileStorageTwoProcesses", storageChildEnv, path, writers, iterations) {
 		return
 	}
 	tok, err := NewFileStorage(path).Load(t.Context())
@@ -61,6 +47,27 @@ func TestFileStorageTwoProcesses(t *testing.T) {
 		t.Errorf("final token is number %d, want %d: updates were lost", seq, writers*iterations)
 	}
 	assertOnlyFiles(t, dir, "token.json", "token.json.lock")
+}
+
+// runWriters runs the test named test again in writers OS processes at
+// once, telling each through the environment variable env where to write
+// (place), its id and its iterations; it reports whether all succeeded.
+func runWriters(t *testing.T, test, env, place string, writers, iterations int) bool {
+	t.Helper()
+	var wg sync.WaitGroup
+	for id := range writers {
+		wg.Go(func() {
+			cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
+			cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s;%d;%d", env, place, id, iterations))
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Run(); err != nil {
+				t.Errorf("writer %d: %v\n%s", id, err, out.String())
+			}
+		})
+	}
+	wg.Wait()
+	return !t.Failed()
 }
 
 // runStorageWriter is one writer process of TestFileStorageTwoProcesses.
@@ -144,20 +151,7 @@ func TestFileStoreTwoProcesses(t *testing.T) {
 	}
 	const writers, iterations = 2, 100
 	dir := t.TempDir()
-	var wg sync.WaitGroup
-	for id := range writers {
-		wg.Go(func() {
-			cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestFileStoreTwoProcesses$", "-test.count=1")
-			cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s;%d;%d", storeChildEnv, dir, id, iterations))
-			var out bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &out
-			if err := cmd.Run(); err != nil {
-				t.Errorf("writer %d: %v\n%s", id, err, out.String())
-			}
-		})
-	}
-	wg.Wait()
-	if t.Failed() {
+	if !runWriters(t, "TestFileStoreTwoProcesses", storeChildEnv, dir, writers, iterations) {
 		return
 	}
 	s := NewFileStore(dir)

@@ -272,20 +272,7 @@ func TestConcurrentCallsShareOneRefresh(t *testing.T) {
 			cl := cfg.Client(old)
 
 			const n = 1000
-			var wg sync.WaitGroup
-			errs := make(chan error, n)
-			for range n {
-				wg.Go(func() {
-					if _, err := getUser(t.Context(), cl); err != nil {
-						errs <- err
-					}
-				})
-			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				t.Fatal(err)
-			}
+			getUserConcurrently(t, cl, n)
 			if tk := tokenRequests(s); tk != 1 {
 				t.Errorf("%d token requests for %d concurrent calls, want 1", tk, n)
 			}
@@ -650,6 +637,26 @@ func mustRead(t *testing.T, r io.Reader) []byte {
 	return b
 }
 
+// getUserConcurrently makes n getUser calls on cl at once and fails the
+// test if any fails.
+func getUserConcurrently(t *testing.T, cl *Client, n int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Go(func() {
+			if _, err := getUser(t.Context(), cl); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
 // expiredCopy returns tok with its expiry passed, as a token looks once
 // its lifetime is over.
 func expiredCopy(tok *oauth2.Token) *oauth2.Token {
@@ -673,20 +680,7 @@ func TestRefreshBeforeSendWhenExpired(t *testing.T) {
 	cl := cfg.Client(expiredCopy(old))
 
 	const n = 1000
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for range n {
-		wg.Go(func() {
-			if _, err := getUser(t.Context(), cl); err != nil {
-				errs <- err
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+	getUserConcurrently(t, cl, n)
 	if tk, a := tokenRequests(s), len(apiRequests(s)); tk != 1 || a != n {
 		t.Errorf("%d token and %d API requests for %d callers, want 1 and %d", tk, a, n, n)
 	}

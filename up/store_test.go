@@ -42,6 +42,28 @@ func put(t *testing.T, s Store, key string, tok *oauth2.Token) {
 	}
 }
 
+// holdKey holds key's lock in s, inside an Update that stores
+// storedToken(1) once release is called; release returns when it has.
+func holdKey(t *testing.T, s Store, key string) (release func()) {
+	t.Helper()
+	holding, done := make(chan struct{}), make(chan error, 1)
+	let := make(chan struct{})
+	go func() {
+		done <- s.Update(t.Context(), key, func(context.Context, *oauth2.Token) (*oauth2.Token, error) {
+			close(holding)
+			<-let
+			return storedToken(1), nil
+		})
+	}()
+	<-holding
+	return func() {
+		close(let)
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
 // counterToken is token number n of a counter kept in a store.
 func counterToken(n int) *oauth2.Token {
 	return &oauth2.Token{AccessToken: "n-" + strconv.Itoa(n), TokenType: "Bearer", RefreshToken: "r-" + strconv.Itoa(n)}
@@ -162,16 +184,7 @@ func TestStoreUpdateHonorsContext(t *testing.T) {
 	for _, st := range testStores {
 		t.Run(st.name, func(t *testing.T) {
 			s := st.make(t)
-			holding, release := make(chan struct{}), make(chan struct{})
-			done := make(chan error, 1)
-			go func() {
-				done <- s.Update(t.Context(), "k", func(context.Context, *oauth2.Token) (*oauth2.Token, error) {
-					close(holding)
-					<-release
-					return storedToken(1), nil
-				})
-			}()
-			<-holding
+			release := holdKey(t, s, "k")
 			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Millisecond)
 			defer cancel()
 			ran := false
@@ -182,10 +195,7 @@ func TestStoreUpdateHonorsContext(t *testing.T) {
 			if !errors.Is(err, context.DeadlineExceeded) || ran {
 				t.Errorf("Update while the key is held: %v (fn ran: %v), want DeadlineExceeded", err, ran)
 			}
-			close(release)
-			if err := <-done; err != nil {
-				t.Fatal(err)
-			}
+			release()
 			if _, err := s.Load(t.Context(), "k"); err != nil {
 				t.Errorf("the holder's token is gone: %v", err)
 			}
@@ -238,26 +248,14 @@ func TestStoreLocksPerKey(t *testing.T) {
 		}
 		t.Run(st.name, func(t *testing.T) {
 			s := st.make(t)
-			holding, release := make(chan struct{}), make(chan struct{})
-			done := make(chan error, 1)
-			go func() {
-				done <- s.Update(t.Context(), "alice", func(context.Context, *oauth2.Token) (*oauth2.Token, error) {
-					close(holding)
-					<-release
-					return storedToken(1), nil
-				})
-			}()
-			<-holding
+			release := holdKey(t, s, "alice")
 			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 			defer cancel()
 			err := s.Update(ctx, "bob", func(context.Context, *oauth2.Token) (*oauth2.Token, error) { return storedToken(2), nil })
 			if err != nil {
 				t.Errorf("Update of bob while alice is held: %v", err)
 			}
-			close(release)
-			if err := <-done; err != nil {
-				t.Fatal(err)
-			}
+			release()
 		})
 	}
 }
