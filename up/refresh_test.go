@@ -1077,3 +1077,48 @@ func (s *failingStore) Update(ctx context.Context, key string, fn UpdateFunc) er
 		return next, err
 	})
 }
+
+// TestHugeExpiresInIsNotBornExpired has the token endpoint answer
+// expires_in 31536000000 (a thousand years), which overflowed into an
+// expiry in 1857: two Clients sharing a storage then took the token for
+// expired and refreshed each other's token on every call. Clamped, the
+// token lasts ten years, and calls need no refresh.
+func TestHugeExpiresInIsNotBornExpired(t *testing.T) {
+	s := newServer(t)
+	huge := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, r)
+		var answer map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &answer); err != nil {
+			t.Errorf("token endpoint answer: %v", err)
+		}
+		answer["expires_in"] = 31536000000
+		writeJSON(w, rec.Code, answer)
+	}))
+	t.Cleanup(huge.Close)
+	cfg := serverConfig(t, s)
+	cfg.TokenURL = huge.URL + tokenPath
+	cfg.Storage = NewMemoryStorage()
+	first, err := cfg.Client(s.MintToken()).Refresh(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if expired(first) || first.Expiry.Before(time.Now().Add(9*365*24*time.Hour)) {
+		t.Fatalf("expiry %v: want about ten years from now", first.Expiry)
+	}
+	a, errA := cfg.ClientFromStorage(t.Context())
+	b, errB := cfg.ClientFromStorage(t.Context())
+	if err := errors.Join(errA, errB); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		for _, cl := range []*Client{a, b} {
+			if _, err := getUser(t.Context(), cl); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if n := tokenRequests(s); n != 1 {
+		t.Errorf("%d token requests for 10 calls after the first refresh, want just that one", n)
+	}
+}
