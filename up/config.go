@@ -99,7 +99,8 @@ func (c *Config) clone() Config {
 // under the key's lock, replacing any token stored before. It checks and
 // reports errors as Exchange does; before anything else it refuses an
 // empty key (ErrEmptyKey) and a Config without Store, so that no
-// authorization code is spent on a token that could not be kept.
+// authorization code is spent on a token that could not be kept. See
+// https://jawbone.com/up/developer/authentication.
 func (c *Config) ExchangeFor(ctx context.Context, key, redirectURL, state string) (*oauth2.Token, error) {
 	if c.Store == nil {
 		return nil, errors.New("up: ExchangeFor: Config.Store is nil")

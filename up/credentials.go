@@ -18,12 +18,17 @@ const (
 	refreshTimeout = time.Minute
 	// expirySkew treats a token about to expire as expired already.
 	expirySkew = 10 * time.Second
-	// adoptWindow bounds how long a refresh refused with invalid_grant keeps
-	// re-reading the store for the token of the holder that won the race:
-	// that holder saves a few milliseconds after the loser is refused. A
-	// refresh token that is really dead costs this much before the caller
-	// learns that the user must log in again.
-	adoptWindow = time.Second
+	// adoptWindow is how long, at least, a refresh refused with
+	// invalid_grant keeps re-reading the store for the token of the holder
+	// that won the race: that holder saves a few milliseconds after the
+	// loser is refused. On a slow machine or network the winner is slow
+	// too, so the wait grows to adoptRoundTrips times the refused
+	// refresh's own round trip, up to maxAdoptWindow. A refresh token that
+	// is really dead costs this much before the caller learns that the
+	// user must log in again.
+	adoptWindow     = time.Second
+	adoptRoundTrips = 4
+	maxAdoptWindow  = 10 * time.Second
 	// firstReread and maxRereadGap space the re-reads within adoptWindow:
 	// 5ms, 10ms, 20ms ... then every 100ms.
 	firstReread  = 5 * time.Millisecond
@@ -295,9 +300,9 @@ func (c *creds) runRefresh(ctx context.Context, old *oauth2.Token, epoch uint64)
 //
 // Without a lock two holders can refresh with the same refresh token, and
 // UP refuses the second (invalid_grant). The refused holder then re-reads
-// the store for adoptWindow and adopts the token the winner stores; only
-// when the stored token is still the refused one does it report
-// ErrLoginRequired.
+// the store for a while (adoptWait) and adopts the token the winner
+// stores; only when the stored token is still the refused one does it
+// report ErrLoginRequired.
 func (c *creds) refreshIn(ctx context.Context, old, known *oauth2.Token, epoch uint64) (refreshed, error) {
 	var (
 		ran    bool          // fn ran: the store was read under the lock
@@ -355,12 +360,13 @@ func (c *creds) decide(ctx context.Context, old, known, stored *oauth2.Token, ep
 	if base.RefreshToken == "" {
 		return nil, errNoRefreshToken
 	}
+	sent := time.Now()
 	tok, err := c.cfg.refreshToken(ctx, base.RefreshToken)
 	if c.overtaken(epoch) {
 		return nil, errSuperseded // SetToken or Disconnect: the answer no longer matters
 	}
 	if invalidGrant(err) {
-		if newer := c.awaitNewer(ctx, base); newer != nil {
+		if newer := c.awaitNewer(ctx, base, adoptWait(time.Since(sent))); newer != nil {
 			return newer, errKeep
 		}
 	}
@@ -370,11 +376,17 @@ func (c *creds) decide(ctx context.Context, old, known, stored *oauth2.Token, ep
 	return tok, nil
 }
 
+// adoptWait is how long to wait for the winner's token after a refresh
+// that took roundTrip was refused: see adoptWindow.
+func adoptWait(roundTrip time.Duration) time.Duration {
+	return min(max(adoptWindow, adoptRoundTrips*roundTrip), maxAdoptWindow)
+}
+
 // awaitNewer re-reads the store after spent's refresh token was refused,
-// for adoptWindow at most, and returns a token another holder stored
-// meanwhile, or nil if none came (or the token was deleted).
-func (c *creds) awaitNewer(ctx context.Context, spent *oauth2.Token) *oauth2.Token {
-	deadline := time.Now().Add(adoptWindow)
+// for wait at most, and returns a token another holder stored meanwhile,
+// or nil if none came (or the token was deleted).
+func (c *creds) awaitNewer(ctx context.Context, spent *oauth2.Token, wait time.Duration) *oauth2.Token {
+	deadline := time.Now().Add(wait)
 	for gap := firstReread; ; gap = min(2*gap, maxRereadGap) {
 		tok, err := c.store.Load(ctx, c.key)
 		switch {
@@ -383,11 +395,11 @@ func (c *creds) awaitNewer(ctx context.Context, spent *oauth2.Token) *oauth2.Tok
 		case errors.Is(err, ErrNoToken):
 			return nil
 		}
-		wait := min(gap, time.Until(deadline))
-		if wait <= 0 {
+		pause := min(gap, time.Until(deadline))
+		if pause <= 0 {
 			return nil
 		}
-		t := time.NewTimer(wait)
+		t := time.NewTimer(pause)
 		select {
 		case <-ctx.Done():
 			t.Stop()

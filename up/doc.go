@@ -74,8 +74,8 @@
 // lock the second finds the first's token stored and uses it, and each
 // expired token costs one refresh however many requests, processes or
 // machines meet it. A store without a lock loses a round trip, not the
-// user: a refused refresh re-reads the store for up to a second, and uses
-// the token the winner stores; only when the stored token is still the
+// user: a refused refresh re-reads the store for a while (a second, longer
+// on a slow network, ten at most), and uses the token the winner stores; only when the stored token is still the
 // refused one is the user told to log in again ([ErrLoginRequired]).
 //
 // [NewMemoryStore] keeps tokens for one process; [NewFileStore] keeps a

@@ -978,7 +978,7 @@ func TestRefusedRefreshAdoptsTokenStoredMeanwhile(t *testing.T) {
 
 // TestRefusedRefreshOfTheStoredToken reports ErrLoginRequired when the
 // token refused is the one still stored, after re-reading the store for
-// adoptWindow, and at once when the token was deleted meanwhile.
+// adoptWindow.
 func TestRefusedRefreshOfTheStoredToken(t *testing.T) {
 	s := newServer(t)
 	store := &countingStore{Store: NewMemoryStore()}
@@ -1120,5 +1120,19 @@ func TestHugeExpiresInIsNotBornExpired(t *testing.T) {
 	}
 	if n := tokenRequests(s); n != 1 {
 		t.Errorf("%d token requests for 10 calls after the first refresh, want just that one", n)
+	}
+}
+
+func TestAdoptWait(t *testing.T) {
+	for _, tt := range []struct{ roundTrip, want time.Duration }{
+		{0, adoptWindow},
+		{50 * time.Millisecond, adoptWindow},
+		{adoptWindow / adoptRoundTrips, adoptWindow},
+		{2 * time.Second, adoptRoundTrips * 2 * time.Second},
+		{time.Minute, maxAdoptWindow},
+	} {
+		if got := adoptWait(tt.roundTrip); got != tt.want {
+			t.Errorf("adoptWait(%v) = %v, want %v", tt.roundTrip, got, tt.want)
+		}
 	}
 }

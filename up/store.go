@@ -21,8 +21,9 @@ import (
 // the token, through the refresh, to storing the new one; the holder that
 // waited finds the new token and adopts it. Without such a lock the SDK
 // still recovers: a refresh refused with invalid_grant re-reads the store
-// (for up to a second), and a token stored meanwhile by another holder is
-// used instead.
+// for a while (a second, or four round trips of the refused refresh if
+// that is longer, up to ten seconds), and a token stored meanwhile by
+// another holder is used instead.
 //
 // Implementations must be safe for concurrent use, must store copies (the
 // caller may change a token after it was stored or loaded), and must never

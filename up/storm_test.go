@@ -457,7 +457,10 @@ func TestManyUsersStorm(t *testing.T) {
 			if !tc.locking {
 				store = up.NewNoLockStore(5 * time.Millisecond) // a database's write latency
 			}
-			base := &http.Transport{MaxIdleConnsPerHost: users * perUser}
+			// A transport limited to 64 connections, as in TestRefreshStorm:
+			// 600 at once starve a 2-CPU machine running -race of the time
+			// a winner needs to store its token.
+			base := &http.Transport{MaxConnsPerHost: 64, MaxIdleConnsPerHost: 64}
 			defer base.CloseIdleConnections()
 			cfg := fakeConfig(s)
 			cfg.TokenURL = front.URL + "/auth/oauth2/token"
