@@ -377,8 +377,9 @@ func TestCrossProcessKillLeavesWholeTokens(t *testing.T) {
 				n, _ := strconv.Atoi(f[2])
 				r.consumed[f[1]] = append(r.consumed[f[1]], n)
 			}
+			started := len(r.consumed) > 0
 			mu.Unlock()
-			if strings.HasPrefix(line, lineHolding) && len(r.consumed) > 0 {
+			if strings.HasPrefix(line, lineHolding) && started {
 				if err := victims[0].cmd.Process.Signal(syscall.SIGKILL); err != nil {
 					t.Fatal(err)
 				}

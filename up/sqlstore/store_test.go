@@ -31,10 +31,18 @@ func sameToken(a, b *oauth2.Token) bool {
 		a.RefreshToken == b.RefreshToken && a.Expiry.Equal(b.Expiry)
 }
 
+// bounded is the test's context, ended after a while so that a lock never
+// released fails the test instead of hanging it.
+func bounded(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
 // set stores tok for key with Update.
 func set(t testing.TB, s *sqlstore.Store, key string, tok *oauth2.Token) {
 	t.Helper()
-	err := s.Update(t.Context(), key, func(context.Context, *oauth2.Token) (*oauth2.Token, error) { return tok, nil })
+	err := s.Update(bounded(t), key, func(context.Context, *oauth2.Token) (*oauth2.Token, error) { return tok, nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +215,7 @@ func hold(t testing.TB, s *sqlstore.Store, key string, next *oauth2.Token, enter
 
 func TestUpdateWaitsForTheLockAndSeesTheNewToken(t *testing.T) {
 	forEach(t, func(t *testing.T, b backend) {
-		ctx := t.Context()
+		ctx := bounded(t)
 		// Two handles on one database: two processes.
 		a, other := b.store(t, nil), b.store(t, nil)
 		set(t, a, "alice", tokenN("alice", 1))
@@ -274,7 +282,7 @@ func TestUpdateWaitsForTheLockAndSeesTheNewToken(t *testing.T) {
 
 func TestPanicInFnReleasesTheLock(t *testing.T) {
 	forEach(t, func(t *testing.T, b backend) {
-		ctx := t.Context()
+		ctx := bounded(t)
 		db := b.open(t)
 		db.SetMaxOpenConns(2) // a connection left in a transaction would show at once
 		s, err := sqlstore.New(ctx, db, b.options(nil))
@@ -384,7 +392,7 @@ func failCommitsFor(t testing.TB, b backend) {
 
 func TestFailedCommitLeavesNoConnectionInATransaction(t *testing.T) {
 	forEach(t, func(t *testing.T, b backend) {
-		ctx := t.Context()
+		ctx := bounded(t)
 		db := b.open(t)
 		db.SetMaxOpenConns(2)
 		s, err := sqlstore.New(ctx, db, b.options(nil))
