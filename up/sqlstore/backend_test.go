@@ -57,9 +57,25 @@ func newBackend(t testing.TB, d sqlstore.Dialect) backend {
 	}
 	b := backend{dialect: d, target: dsn, table: table}
 	t.Cleanup(func() {
+		// Every table whose name starts with the test's random prefix.
 		db := b.open(t)
-		for _, name := range []string{table, table + "_schema"} {
-			if _, err := db.ExecContext(context.Background(), `DROP TABLE IF EXISTS "`+name+`"`); err != nil {
+		rows, err := db.QueryContext(context.Background(),
+			`SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM pg_tables WHERE starts_with(tablename, $1)`, table)
+		if err != nil {
+			t.Errorf("listing the test's tables: %v", err)
+			return
+		}
+		var names []string
+		for rows.Next() {
+			var name string
+			if err := rows.Scan(&name); err != nil {
+				t.Error(err)
+			}
+			names = append(names, name)
+		}
+		_ = rows.Close()
+		for _, name := range names {
+			if _, err := db.ExecContext(context.Background(), `DROP TABLE IF EXISTS `+name); err != nil {
 				t.Errorf("dropping %s: %v", name, err)
 			}
 		}
