@@ -4,13 +4,30 @@ GO              ?= go
 BIN             := $(CURDIR)/.bin
 GOLANGCI_LINT   := $(BIN)/golangci-lint
 GOLANGCI_VERSION := v2.15.0
-REDOCLY         := npx --yes @redocly/cli@$(REDOCLY_VERSION)
 REDOCLY_VERSION := 2.77.0
+REDOCLY         := npx --yes @redocly/cli@$(REDOCLY_VERSION)
 # Fuzzing budget per target. A count, not a duration: with a duration, Go 1.26's
 # fuzz coordinator can report a bare "context deadline exceeded" failure when its
 # deadline races a busy worker (go.dev/issue/75804, fixed in Go 1.27); a count
 # has no deadline to race. 20000 inputs take 2-10 s per target on 2 CPUs.
 FUZZTIME        ?= 20000x
+
+# Real parts. Tests that need a real part (PostgreSQL now; Chromium, Prism
+# and Redocly follow the same rule) skip with a notice when it is absent, so
+# that `make test` works on a clean clone. UP_REQUIRE_REAL_PARTS lists the
+# parts a run must have, separated by commas or spaces, or "all": a test
+# whose required part is absent then fails instead of skipping. CI sets
+# UP_REQUIRE_REAL_PARTS=all. Go tests call internal/realpart.Absent, which
+# does both and appends each skip to $$UP_REAL_PARTS_SKIPPED_LOG, which the
+# race target sets and prints as a NOTICE. The parts and how to provide them:
+#   postgres  UP_TEST_POSTGRES_DSN names a database the tests may create
+#             tables in (README, Development; .ci/run starts PostgreSQL 15)
+#   redocly   Node.js with npx (the lint target)
+UP_REQUIRE_REAL_PARTS ?=
+export UP_REQUIRE_REAL_PARTS
+comma := ,
+# real_part_required expands to non-empty when the run requires part $(1).
+real_part_required = $(filter $(1) all,$(subst $(comma), ,$(UP_REQUIRE_REAL_PARTS)))
 
 .PHONY: all generate check-generated lint test race demo bench fuzz clean
 
@@ -31,22 +48,30 @@ $(GOLANGCI_LINT):
 
 ## lint: go vet, golangci-lint and the Redocly OpenAPI linter (which needs
 ## Node.js; without it the step is skipped with a notice, unless
-## REQUIRE_REDOCLY=1, as CI sets)
+## REQUIRE_REDOCLY=1 or UP_REQUIRE_REAL_PARTS names redocly, as CI sets)
 lint: $(GOLANGCI_LINT)
 	$(GO) vet ./...
 	$(GOLANGCI_LINT) run ./...
 	@if command -v npx >/dev/null 2>&1; then \
 	  echo "$(REDOCLY) lint api/up.yaml --config redocly.yaml"; \
 	  $(REDOCLY) lint api/up.yaml --config redocly.yaml; \
-	elif [ "$(REQUIRE_REDOCLY)" = 1 ]; then \
+	elif [ "$(REQUIRE_REDOCLY)" = 1 ] || [ -n "$(call real_part_required,redocly)" ]; then \
 	  echo "Redocly needs Node.js (npx), which is not installed"; exit 1; \
 	else \
 	  echo "NOTICE: Node.js is not installed, so the Redocly OpenAPI lint is skipped (CI runs it)"; \
 	fi
 
-## race: every test with the race detector
+## race: every test with the race detector, then a NOTICE naming the tests
+## of real parts that were skipped (see "Real parts" above)
 race:
-	$(GO) test -race ./...
+	@log=$$(mktemp); \
+	echo "$(GO) test -race ./..."; \
+	UP_REAL_PARTS_SKIPPED_LOG=$$log $(GO) test -race ./...; status=$$?; \
+	if [ -s $$log ]; then \
+	  echo "NOTICE: tests of real parts were SKIPPED because the parts are absent (CI runs them):"; \
+	  sort -u $$log | awk -F'\t' '$$1 != part { part = $$1; printf "  %s: %s\n", $$1, $$3 } { printf "    %s\n", $$2 }'; \
+	fi; \
+	rm -f $$log; exit $$status
 
 ## test: everything CI checks
 test: check-generated lint race fuzz

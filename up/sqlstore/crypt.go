@@ -81,11 +81,15 @@ func validKeyID(id string) error {
 		return invalidf("an encryption key identifier has 1 to %d characters, not %d", maxKeyIDLen, len(id))
 	}
 	for _, c := range id {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+		if !keyIDChar(c) {
 			return invalidf("encryption key identifier %q has a character outside A-Z a-z 0-9 . _ -", id)
 		}
 	}
 	return nil
+}
+
+func keyIDChar(c rune) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-'
 }
 
 // Keyring holds the keys a Store seals and opens tokens with: the primary

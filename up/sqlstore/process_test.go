@@ -111,7 +111,7 @@ func runWorker(raw string) error {
 	say := func(flush bool, format string, args ...any) {
 		mu.Lock()
 		defer mu.Unlock()
-		fmt.Fprintf(out, format+"\n", args...)
+		_, _ = fmt.Fprintf(out, format+"\n", args...)
 		if flush {
 			_ = out.Flush()
 		}

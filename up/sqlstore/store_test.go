@@ -240,14 +240,14 @@ func TestUpdateWaitsForTheLockAndSeesTheNewToken(t *testing.T) {
 			t.Fatalf("Update while another holds the lock, with a 300ms context: %v (fn called: %t), want DeadlineExceeded without fn",
 				err, called.Load())
 		}
-		// A cancelled waiter gives up too.
+		// A canceled waiter gives up too.
 		cctx, ccancel := context.WithCancel(ctx)
 		time.AfterFunc(100*time.Millisecond, ccancel)
 		if err := other.Update(cctx, "alice", func(context.Context, *oauth2.Token) (*oauth2.Token, error) {
 			called.Store(true)
 			return nil, nil
 		}); !errors.Is(err, context.Canceled) || called.Load() {
-			t.Fatalf("Update cancelled while waiting: %v (fn called: %t)", err, called.Load())
+			t.Fatalf("Update canceled while waiting: %v (fn called: %t)", err, called.Load())
 		}
 
 		// A patient waiter runs after the holder and reads its token.
@@ -354,7 +354,7 @@ func TestContextEndsDuringFn(t *testing.T) {
 			t.Fatalf("Update: %v, want fn's context.Canceled", err)
 		}
 		if got := mustLoad(t, s, "alice"); !sameToken(got, tokenN("alice", 2)) {
-			t.Fatalf("token after a cancelled fn: %+v", got)
+			t.Fatalf("token after a canceled fn: %+v", got)
 		}
 
 		// A context already done: nothing runs.
