@@ -88,7 +88,7 @@ func BenchmarkUpdateContended(b *testing.B) {
 			name := map[bool]string{true: "locked", false: "unlocked"}[locked]
 			b.Run(name, func(b *testing.B) {
 				be := be
-				be.table += "_" + name + "_" + strconv.Itoa(b.N)
+				be.table += "_" + name + "_" + randomHex(4) // a table of its own for each run
 				per := max(1, b.N/(procs*goroutines))
 				cfg := workerConfig{Dialect: be.dialect, Target: be.target, Table: be.table, Keys: "k1:" + keyB64(b),
 					NoLock: !locked, Users: users(100), Goroutines: goroutines, Updates: per, Latency: true, WaitStart: true}
