@@ -12,14 +12,15 @@ REDOCLY         := npx --yes @redocly/cli@$(REDOCLY_VERSION)
 # has no deadline to race. 20000 inputs take 2-10 s per target on 2 CPUs.
 FUZZTIME        ?= 20000x
 
-# Real parts. Tests that need a real part (PostgreSQL now; Chromium, Prism
-# and Redocly follow the same rule) skip with a notice when it is absent, so
-# that `make test` works on a clean clone. UP_REQUIRE_REAL_PARTS lists the
-# parts a run must have, separated by commas or spaces, or "all": a test
-# whose required part is absent then fails instead of skipping. CI sets
-# UP_REQUIRE_REAL_PARTS=all. Go tests call internal/realpart.Absent, which
-# does both and appends each skip to $$UP_REAL_PARTS_SKIPPED_LOG, which the
-# race target sets and prints as a NOTICE. The parts and how to provide them:
+# Real parts. Tests that need a real part (PostgreSQL, Chromium, Prism,
+# Redocly) skip with a notice when the part is absent, so that `make test`
+# works on a clean clone. UP_REQUIRE_<PART>=1 (UP_REQUIRE_POSTGRES, as CI
+# sets for each part it installs) requires a part: its tests then fail
+# instead of skipping. UP_REQUIRE_REAL_PARTS does the same for a list of
+# parts, separated by commas or spaces, or "all". Go tests call
+# internal/realpart.Absent, which does both and appends each skip to
+# UP_REAL_PARTS_SKIPPED_LOG, a file the race target sets and prints as a
+# NOTICE. The parts and how to provide them:
 #   postgres  UP_TEST_POSTGRES_DSN names a database the tests may create
 #             tables in (README, Development; .ci/run starts PostgreSQL 15)
 #   redocly   Node.js with npx (the lint target)

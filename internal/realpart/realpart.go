@@ -3,11 +3,14 @@
 // available: skip with a message that says what was skipped and how to
 // provide the part, or fail when the run requires the part, as CI does.
 //
-// Two environment variables drive it:
+// Environment variables drive it:
 //
-//   - UP_REQUIRE_REAL_PARTS lists the parts a run must have, separated by
-//     commas or spaces ("postgres,chromium"), or "all". A test whose part
-//     is required but absent fails instead of skipping. .ci/run sets it.
+//   - UP_REQUIRE_<PART>=1 (UP_REQUIRE_POSTGRES, UP_REQUIRE_CHROMIUM,
+//     UP_REQUIRE_PRISM ...) requires one part: a test that needs it fails
+//     instead of skipping when it is absent. .ci/run sets one for each
+//     part it installs.
+//   - UP_REQUIRE_REAL_PARTS lists parts the same way, separated by commas
+//     or spaces ("postgres,chromium"), or "all" for every part.
 //   - UP_REAL_PARTS_SKIPPED_LOG names a file to which every skip appends
 //     a line "part<TAB>test<TAB>how to run it"; the Makefile sets it and
 //     prints the lines as a NOTICE after the tests.
@@ -35,11 +38,19 @@ const (
 	Redocly  = "redocly"
 )
 
-// Required reports whether the environment requires part.
+// Required reports whether the environment requires part: by
+// UP_REQUIRE_<PART>=1, or by naming it (or "all") in UP_REQUIRE_REAL_PARTS.
 func Required(part string) bool {
+	if os.Getenv(PartEnv(part)) == "1" {
+		return true
+	}
 	list := strings.FieldsFunc(os.Getenv(RequireEnv), func(r rune) bool { return r == ',' || r == ' ' })
 	return slices.Contains(list, part) || slices.Contains(list, "all")
 }
+
+// PartEnv returns the variable that requires part alone: UP_REQUIRE_POSTGRES
+// for "postgres".
+func PartEnv(part string) string { return "UP_REQUIRE_" + strings.ToUpper(part) }
 
 // Absent ends t because part is not available: it fails t when the run
 // requires part, and otherwise skips it, recording the skip in the log the
@@ -48,7 +59,8 @@ func Required(part string) bool {
 func Absent(t testing.TB, part, howTo string) {
 	t.Helper()
 	if Required(part) {
-		t.Fatalf("%s is required (%s=%q) but not available: %s", part, RequireEnv, os.Getenv(RequireEnv), howTo)
+		t.Fatalf("%s is required (%s=%q, %s=%q) but not available: %s", part,
+			PartEnv(part), os.Getenv(PartEnv(part)), RequireEnv, os.Getenv(RequireEnv), howTo)
 	}
 	if path := os.Getenv(SkippedLogEnv); path != "" {
 		// O_APPEND: test binaries of several packages write at once.
