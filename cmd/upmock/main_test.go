@@ -269,7 +269,11 @@ func readAccounts(t *testing.T, path string) []account {
 }
 
 func TestLoginModes(t *testing.T) {
-	authorize := func(s *uptest.Server) *http.Response {
+	// authorize returns the status and headers of the login URL's answer.
+	authorize := func(s *uptest.Server) struct {
+		StatusCode int
+		Header     http.Header
+	} {
 		t.Helper()
 		q := url.Values{"response_type": {"code"}, "client_id": {s.ClientID}, "redirect_uri": {"http://127.0.0.1:1/cb"}, "state": {"x"}}
 		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, s.AuthURL+"?"+q.Encode(), nil)
@@ -279,7 +283,10 @@ func TestLoginModes(t *testing.T) {
 			t.Fatal(err)
 		}
 		_ = resp.Body.Close()
-		return resp
+		return struct {
+			StatusCode int
+			Header     http.Header
+		}{resp.StatusCode, resp.Header}
 	}
 	s, _, _ := start(t)
 	if resp := authorize(s); resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {

@@ -1,6 +1,6 @@
 // Package browsertest starts headless Chromium for tests that drive a real
 // browser with chromedp (https://github.com/chromedp/chromedp), keeps the
-// screenshots they take as test artefacts, and decides what happens when
+// screenshots they take as test artifacts, and decides what happens when
 // Chromium is not installed: the test is skipped with a message that says
 // so, unless UP_REQUIRE_CHROMIUM=1 (as CI sets it) makes that a failure.
 package browsertest
@@ -113,7 +113,7 @@ func New(t testing.TB) *Browser {
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
-// Artifacts returns the directory for t's artefacts:
+// Artifacts returns the directory for t's artifacts:
 // $UP_TEST_ARTIFACTS/<test name>, made if needed, or a temporary directory
 // of t's when the variable is unset.
 func Artifacts(t testing.TB) string {
@@ -124,7 +124,7 @@ func Artifacts(t testing.TB) string {
 	}
 	dir := filepath.Join(root, unsafeName.ReplaceAllString(t.Name(), "_"))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatalf("artefacts directory: %v", err)
+		t.Fatalf("artifacts directory: %v", err)
 	}
 	return dir
 }
@@ -161,7 +161,7 @@ func (b *Browser) Location() string {
 	return s
 }
 
-// Screenshot saves the whole page as NN-name.png in the test's artefacts
+// Screenshot saves the whole page as NN-name.png in the test's artifacts
 // directory, numbered in the order taken, and returns its path.
 func (b *Browser) Screenshot(name string) string {
 	b.t.Helper()
