@@ -220,19 +220,7 @@ var ErrNotFound = errors.New("uptest: no such event")
 func (s *Server) Touch(kind Kind, xid string) error { return s.touch(s.DefaultUser(), kind, xid) }
 
 func (s *Server) touch(u *User, kind Kind, xid string) error {
-	k := eventKinds[kind]
-	ok := false
-	if k != nil {
-		st := u.data()
-		st.mu.Lock()
-		ok = k.rows(st).touch(xid, s.now().Unix())
-		st.mu.Unlock()
-	}
-	if !ok {
-		return fmt.Errorf("%w: %s %q", ErrNotFound, kind, xid)
-	}
-	s.notify(u, kind, xid, "updation", s.now().Unix())
-	return nil
+	return s.change(u, kind, xid, "updation", func(st *store, tbl anyTable) bool { return tbl.touch(xid, s.now().Unix()) })
 }
 
 // Delete removes the default user's event xid of kind, whoever created it,
@@ -240,19 +228,29 @@ func (s *Server) touch(u *User, kind Kind, xid string) error {
 func (s *Server) Delete(kind Kind, xid string) error { return s.delete(s.DefaultUser(), kind, xid) }
 
 func (s *Server) delete(u *User, kind Kind, xid string) error {
+	return s.change(u, kind, xid, "deletion", func(st *store, tbl anyTable) bool {
+		if !tbl.remove(xid) {
+			return false
+		}
+		st.forget(xid)
+		return true
+	})
+}
+
+// change applies do, under the store's lock, to the table of kind in u's
+// data, and notifies webhooks of action when do found the event xid.
+func (s *Server) change(u *User, kind Kind, xid, action string, do func(st *store, tbl anyTable) bool) error {
 	k := eventKinds[kind]
 	ok := false
 	if k != nil {
 		st := u.data()
 		st.mu.Lock()
-		if ok = k.rows(st).remove(xid); ok {
-			st.forget(xid)
-		}
+		ok = do(st, k.rows(st))
 		st.mu.Unlock()
 	}
 	if !ok {
 		return fmt.Errorf("%w: %s %q", ErrNotFound, kind, xid)
 	}
-	s.notify(u, kind, xid, "deletion", s.now().Unix())
+	s.notify(u, kind, xid, action, s.now().Unix())
 	return nil
 }

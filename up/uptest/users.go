@@ -358,30 +358,27 @@ func friendsOf(u *User) gen.FriendList {
 // target makes a Server, for its default user, a place where Add stores an event.
 func (s *Server) target() *User { return s.DefaultUser() }
 
-// ticksOf returns the ticks of the user's move or workout xid: kept for the
-// events made after seeding, made again from the day's seed for seeded ones.
+// ticksOf returns the ticks of the user's move or workout xid.
 func (u *User) ticksOf(xid string) []gen.Tick {
-	st := u.data()
-	st.mu.Lock()
-	kept, ok := st.ticks[xid]
-	day, seeded := st.seeded[xid]
-	st.mu.Unlock()
-	if !ok && seeded {
-		kept = replayDay(st, u.s.cfg.seed, u.stream, day).ticks[xid]
-	}
-	return append([]gen.Tick{}, kept...)
+	return keptOrMade(u, xid, func(st *store) map[string][]gen.Tick { return st.ticks })
 }
 
-// sleepTicksOf returns the phase changes of the user's sleep xid, as
-// ticksOf returns ticks.
+// sleepTicksOf returns the phase changes of the user's sleep xid.
 func (u *User) sleepTicksOf(xid string) []gen.SleepTick {
+	return keptOrMade(u, xid, func(st *store) map[string][]gen.SleepTick { return st.sleepTicks })
+}
+
+// keptOrMade returns what of the map of st that in names is kept for the
+// user's event xid: kept for the events made after seeding, made again from
+// the day's seed for seeded ones, empty otherwise.
+func keptOrMade[T any](u *User, xid string, in func(st *store) map[string][]T) []T {
 	st := u.data()
 	st.mu.Lock()
-	kept, ok := st.sleepTicks[xid]
+	kept, ok := in(st)[xid]
 	day, seeded := st.seeded[xid]
 	st.mu.Unlock()
 	if !ok && seeded {
-		kept = replayDay(st, u.s.cfg.seed, u.stream, day).sleepTicks[xid]
+		kept = in(replayDay(st, u.s.cfg.seed, u.stream, day))[xid]
 	}
-	return append([]gen.SleepTick{}, kept...)
+	return append([]T{}, kept...)
 }
