@@ -49,7 +49,7 @@
 // seed, n and the date, different from every other user's. Each user has
 // three friends who are not on the server, and each user after the first
 // is a friend of one user made before (drawn from the seed); Befriend makes
-// two users friends. Making a user is cheap (a thousand take about 25 ms):
+// two users friends. Making a user is cheap (a thousand take about 15 ms):
 // the history is made on the first call that reads it. Tokens, codes,
 // webhook subscriptions and deliveries are each user's: User.MintToken,
 // ExpireAccessTokens, Revoke (every token and webhook of the user, as when
