@@ -351,3 +351,25 @@ func TestThousandUsers(t *testing.T) {
 		t.Errorf("token requests %v", got)
 	}
 }
+
+// TestFirstCallsAtOnce has many calls read a user's history at once, the
+// first of them seeding it: every one sees the whole history.
+func TestFirstCallsAtOnce(t *testing.T) {
+	s := uptest.NewServer(t, uptest.WithUsers(2))
+	u := s.Users()[1]
+	tok := u.MintToken().AccessToken
+	bodies := make([]string, 16)
+	var wg sync.WaitGroup
+	for i := range bodies {
+		wg.Go(func() {
+			_, body := get(t, s, tok, "/users/@me/sleeps?limit=100")
+			bodies[i] = trimTime(body)
+		})
+	}
+	wg.Wait()
+	for i, b := range bodies {
+		if b != bodies[0] || !strings.Contains(b, `"size":30`) {
+			t.Fatalf("call %d saw %.200s, call 0 %.200s", i, b, bodies[0])
+		}
+	}
+}
