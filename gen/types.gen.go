@@ -98,13 +98,13 @@ type BandEvent struct {
 	Action BandEventAction `json:"action"`
 
 	// Date The day of the event, in the user's time zone at the time.
-	Date wire.Date `json:"date"`
+	Date DateParam `json:"date"`
 
 	// TimeCreated When the band changed mode.
-	TimeCreated wire.Epoch `json:"time_created"`
+	TimeCreated EpochParam `json:"time_created"`
 
 	// TZ Time zone of the band when it happened.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 }
 
 // BandEventAction The change. Sleep mode logs a sleep; stopwatch mode logs a workout.
@@ -142,7 +142,7 @@ type BodyEvent struct {
 	BodyFat *float64 `json:"body_fat,omitempty"`
 
 	// Date The day of the event, in the user's time zone at the time.
-	Date wire.Date `json:"date"`
+	Date DateParam `json:"date"`
 
 	// Details Details of an event that has nothing to detail but its time zone.
 	Details *TZDetails `json:"details,omitempty"`
@@ -160,10 +160,10 @@ type BodyEvent struct {
 	PlaceAcc *int `json:"place_acc,omitempty"`
 
 	// PlaceLat Latitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLat *wire.Coordinate `json:"place_lat,omitempty"`
+	PlaceLat *Coordinate `json:"place_lat,omitempty"`
 
 	// PlaceLon Longitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLon *wire.Coordinate `json:"place_lon,omitempty"`
+	PlaceLon *Coordinate `json:"place_lon,omitempty"`
 
 	// PlaceName Name of the place (`location_read`).
 	PlaceName *string `json:"place_name,omitempty"`
@@ -172,10 +172,10 @@ type BodyEvent struct {
 	Shared *bool `json:"shared,omitempty"`
 
 	// TimeCreated When the event started.
-	TimeCreated wire.Epoch `json:"time_created"`
+	TimeCreated EpochParam `json:"time_created"`
 
 	// TimeUpdated When the event last changed.
-	TimeUpdated *wire.Epoch `json:"time_updated,omitempty"`
+	TimeUpdated *EpochParam `json:"time_updated,omitempty"`
 
 	// Title A short summary of the measurement.
 	Title *string `json:"title,omitempty"`
@@ -223,13 +223,13 @@ type BodyEventCreate struct {
 	Share *bool `json:"share,omitempty"`
 
 	// TimeCreated When the measurement was taken.
-	TimeCreated *wire.Epoch `json:"time_created,omitempty"`
+	TimeCreated *EpochParam `json:"time_created,omitempty"`
 
 	// Title A title for the event.
 	Title string `json:"title"`
 
 	// TZ Time zone the event happened in.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 
 	// Weight Weight in kilograms.
 	Weight *float64 `json:"weight,omitempty"`
@@ -273,7 +273,7 @@ type BodyEventListEnvelope struct {
 // Deprecated: Cardiac events are API v1.0; use heart rates (HeartRate).
 type CardiacEvent struct {
 	// Date The day of the event, in the user's time zone at the time.
-	Date wire.Date `json:"date"`
+	Date DateParam `json:"date"`
 
 	// Details Details of an event that has nothing to detail but its time zone.
 	Details *TZDetails `json:"details,omitempty"`
@@ -288,10 +288,10 @@ type CardiacEvent struct {
 	PlaceAcc *int `json:"place_acc,omitempty"`
 
 	// PlaceLat Latitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLat *wire.Coordinate `json:"place_lat,omitempty"`
+	PlaceLat *Coordinate `json:"place_lat,omitempty"`
 
 	// PlaceLon Longitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLon *wire.Coordinate `json:"place_lon,omitempty"`
+	PlaceLon *Coordinate `json:"place_lon,omitempty"`
 
 	// PlaceName Name of the place (`location_read`).
 	PlaceName *string `json:"place_name,omitempty"`
@@ -303,10 +303,10 @@ type CardiacEvent struct {
 	SystolicPressure *int `json:"systolic_pressure,omitempty"`
 
 	// TimeCreated When the event started.
-	TimeCreated wire.Epoch `json:"time_created"`
+	TimeCreated EpochParam `json:"time_created"`
 
 	// TimeUpdated When the event last changed.
-	TimeUpdated *wire.Epoch `json:"time_updated,omitempty"`
+	TimeUpdated *EpochParam `json:"time_updated,omitempty"`
 
 	// Title A short summary, e.g. `My heart rate on November 21st, 2013`.
 	Title *string `json:"title,omitempty"`
@@ -347,13 +347,13 @@ type CardiacEventCreate struct {
 	SystolicPressure *int `json:"systolic_pressure,omitempty"`
 
 	// TimeCreated When the reading was taken.
-	TimeCreated *wire.Epoch `json:"time_created,omitempty"`
+	TimeCreated *EpochParam `json:"time_created,omitempty"`
 
 	// Title A title for the event.
 	Title *string `json:"title,omitempty"`
 
 	// TZ Time zone the event happened in.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 }
 
 // CardiacEventEnvelope The response to a cardiac event's get and create.
@@ -457,7 +457,7 @@ type GenericEvent struct {
 	Attributes *map[string]interface{} `json:"attributes,omitempty"`
 
 	// Date The day of the event, in the user's time zone at the time.
-	Date wire.Date `json:"date"`
+	Date DateParam `json:"date"`
 
 	// Details Details of an event that has nothing to detail but its time zone.
 	Details *TZDetails `json:"details,omitempty"`
@@ -472,10 +472,10 @@ type GenericEvent struct {
 	PlaceAcc *int `json:"place_acc,omitempty"`
 
 	// PlaceLat Latitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLat *wire.Coordinate `json:"place_lat,omitempty"`
+	PlaceLat *Coordinate `json:"place_lat,omitempty"`
 
 	// PlaceLon Longitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLon *wire.Coordinate `json:"place_lon,omitempty"`
+	PlaceLon *Coordinate `json:"place_lon,omitempty"`
 
 	// PlaceName Name of the place (`location_read`).
 	PlaceName *string `json:"place_name,omitempty"`
@@ -484,10 +484,10 @@ type GenericEvent struct {
 	Shared *bool `json:"shared,omitempty"`
 
 	// TimeCreated When the event started.
-	TimeCreated wire.Epoch `json:"time_created"`
+	TimeCreated EpochParam `json:"time_created"`
 
 	// TimeUpdated When the event last changed.
-	TimeUpdated *wire.Epoch `json:"time_updated,omitempty"`
+	TimeUpdated *EpochParam `json:"time_updated,omitempty"`
 
 	// Title The event's title.
 	Title *string `json:"title,omitempty"`
@@ -532,13 +532,13 @@ type GenericEventCreate struct {
 	Share *bool `json:"share,omitempty"`
 
 	// TimeCreated When the event happened.
-	TimeCreated *wire.Epoch `json:"time_created,omitempty"`
+	TimeCreated *EpochParam `json:"time_created,omitempty"`
 
 	// Title The event's title.
 	Title string `json:"title"`
 
 	// TZ Time zone the event happened in.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 
 	// Verb What the user did, as a verb (e.g. `read`, `ran`).
 	Verb string `json:"verb"`
@@ -603,13 +603,13 @@ type GenericEventUpdate struct {
 	Share *bool `json:"share,omitempty"`
 
 	// TimeCreated When the event happened.
-	TimeCreated *wire.Epoch `json:"time_created,omitempty"`
+	TimeCreated *EpochParam `json:"time_created,omitempty"`
 
 	// Title The event's title.
 	Title *string `json:"title,omitempty"`
 
 	// TZ Time zone the event happened in.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 
 	// Verb What the user did, as a verb (e.g. `read`, `ran`).
 	Verb *string `json:"verb,omitempty"`
@@ -685,7 +685,7 @@ type GoalsUpdate struct {
 // HeartRate A resting heart rate, one per day.
 type HeartRate struct {
 	// Date The day of the event, in the user's time zone at the time.
-	Date wire.Date `json:"date"`
+	Date DateParam `json:"date"`
 
 	// Details Details of an event that has nothing to detail but its time zone.
 	Details *TZDetails `json:"details,omitempty"`
@@ -694,10 +694,10 @@ type HeartRate struct {
 	PlaceAcc *int `json:"place_acc,omitempty"`
 
 	// PlaceLat Latitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLat *wire.Coordinate `json:"place_lat,omitempty"`
+	PlaceLat *Coordinate `json:"place_lat,omitempty"`
 
 	// PlaceLon Longitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLon *wire.Coordinate `json:"place_lon,omitempty"`
+	PlaceLon *Coordinate `json:"place_lon,omitempty"`
 
 	// PlaceName Name of the place (`location_read`).
 	PlaceName *string `json:"place_name,omitempty"`
@@ -709,10 +709,10 @@ type HeartRate struct {
 	Shared *bool `json:"shared,omitempty"`
 
 	// TimeCreated When the event started.
-	TimeCreated wire.Epoch `json:"time_created"`
+	TimeCreated EpochParam `json:"time_created"`
 
 	// TimeUpdated When the event last changed.
-	TimeUpdated *wire.Epoch `json:"time_updated,omitempty"`
+	TimeUpdated *EpochParam `json:"time_updated,omitempty"`
 
 	// Title A short summary, e.g. `My resting heart rate on December 10th, 2014`.
 	Title *string `json:"title,omitempty"`
@@ -780,7 +780,7 @@ type Links struct {
 // Meal A meal. `GET /meals/{xid}` adds the foods and drinks in `items`.
 type Meal struct {
 	// Date The day of the event, in the user's time zone at the time.
-	Date wire.Date `json:"date"`
+	Date DateParam `json:"date"`
 
 	// Details The meal's totals. Units are undocumented; the v1.0 example's values (fat 23.15, potassium 164.0) read as grams
 	// for macronutrients and milligrams for cholesterol and minerals.
@@ -799,10 +799,10 @@ type Meal struct {
 	PlaceAcc *int `json:"place_acc,omitempty"`
 
 	// PlaceLat Latitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLat *wire.Coordinate `json:"place_lat,omitempty"`
+	PlaceLat *Coordinate `json:"place_lat,omitempty"`
 
 	// PlaceLon Longitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLon *wire.Coordinate `json:"place_lon,omitempty"`
+	PlaceLon *Coordinate `json:"place_lon,omitempty"`
 
 	// PlaceName Name of the place (`location_read`).
 	PlaceName *string `json:"place_name,omitempty"`
@@ -817,13 +817,13 @@ type Meal struct {
 	SubType *int `json:"sub_type,omitempty"`
 
 	// TimeCompleted When the event ended.
-	TimeCompleted *wire.Epoch `json:"time_completed,omitempty"`
+	TimeCompleted *EpochParam `json:"time_completed,omitempty"`
 
 	// TimeCreated When the event started.
-	TimeCreated wire.Epoch `json:"time_created"`
+	TimeCreated EpochParam `json:"time_created"`
 
 	// TimeUpdated When the event last changed.
-	TimeUpdated *wire.Epoch `json:"time_updated,omitempty"`
+	TimeUpdated *EpochParam `json:"time_updated,omitempty"`
 
 	// Title The meal's name, e.g. `Something Good`; the same as `note`.
 	Title *string `json:"title,omitempty"`
@@ -865,10 +865,10 @@ type MealCreate struct {
 	SubType *int `json:"sub_type,omitempty"`
 
 	// TimeCreated When the meal was eaten.
-	TimeCreated *wire.Epoch `json:"time_created,omitempty"`
+	TimeCreated *EpochParam `json:"time_created,omitempty"`
 
 	// TZ Time zone the event happened in.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 }
 
 // MealCreateWithPhoto Multipart form fields of `POST /users/@me/meals` when a photo is attached.
@@ -904,10 +904,10 @@ type MealCreateWithPhoto struct {
 	SubType *int `json:"sub_type,omitempty"`
 
 	// TimeCreated When the meal was eaten.
-	TimeCreated *wire.Epoch `json:"time_created,omitempty"`
+	TimeCreated *EpochParam `json:"time_created,omitempty"`
 
 	// TZ Time zone the event happened in.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 }
 
 // MealDetails The meal's totals. Units are undocumented; the v1.0 example's values (fat 23.15, potassium 164.0) read as grams
@@ -974,7 +974,7 @@ type MealDetails struct {
 	Sugar *float64 `json:"sugar,omitempty"`
 
 	// TZ Time zone of the meal.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 
 	// UnsaturatedFat Unsaturated fat.
 	UnsaturatedFat *float64 `json:"unsaturated_fat,omitempty"`
@@ -1138,10 +1138,10 @@ type MealUpdate struct {
 	SubType *int `json:"sub_type,omitempty"`
 
 	// TimeCreated When the meal was eaten.
-	TimeCreated *wire.Epoch `json:"time_created,omitempty"`
+	TimeCreated *EpochParam `json:"time_created,omitempty"`
 
 	// TZ Time zone the event happened in.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 }
 
 // Meta What the server says about the response. Present on every response, successful or not; clients must ignore
@@ -1163,7 +1163,7 @@ type Meta struct {
 	Message string `json:"message"`
 
 	// Time The server's clock when it answered.
-	Time wire.Epoch `json:"time"`
+	Time EpochParam `json:"time"`
 
 	// UserXID XID of the user who owns the access token.
 	UserXID string `json:"user_xid"`
@@ -1172,7 +1172,7 @@ type Meta struct {
 // Mood How the user felt. Every field is absent when the user logged no mood that day.
 type Mood struct {
 	// Date The day of the event, in the user's time zone at the time.
-	Date *wire.Date `json:"date,omitempty"`
+	Date *DateParam `json:"date,omitempty"`
 
 	// Details Details of an event that has nothing to detail but its time zone.
 	Details *TZDetails `json:"details,omitempty"`
@@ -1184,10 +1184,10 @@ type Mood struct {
 	SubType *int `json:"sub_type,omitempty"`
 
 	// TimeCreated When the event started.
-	TimeCreated *wire.Epoch `json:"time_created,omitempty"`
+	TimeCreated *EpochParam `json:"time_created,omitempty"`
 
 	// TimeUpdated When the event last changed.
-	TimeUpdated *wire.Epoch `json:"time_updated,omitempty"`
+	TimeUpdated *EpochParam `json:"time_updated,omitempty"`
 
 	// Title The mood in words, e.g. `Pumped up`.
 	Title *string `json:"title,omitempty"`
@@ -1208,13 +1208,13 @@ type MoodCreate struct {
 	SubType int `json:"sub_type"`
 
 	// TimeCreated When the user felt so.
-	TimeCreated *wire.Epoch `json:"time_created,omitempty"`
+	TimeCreated *EpochParam `json:"time_created,omitempty"`
 
 	// Title The mood in words.
 	Title string `json:"title"`
 
 	// TZ Time zone the event happened in.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 }
 
 // MoodEnvelope The response to a mood's get and create.
@@ -1231,7 +1231,7 @@ type MoodEnvelope struct {
 // updated as data syncs.
 type Move struct {
 	// Date The day of the event, in the user's time zone at the time.
-	Date wire.Date `json:"date"`
+	Date DateParam `json:"date"`
 
 	// Details The day's activity figures.
 	Details *MoveDetails `json:"details,omitempty"`
@@ -1243,13 +1243,13 @@ type Move struct {
 	SnapshotImage *string `json:"snapshot_image,omitempty"`
 
 	// TimeCompleted When the event ended.
-	TimeCompleted *wire.Epoch `json:"time_completed,omitempty"`
+	TimeCompleted *EpochParam `json:"time_completed,omitempty"`
 
 	// TimeCreated When the event started.
-	TimeCreated wire.Epoch `json:"time_created"`
+	TimeCreated EpochParam `json:"time_created"`
 
 	// TimeUpdated When the event last changed.
-	TimeUpdated *wire.Epoch `json:"time_updated,omitempty"`
+	TimeUpdated *EpochParam `json:"time_updated,omitempty"`
 
 	// Title A short summary, e.g. `16,804 steps`.
 	Title *string `json:"title,omitempty"`
@@ -1307,13 +1307,13 @@ type MoveDetails struct {
 	Steps3Am *int `json:"steps_3am,omitempty"`
 
 	// Sunrise Sunrise that day where the user was; 0 when unknown (seen in v1.1 responses).
-	Sunrise *wire.Epoch `json:"sunrise,omitempty"`
+	Sunrise *EpochParam `json:"sunrise,omitempty"`
 
 	// Sunset Sunset that day where the user was; 0 when unknown (seen in v1.1 responses).
-	Sunset *wire.Epoch `json:"sunset,omitempty"`
+	Sunset *EpochParam `json:"sunset,omitempty"`
 
 	// TZ Time zone of the day. The v1.0 docs example writes `America/Los Angeles` with a space; it is kept as sent.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 
 	// TZS Time-zone changes during the day, oldest first, as `[epoch, zone]` pairs.
 	TZS *[]TZTransition `json:"tzs,omitempty"`
@@ -1446,7 +1446,7 @@ type SettingsEnvelope struct {
 // Sleep A sleep period.
 type Sleep struct {
 	// Date The day of the event, in the user's time zone at the time.
-	Date wire.Date `json:"date"`
+	Date DateParam `json:"date"`
 
 	// Details The sleep's figures. Duration minus awake equals light plus sound plus REM.
 	Details *SleepDetails `json:"details,omitempty"`
@@ -1455,10 +1455,10 @@ type Sleep struct {
 	PlaceAcc *int `json:"place_acc,omitempty"`
 
 	// PlaceLat Latitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLat *wire.Coordinate `json:"place_lat,omitempty"`
+	PlaceLat *Coordinate `json:"place_lat,omitempty"`
 
 	// PlaceLon Longitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLon *wire.Coordinate `json:"place_lon,omitempty"`
+	PlaceLon *Coordinate `json:"place_lon,omitempty"`
 
 	// PlaceName Name of the place (`location_read`).
 	PlaceName *string `json:"place_name,omitempty"`
@@ -1473,13 +1473,13 @@ type Sleep struct {
 	SubType *int `json:"sub_type,omitempty"`
 
 	// TimeCompleted When the sleep period ended.
-	TimeCompleted *wire.Epoch `json:"time_completed,omitempty"`
+	TimeCompleted *EpochParam `json:"time_completed,omitempty"`
 
 	// TimeCreated When the sleep period started (the user went to bed).
-	TimeCreated wire.Epoch `json:"time_created"`
+	TimeCreated EpochParam `json:"time_created"`
 
 	// TimeUpdated When the event last changed.
-	TimeUpdated *wire.Epoch `json:"time_updated,omitempty"`
+	TimeUpdated *EpochParam `json:"time_updated,omitempty"`
 
 	// Title A short summary, e.g. `for 6h 46m`.
 	Title *string `json:"title,omitempty"`
@@ -1497,28 +1497,28 @@ type SleepCreate struct {
 	Share *bool `json:"share,omitempty"`
 
 	// TimeCompleted When the user got up.
-	TimeCompleted wire.Epoch `json:"time_completed"`
+	TimeCompleted EpochParam `json:"time_completed"`
 
 	// TimeCreated When the user went to bed.
-	TimeCreated wire.Epoch `json:"time_created"`
+	TimeCreated EpochParam `json:"time_created"`
 
 	// Title A title for the sleep.
 	Title *string `json:"title,omitempty"`
 
 	// TZ Time zone the event happened in.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 }
 
 // SleepDetails The sleep's figures. Duration minus awake equals light plus sound plus REM.
 type SleepDetails struct {
 	// AsleepTime When the user fell asleep.
-	AsleepTime *wire.Epoch `json:"asleep_time,omitempty"`
+	AsleepTime *EpochParam `json:"asleep_time,omitempty"`
 
 	// Awake Seconds awake.
 	Awake *int `json:"awake,omitempty"`
 
 	// AwakeTime When the user woke up.
-	AwakeTime *wire.Epoch `json:"awake_time,omitempty"`
+	AwakeTime *EpochParam `json:"awake_time,omitempty"`
 
 	// Awakenings How many times the user woke up.
 	Awakenings *int `json:"awakenings,omitempty"`
@@ -1546,19 +1546,19 @@ type SleepDetails struct {
 	Rem *int `json:"rem,omitempty"`
 
 	// SmartAlarmFire When the smart alarm went off; 0 when it did not.
-	SmartAlarmFire *wire.Epoch `json:"smart_alarm_fire,omitempty"`
+	SmartAlarmFire *EpochParam `json:"smart_alarm_fire,omitempty"`
 
 	// Sound Seconds of sound (deep) sleep. v1.1 servers send this name.
 	Sound *int `json:"sound,omitempty"`
 
 	// Sunrise Sunrise that day where the user was; 0 when unknown.
-	Sunrise *wire.Epoch `json:"sunrise,omitempty"`
+	Sunrise *EpochParam `json:"sunrise,omitempty"`
 
 	// Sunset Sunset that day where the user was; 0 when unknown.
-	Sunset *wire.Epoch `json:"sunset,omitempty"`
+	Sunset *EpochParam `json:"sunset,omitempty"`
 
 	// TZ Time zone of the sleep.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 }
 
 // SleepEnvelope The response to a sleep's get and create.
@@ -1599,7 +1599,7 @@ type SleepTick struct {
 	Depth int `json:"depth"`
 
 	// Time When the phase began.
-	Time wire.Epoch `json:"time"`
+	Time EpochParam `json:"time"`
 }
 
 // SleepTickList A sleep's phase changes, oldest first.
@@ -1627,7 +1627,7 @@ type SleepTickListEnvelope struct {
 // TZDetails Details of an event that has nothing to detail but its time zone.
 type TZDetails struct {
 	// TZ Time zone the event happened in.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 }
 
 // TZTransition A time-zone change, as the pair `[epoch, zone]`: when it happened and the zone from then on. The zone is an
@@ -1652,7 +1652,7 @@ type Tick struct {
 	Steps *int `json:"steps,omitempty"`
 
 	// Time Start of the interval.
-	Time wire.Epoch `json:"time"`
+	Time EpochParam `json:"time"`
 }
 
 // TickList An intraday series of a move or workout, oldest first.
@@ -1680,10 +1680,10 @@ type TickListEnvelope struct {
 // TimeZone A time zone the user was in, from the moment it took effect.
 type TimeZone struct {
 	// Time When the zone took effect.
-	Time wire.Epoch `json:"time"`
+	Time EpochParam `json:"time"`
 
 	// TZ The zone.
-	TZ string `json:"tz"`
+	TZ TimeZoneName `json:"tz"`
 }
 
 // TimeZoneList The time zones in effect over the requested period, oldest first.
@@ -1803,7 +1803,7 @@ type Trends struct {
 	Data []TrendPoint `json:"data"`
 
 	// Earliest The earliest day for which the user has data.
-	Earliest wire.Date `json:"earliest"`
+	Earliest DateParam `json:"earliest"`
 }
 
 // TrendsEnvelope The response to `GET /users/@me/trends`.
@@ -1907,7 +1907,7 @@ type WebhookTimestamp1 = int64
 // Workout A workout.
 type Workout struct {
 	// Date The day of the event, in the user's time zone at the time.
-	Date wire.Date `json:"date"`
+	Date DateParam `json:"date"`
 
 	// Details The workout's figures.
 	Details *WorkoutDetails `json:"details,omitempty"`
@@ -1919,10 +1919,10 @@ type Workout struct {
 	PlaceAcc *int `json:"place_acc,omitempty"`
 
 	// PlaceLat Latitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLat *wire.Coordinate `json:"place_lat,omitempty"`
+	PlaceLat *Coordinate `json:"place_lat,omitempty"`
 
 	// PlaceLon Longitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLon *wire.Coordinate `json:"place_lon,omitempty"`
+	PlaceLon *Coordinate `json:"place_lon,omitempty"`
 
 	// PlaceName Name of the place (`location_read`).
 	PlaceName *string `json:"place_name,omitempty"`
@@ -1947,13 +1947,13 @@ type Workout struct {
 	SubType *int `json:"sub_type,omitempty"`
 
 	// TimeCompleted When the event ended.
-	TimeCompleted *wire.Epoch `json:"time_completed,omitempty"`
+	TimeCompleted *EpochParam `json:"time_completed,omitempty"`
 
 	// TimeCreated When the event started.
-	TimeCreated wire.Epoch `json:"time_created"`
+	TimeCreated EpochParam `json:"time_created"`
 
 	// TimeUpdated When the event last changed.
-	TimeUpdated *wire.Epoch `json:"time_updated,omitempty"`
+	TimeUpdated *EpochParam `json:"time_updated,omitempty"`
 
 	// Title A short name, e.g. `Run`; the server derives it from `sub_type` when none was given.
 	Title *string `json:"title,omitempty"`
@@ -2001,16 +2001,16 @@ type WorkoutCreate struct {
 	SubType int `json:"sub_type"`
 
 	// TimeCompleted When the workout ended.
-	TimeCompleted wire.Epoch `json:"time_completed"`
+	TimeCompleted EpochParam `json:"time_completed"`
 
 	// TimeCreated When the workout started.
-	TimeCreated wire.Epoch `json:"time_created"`
+	TimeCreated EpochParam `json:"time_created"`
 
 	// Title A name for the workout.
 	Title *string `json:"title,omitempty"`
 
 	// TZ Time zone the event happened in.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 }
 
 // WorkoutDetails The workout's figures.
@@ -2052,7 +2052,7 @@ type WorkoutDetails struct {
 	Time *int `json:"time,omitempty"`
 
 	// TZ Time zone of the workout.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 }
 
 // WorkoutEnvelope The response to a workout's get, create and update.
@@ -2123,16 +2123,16 @@ type WorkoutUpdate struct {
 	SubType *int `json:"sub_type,omitempty"`
 
 	// TimeCompleted When the workout ended.
-	TimeCompleted *wire.Epoch `json:"time_completed,omitempty"`
+	TimeCompleted *EpochParam `json:"time_completed,omitempty"`
 
 	// TimeCreated When the workout started.
-	TimeCreated *wire.Epoch `json:"time_created,omitempty"`
+	TimeCreated *EpochParam `json:"time_created,omitempty"`
 
 	// Title A name for the workout.
 	Title *string `json:"title,omitempty"`
 
 	// TZ Time zone the event happened in.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 }
 
 // Date A calendar day as the integer YYYYMMDD, in the user's time zone.
