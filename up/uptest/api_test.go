@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/upapi/up-go/gen"
+	"github.com/upapi/up-go/gen/spec"
 	"github.com/upapi/up-go/up/uptest"
 	"github.com/upapi/up-go/up/wire"
 )
@@ -195,7 +196,7 @@ func TestEveryOperation(t *testing.T) {
 	}
 
 	// The table covers every operation of the spec.
-	doc, err := gen.GetSpec()
+	doc, err := spec.GetSpec()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
-	"github.com/upapi/up-go/gen"
+	"github.com/upapi/up-go/gen/spec"
 )
 
 // basePath is where Jawbone served API v1.1; the fake serves it at the same path.
@@ -51,7 +51,7 @@ type contract struct {
 }
 
 var loadContract = sync.OnceValues(func() (*contract, error) {
-	doc, err := gen.GetSpec()
+	doc, err := spec.GetSpec()
 	if err != nil {
 		return nil, fmt.Errorf("uptest: load the embedded spec: %w", err)
 	}
