@@ -35,6 +35,24 @@ func (e BandEventAction) Valid() bool {
 	}
 }
 
+// Defines values for OAuthTokenRequestGrantType.
+const (
+	OAuthTokenRequestGrantTypeAuthorizationCode OAuthTokenRequestGrantType = "authorization_code"
+	OAuthTokenRequestGrantTypeRefreshToken      OAuthTokenRequestGrantType = "refresh_token"
+)
+
+// Valid indicates whether the value is a known member of the OAuthTokenRequestGrantType enum.
+func (e OAuthTokenRequestGrantType) Valid() bool {
+	switch e {
+	case OAuthTokenRequestGrantTypeAuthorizationCode:
+		return true
+	case OAuthTokenRequestGrantTypeRefreshToken:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TrendUnit.
 const (
 	TrendUnitDay   TrendUnit = "d"
@@ -177,7 +195,7 @@ type BodyEvent struct {
 	// TimeUpdated When the event last changed.
 	TimeUpdated *EpochParam `json:"time_updated,omitempty"`
 
-	// Title A short summary of the measurement.
+	// Title A short summary of the measurement; null in some recorded payloads.
 	Title *string `json:"title,omitempty"`
 
 	// Type Always `body`.
@@ -398,9 +416,13 @@ type CardiacEventListEnvelope struct {
 
 // Coordinate Decimal degrees. Documented as a float, but every payload from the real servers carries it as a JSON
 // string (`"37.451572"`), so it is declared as one; empty when unknown.
+//
+// Example: 37.451572
 type Coordinate = wire.Coordinate
 
 // DateParam A calendar day as the integer YYYYMMDD, in the user's time zone.
+//
+// Example: 20131113
 type DateParam = wire.Date
 
 // EmptyEnvelope The envelope of a request that has nothing to return.
@@ -414,6 +436,8 @@ type EmptyEnvelope struct {
 }
 
 // EpochParam A moment in whole seconds since the Unix epoch.
+//
+// Example: 1384390680
 type EpochParam = wire.Epoch
 
 // ErrorEnvelope The envelope of a failed request. It may have no `data`.
@@ -450,6 +474,12 @@ type FriendListEnvelope struct {
 	// fields they do not know.
 	Meta Meta `json:"meta"`
 }
+
+// Gender A user's gender. The trends example sends a boolean (`true` female, `false` male); Jawbone's iOS SDK reads a
+// number (0 male, any other female). Both forms are accepted (decision 17).
+//
+// Example: false
+type Gender = wire.Gender
 
 // GenericEvent A custom event a partner app wrote to the user's feed.
 type GenericEvent struct {
@@ -511,6 +541,8 @@ type GenericEventCreate struct {
 	Attributes *string `json:"attributes,omitempty"`
 
 	// ImageURL An image for the event, fetched by the server.
+	//
+	// Example: https://myapp.example/images/event.png
 	ImageURL *string `json:"image_url,omitempty"`
 
 	// Note A note.
@@ -582,6 +614,8 @@ type GenericEventUpdate struct {
 	Attributes *string `json:"attributes,omitempty"`
 
 	// ImageURL An image for the event, fetched by the server.
+	//
+	// Example: https://myapp.example/images/event.png
 	ImageURL *string `json:"image_url,omitempty"`
 
 	// Note A note.
@@ -772,8 +806,13 @@ type HourlyTotal struct {
 
 // Links Related pages. Absent on the last page.
 type Links struct {
-	// Next The next page, as a path relative to `https://jawbone.com` that carries `page_token` and `limit`, e.g.
-	// `/nudge/api/v.1.1/users/6xl39CsoVp2KirfHwVq_Fx/moves?page_token=1384390680&limit=10`. Absent on the last page.
+	// Next The next page, as a path relative to `https://jawbone.com` that carries `page_token` (and `limit`), e.g.
+	// `/nudge/api/v.1.1/users/6xl39CsoVp2KirfHwVq_Fx/moves?page_token=1384390680&limit=10`. Absent on the last
+	// page. It always stays under the API's base path `/nudge/api/v.1.1`, with no `.` or `..` segment, so a
+	// client can refuse any other link (decision 19).
+	//
+	//
+	// Example: /nudge/api/v.1.1/users/6xl39CsoVp2KirfHwVq_Fx/moves?page_token=1384390680&limit=10
 	Next *string `json:"next,omitempty"`
 }
 
@@ -838,6 +877,8 @@ type Meal struct {
 // MealCreate Form fields of `POST /users/@me/meals`.
 type MealCreate struct {
 	// ImageURL An image for the event, fetched by the server.
+	//
+	// Example: https://myapp.example/images/event.png
 	ImageURL *string `json:"image_url,omitempty"`
 
 	// Items The foods and drinks, as a JSON document (an array of `MealItem`) encoded into this one form field.
@@ -874,6 +915,8 @@ type MealCreate struct {
 // MealCreateWithPhoto Multipart form fields of `POST /users/@me/meals` when a photo is attached.
 type MealCreateWithPhoto struct {
 	// ImageURL An image for the event, fetched by the server.
+	//
+	// Example: https://myapp.example/images/event.png
 	ImageURL *string `json:"image_url,omitempty"`
 
 	// Items The foods and drinks, as a JSON document (an array of `MealItem`) encoded into this one form field.
@@ -883,6 +926,9 @@ type MealCreateWithPhoto struct {
 	Note string `json:"note"`
 
 	// Photo A photo of the meal (PNG or JPEG).
+	//
+	// Example: PNG
+	// 
 	Photo *openapi_types.File `json:"photo,omitempty"`
 
 	// PlaceAcc Accuracy of the location, in metres.
@@ -1111,6 +1157,8 @@ type MealListEnvelope struct {
 // MealUpdate Form fields of `POST /meals/{xid}/partialUpdate`; at least one.
 type MealUpdate struct {
 	// ImageURL An image for the event, fetched by the server.
+	//
+	// Example: https://myapp.example/images/event.png
 	ImageURL *string `json:"image_url,omitempty"`
 
 	// Items The foods and drinks, as a JSON document (an array of `MealItem`) encoded into this one form field.
@@ -1393,6 +1441,32 @@ type OAuthToken struct {
 	TokenType string `json:"token_type"`
 }
 
+// OAuthTokenRequest The form fields of a token request. Credentials travel in the body, never as Basic auth.
+type OAuthTokenRequest struct {
+	// ClientID The app's client ID.
+	ClientID string `json:"client_id"`
+
+	// ClientSecret The app's client secret.
+	ClientSecret string `json:"client_secret"`
+
+	// Code The code UP sent to the redirect URI (with `authorization_code`).
+	Code *string `json:"code,omitempty"`
+
+	// GrantType `authorization_code` to exchange a code, `refresh_token` to refresh.
+	GrantType OAuthTokenRequestGrantType `json:"grant_type"`
+
+	// RedirectURI The redirect URI the authorization request named, when it named one (with `authorization_code`).
+	//
+	// Example: https://myapp.example/up/callback
+	RedirectURI *string `json:"redirect_uri,omitempty"`
+
+	// RefreshToken The refresh token (with `refresh_token`).
+	RefreshToken *string `json:"refresh_token,omitempty"`
+}
+
+// OAuthTokenRequestGrantType `authorization_code` to exchange a code, `refresh_token` to refresh.
+type OAuthTokenRequestGrantType string
+
 // RefreshToken The user's refresh token.
 type RefreshToken struct {
 	// RefreshToken The refresh token for the access token used in the call.
@@ -1497,7 +1571,7 @@ type SleepCreate struct {
 	Share *bool `json:"share,omitempty"`
 
 	// TimeCompleted When the user got up.
-	TimeCompleted EpochParam `json:"time_completed"`
+	TimeCompleted *EpochParam `json:"time_completed,omitempty"`
 
 	// TimeCreated When the user went to bed.
 	TimeCreated EpochParam `json:"time_created"`
@@ -1707,6 +1781,8 @@ type TimeZoneListEnvelope struct {
 
 // TimeZoneName An Olson time-zone name such as `America/Los_Angeles`. The body table of the types page calls it an int;
 // every payload carries a string.
+//
+// Example: America/Los_Angeles
 type TimeZoneName = string
 
 // TrendMetrics The aggregates of one bucket. Prefixes name the source: `m_` move, `s_` sleep, `e_` eat. Metrics the token's
@@ -1748,8 +1824,8 @@ type TrendMetrics struct {
 	// EUnsatFat Unsaturated fat eaten, in grams.
 	EUnsatFat *float64 `json:"e_unsat_fat,omitempty"`
 
-	// Gender `true` for female.
-	Gender *bool `json:"gender,omitempty"`
+	// Gender The user's gender.
+	Gender *Gender `json:"gender,omitempty"`
 
 	// Height Height in metres.
 	Height *float64 `json:"height,omitempty"`
@@ -1821,8 +1897,8 @@ type User struct {
 	// First First name.
 	First *string `json:"first,omitempty"`
 
-	// Gender `true` for female, `false` for male (`extended_read`).
-	Gender *bool `json:"gender,omitempty"`
+	// Gender The user's gender (`extended_read`).
+	Gender *Gender `json:"gender,omitempty"`
 
 	// Height Height in metres (`extended_read`).
 	Height *float64 `json:"height,omitempty"`
@@ -1879,6 +1955,12 @@ type WebhookEvent struct {
 // WebhookEventAction What happened. `creation`, `updation` and `deletion` for data; the band's mode change otherwise.
 type WebhookEventAction string
 
+// WebhookForm The form UP POSTs to a webhook (decision 23).
+type WebhookForm struct {
+	// File The notification, a `WebhookNotification` encoded as JSON into this one form field.
+	File string `json:"file"`
+}
+
 // WebhookNotification What UP POSTs to a registered webhook, in the form field `file` of the request body. The receiver must
 // answer 200; otherwise UP tries twice more and then drops the notification. Events are not in time order.
 //
@@ -1898,7 +1980,7 @@ type WebhookTimestamp struct {
 	union json.RawMessage
 }
 
-// WebhookTimestamp0 defines model for WebhookTimestamp.0.
+// WebhookTimestamp0 Example: 1372787949
 type WebhookTimestamp0 = string
 
 // WebhookTimestamp1 defines model for WebhookTimestamp.1.
@@ -1974,6 +2056,8 @@ type WorkoutCreate struct {
 	Distance *float64 `json:"distance,omitempty"`
 
 	// ImageURL An image for the event, fetched by the server.
+	//
+	// Example: https://myapp.example/images/event.png
 	ImageURL *string `json:"image_url,omitempty"`
 
 	// Intensity 1 easy, 2 moderate, 3 intermediate, 4 difficult, 5 hard.
@@ -2001,10 +2085,10 @@ type WorkoutCreate struct {
 	SubType int `json:"sub_type"`
 
 	// TimeCompleted When the workout ended.
-	TimeCompleted EpochParam `json:"time_completed"`
+	TimeCompleted *EpochParam `json:"time_completed,omitempty"`
 
 	// TimeCreated When the workout started.
-	TimeCreated EpochParam `json:"time_created"`
+	TimeCreated *EpochParam `json:"time_created,omitempty"`
 
 	// Title A name for the workout.
 	Title *string `json:"title,omitempty"`
@@ -2096,6 +2180,8 @@ type WorkoutUpdate struct {
 	Distance *float64 `json:"distance,omitempty"`
 
 	// ImageURL An image for the event, fetched by the server.
+	//
+	// Example: https://myapp.example/images/event.png
 	ImageURL *string `json:"image_url,omitempty"`
 
 	// Intensity 1 easy, 2 moderate, 3 intermediate, 4 difficult, 5 hard.
@@ -2136,9 +2222,13 @@ type WorkoutUpdate struct {
 }
 
 // Date A calendar day as the integer YYYYMMDD, in the user's time zone.
+//
+// Example: 20131113
 type Date = DateParam
 
 // EndTime A moment in whole seconds since the Unix epoch.
+//
+// Example: 1384390680
 type EndTime = EpochParam
 
 // Limit defines model for Limit.
@@ -2148,10 +2238,17 @@ type Limit = int
 type PageToken = int64
 
 // StartTime A moment in whole seconds since the Unix epoch.
+//
+// Example: 1384390680
 type StartTime = EpochParam
 
 // UpdatedAfter A moment in whole seconds since the Unix epoch.
+//
+// Example: 1384390680
 type UpdatedAfter = EpochParam
+
+// UserRef Example: @me
+type UserRef = string
 
 // XID defines model for XID.
 type XID = string
@@ -2476,6 +2573,12 @@ type CreateWorkoutFormdataRequestBody = WorkoutCreate
 
 // UpdateWorkoutFormdataRequestBody defines body for UpdateWorkout for application/x-www-form-urlencoded ContentType.
 type UpdateWorkoutFormdataRequestBody = WorkoutUpdate
+
+// ReceiveNotificationFormdataRequestBody defines body for ReceiveNotification for application/x-www-form-urlencoded ContentType.
+type ReceiveNotificationFormdataRequestBody = WebhookForm
+
+// ReceiveNotificationMultipartRequestBody defines body for ReceiveNotification for multipart/form-data ContentType.
+type ReceiveNotificationMultipartRequestBody = WebhookForm
 
 // AsWebhookTimestamp0 returns the union data inside the WebhookTimestamp as a WebhookTimestamp0
 func (t WebhookTimestamp) AsWebhookTimestamp0() (WebhookTimestamp0, error) {

@@ -337,7 +337,7 @@ func seedStore(st *store, seed int64, days int, today wire.Date) {
 		Image:  ptr("user/image/i/" + randomHex(r, 16) + ".png"),
 		Weight: ptr(p.weight),
 		Height: ptr(p.height),
-		Gender: ptr(p.female),
+		Gender: ptr(wire.GenderOf(p.female)),
 	}
 	for range 3 {
 		st.friends = append(st.friends, randomXID(r))

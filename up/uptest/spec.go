@@ -228,12 +228,25 @@ func shortReason(err error) string {
 // status is 404 or 405 when there is none.
 func (c *contract) findRoute(r *http.Request) (route *routers.Route, params map[string]string, status int) {
 	route, params, err := c.router.FindRoute(r)
-	if err != nil {
-		var routeErr *routers.RouteError
-		if errors.As(err, &routeErr) && routeErr.Reason == routers.ErrMethodNotAllowed.Error() {
+	if err == nil {
+		return route, params, 0
+	}
+	var routeErr *routers.RouteError
+	if errors.As(err, &routeErr) && routeErr.Reason == routers.ErrMethodNotAllowed.Error() {
+		return nil, nil, http.StatusMethodNotAllowed
+	}
+	// The router tells a wrong method from a wrong path only on paths
+	// without parameters; elsewhere, a path that routes with another
+	// method is a wrong method.
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		other := r.Clone(r.Context())
+		other.Method = m
+		if _, _, err := c.router.FindRoute(other); err == nil {
 			return nil, nil, http.StatusMethodNotAllowed
 		}
-		return nil, nil, http.StatusNotFound
 	}
-	return route, params, 0
+	return nil, nil, http.StatusNotFound
 }
