@@ -1706,6 +1706,8 @@ type TZDetails struct {
 
 // TZTransition A time-zone change, as the pair `[epoch, zone]`: when it happened and the zone from then on. The zone is an
 // Olson name; some payloads carry an integer offset from UTC in seconds instead, so both are accepted.
+//
+// Example: [1384963500,"America/Los_Angeles"]
 type TZTransition = wire.TZTransition
 
 // Tick Activity in one interval of a move or workout.
@@ -1868,6 +1870,8 @@ type TrendMetrics struct {
 }
 
 // TrendPoint One bucket of a trend, as the pair `[YYYYMMDD, {metrics}]`: the day the bucket starts, then its aggregates.
+//
+// Example: [20131121,{"gender":false,"height":1.8034,"m_steps":16804,"s_duration":24360,"weight":94.6}]
 type TrendPoint = wire.Dated[TrendMetrics]
 
 // TrendUnit A unit of time: d (days), w (weeks), m (months) or y (years).
