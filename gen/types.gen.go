@@ -1826,8 +1826,8 @@ type TrendMetrics struct {
 	// EUnsatFat Unsaturated fat eaten, in grams.
 	EUnsatFat *float64 `json:"e_unsat_fat,omitempty"`
 
-	// Gender The user's gender.
-	Gender *Gender `json:"gender,omitempty"`
+	// Gender The user's gender, as `Gender` (decision 17); null when the token may not see it.
+	Gender *wire.Gender `json:"gender,omitempty"`
 
 	// Height Height in metres.
 	Height *float64 `json:"height,omitempty"`

@@ -229,6 +229,13 @@ func shortReason(err error) string {
 func (c *contract) findRoute(r *http.Request) (route *routers.Route, params map[string]string, status int) {
 	route, params, err := c.router.FindRoute(r)
 	if err == nil {
+		for _, v := range params {
+			if v == "" {
+				// The router lets a template's last segment match nothing
+				// (/users for /users/{user}); the API served no such path.
+				return nil, nil, http.StatusNotFound
+			}
+		}
 		return route, params, 0
 	}
 	var routeErr *routers.RouteError
