@@ -17,7 +17,7 @@ func TestImportGraphHasNoSpecTooling(t *testing.T) {
 	if err != nil {
 		t.Skip("the go command is not on PATH")
 	}
-	out, err := exec.Command(goTool, "list", "-deps", ".").Output()
+	out, err := exec.CommandContext(t.Context(), goTool, "list", "-deps", ".").Output()
 	if err != nil {
 		t.Fatalf("go list -deps .: %v", err)
 	}
