@@ -80,6 +80,8 @@ var goTypes = map[string]func() any{
 	"Coordinate":               func() any { return new(gen.Coordinate) },
 	"TimeZoneName":             func() any { return new(gen.TimeZoneName) },
 	"Gender":                   func() any { return new(gen.Gender) },
+	"TZTransition":             func() any { return new(gen.TZTransition) },
+	"TrendPoint":               func() any { return new(gen.TrendPoint) },
 }
 
 // isScalar reports whether ref is a string, number, integer or boolean
