@@ -192,6 +192,17 @@ func callEveryMethod(t *testing.T, base string, followNext bool) {
 	newClient := func() *up.Client { return cfg.ClientFromAccessToken("prism-access-token") }
 	c := newClient()
 	args := prismArgs(ctx)
+	// Prism runs the subscription's notification callback: point it at a
+	// loopback sink, so that nothing leaves the machine.
+	var hookMu sync.Mutex
+	var hookCalls []string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		hookMu.Lock()
+		hookCalls = append(hookCalls, r.Method+" "+r.URL.Path+" "+r.Header.Get("Content-Type"))
+		hookMu.Unlock()
+	}))
+	t.Cleanup(hook.Close)
 	ct := reflect.TypeOf(c)
 	for _, name := range notAPICalls {
 		if _, ok := ct.MethodByName(name); !ok {
@@ -212,7 +223,7 @@ func callEveryMethod(t *testing.T, base string, followNext bool) {
 		for j := 1; j < m.Type.NumIn(); j++ {
 			v, found := args[m.Type.In(j)]
 			if m.Name == "Subscribe" && j == 2 {
-				v = reflect.ValueOf("https://myapp.example/up/webhook") // a URL, not an XID
+				v = reflect.ValueOf(hook.URL + "/up/webhook") // a URL, not an XID; Prism POSTs its callback there
 			}
 			if !found {
 				t.Errorf("%s takes a %s: give prismArgs a value of it", m.Name, m.Type.In(j))
@@ -228,6 +239,22 @@ func callEveryMethod(t *testing.T, base string, followNext bool) {
 			t.Errorf("%s: %v", m.Name, err)
 		}
 	}
+	// Prism sends the callback after answering; give it a moment.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		hookMu.Lock()
+		n := len(hookCalls)
+		hookMu.Unlock()
+		if n > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	hookMu.Lock()
+	if !slices.ContainsFunc(hookCalls, func(c string) bool { return strings.HasPrefix(c, "POST /up/webhook application/x-www-form-urlencoded") }) {
+		t.Errorf("Prism did not POST the subscription's notification callback (a form) to the webhook: %q", hookCalls)
+	}
+	hookMu.Unlock()
 	if called < 60 {
 		t.Errorf("called %d methods; *up.Client has more API calls than that", called)
 	}
