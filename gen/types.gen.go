@@ -1345,7 +1345,7 @@ type MoveDetails struct {
 	// LongestIdle Seconds of the longest idle stretch.
 	LongestIdle *int `json:"longest_idle,omitempty"`
 
-	// SeriesIds Added to v1.1 responses in 2016; undocumented, and empty in recorded payloads.
+	// SeriesIds Added to v1.1 responses in 2016; undocumented, and empty in recorded payloads, so any JSON value is accepted as an element.
 	SeriesIds *[]interface{} `json:"series_ids,omitempty"`
 
 	// Steps Steps.
