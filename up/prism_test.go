@@ -134,7 +134,7 @@ func startPrism(t *testing.T, prism string, dynamic bool) string {
 	}
 	target, _ := url.Parse(origin)
 	const basePath = "/nudge/api/v.1.1"
-	check := specChecker(t, basePath)
+	check := specChecker(t, basePath) //nolint:bodyclose // the check closes the body it reads and puts a reader in its place, which the proxy closes
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(target)
