@@ -216,7 +216,7 @@ func prismArgs(ctx context.Context) map[reflect.Type]reflect.Value {
 		up.WorkoutCreate{SubType: 2},
 		up.WorkoutUpdate{Title: up.Ptr("Run")},
 		up.SleepCreate{TimeCreated: up.EpochOf(now.Add(-8 * time.Hour)), TimeCompleted: up.Ptr(up.EpochOf(now))},
-		up.MealCreate{Note: "Lunch", Items: []up.MealItem{{Name: "Apple"}}},
+		up.MealCreate{Note: "Lunch", Items: []up.MealItem{{Name: "Apple"}}, Photo: &up.Photo{Name: "lunch.png", ContentType: "image/png", Data: []byte("\x89PNG\r\n\x1a\n")}}, // multipart
 		up.MealUpdate{Note: up.Ptr("Dinner")},
 		up.BodyEventCreate{Title: "Weigh-in", Weight: up.Ptr(80.5)},
 		up.GenericEventCreate{Title: "Read", Verb: "read"},
