@@ -339,7 +339,7 @@ func seedProfile(st *store, seed int64, stream string, days int, today wire.Date
 		Image:  ptr("user/image/i/" + randomHex(r, 16) + ".png"),
 		Weight: ptr(p.weight),
 		Height: ptr(p.height),
-		Gender: ptr(p.female),
+		Gender: ptr(wire.GenderOf(p.female)),
 	}
 	for range 3 {
 		friends = append(friends, randomXID(r))

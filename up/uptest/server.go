@@ -200,6 +200,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	form := formOf(r.Header.Get("Content-Type"), body)
+	trimTrailingSlash(r)
 	switch p := r.URL.Path; {
 	case p == authPath:
 		s.record(r, form)
@@ -224,6 +225,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveAPI(w, r, form)
 	default:
 		http.NotFound(w, r)
+	}
+}
+
+// trimTrailingSlash reads /users/@me/moves/ as /users/@me/moves, as
+// Jawbone's servers did: clients of the time (the npm jawbone-up package
+// among them) asked for /users/@me/ with the slash. The root path is kept.
+func trimTrailingSlash(r *http.Request) {
+	if p := strings.TrimRight(r.URL.Path, "/"); p != r.URL.Path && p != "" {
+		r.URL.Path, r.URL.RawPath = p, ""
 	}
 }
 

@@ -159,7 +159,7 @@ func (a *api) trends(ctx context.Context, p gen.GetTrendsParams) outcome {
 				age := ageOn(st.birthday, to)
 				m.Weight, m.Height, m.Gender = ptr(w), clone(st.user.Height), clone(st.user.Gender)
 				m.Age = ptr(round(age, 10))
-				m.BMR = ptr(round(mifflin(w, deref(st.user.Height), age, deref(st.user.Gender)), 7))
+				m.BMR = ptr(round(mifflin(w, deref(st.user.Height), age, deref(st.user.Gender).Female()), 7))
 			}
 			if weight && fat != nil {
 				m.BodyFat = ptr(*fat)

@@ -98,9 +98,27 @@ func (s *Server) deleteEvent(u *User, owner string, k anyKind, xid string) *apiE
 	return nil
 }
 
+// span reads an event's time_created and time_completed, each defaulting to
+// now (decision 21 of the spec: an event logged without its times happens
+// as it is logged). Times given both must be in order.
+func span(created, completed *wire.Epoch, now int64) (start, end int64, e *apiError) {
+	start, end = now, now
+	if created != nil {
+		start = int64(*created)
+	}
+	if completed != nil {
+		end = int64(*completed)
+	}
+	if end < start || (created != nil && completed != nil && end == start) {
+		return 0, 0, badRequest("time_completed must be after time_created")
+	}
+	return start, end, nil
+}
+
 func (s *Server) createWorkout(u *User, owner string, b gen.WorkoutCreate) (gen.Workout, *apiError) {
-	if b.TimeCompleted <= b.TimeCreated {
-		return gen.Workout{}, badRequest("time_completed must be after time_created")
+	from, to, e := span(b.TimeCreated, b.TimeCompleted, s.now().Unix())
+	if e != nil {
+		return gen.Workout{}, e
 	}
 	loc, tz, e := s.zoneOf(b.TZ)
 	if e != nil {
@@ -109,8 +127,8 @@ func (s *Server) createWorkout(u *User, owner string, b gen.WorkoutCreate) (gen.
 	now := s.now().Unix()
 	st := u.data()
 	st.mu.Lock()
-	start := st.workouts.freeCreated(int64(b.TimeCreated))
-	end := max(int64(b.TimeCompleted), start+1)
+	start := st.workouts.freeCreated(from)
+	end := max(to, start+1)
 	xid := st.xids.next()
 	ticks := workoutTicks(rngFor(s.cfg.seed, "ticks "+xid), st.prof, start, end, b.SubType)
 	w := buildWorkout(st.prof, start, end, b.SubType, b.Intensity, ticks, tz)
@@ -242,8 +260,9 @@ func (s *Server) updateWorkout(u *User, owner, xid string, b gen.WorkoutUpdate) 
 }
 
 func (s *Server) createSleep(u *User, owner string, b gen.SleepCreate) (gen.Sleep, *apiError) {
-	if b.TimeCompleted <= b.TimeCreated {
-		return gen.Sleep{}, badRequest("time_completed must be after time_created")
+	from, to, e := span(&b.TimeCreated, b.TimeCompleted, s.now().Unix())
+	if e != nil {
+		return gen.Sleep{}, e
 	}
 	loc, tz, e := s.zoneOf(b.TZ)
 	if e != nil {
@@ -253,8 +272,8 @@ func (s *Server) createSleep(u *User, owner string, b gen.SleepCreate) (gen.Slee
 	st := u.data()
 	st.mu.Lock()
 	xid := st.xids.next()
-	bed := st.sleeps.freeCreated(int64(b.TimeCreated))
-	getUp := max(int64(b.TimeCompleted), bed+2)
+	bed := st.sleeps.freeCreated(from)
+	getUp := max(to, bed+2)
 	wake := getUp - min(600, (getUp-bed)/10)
 	sl, phases := buildSleep(rngFor(s.cfg.seed, "sleep "+xid), bed, wake, getUp)
 	sl.XID = xid
