@@ -325,8 +325,8 @@ func (d *demo) writes(ctx context.Context) (string, error) {
 	start := d.serverNow.Add(-2 * time.Hour).Truncate(time.Minute)
 	created, _, err := d.client.CreateWorkout(ctx, up.WorkoutCreate{
 		SubType:       2,
-		TimeCreated:   up.EpochOf(start),
-		TimeCompleted: up.EpochOf(start.Add(40 * time.Minute)),
+		TimeCreated:   up.Ptr(up.EpochOf(start)),
+		TimeCompleted: up.Ptr(up.EpochOf(start.Add(40 * time.Minute))),
 		Title:         up.Ptr("Demo run"),
 		Calories:      up.Ptr(250.0),
 	})

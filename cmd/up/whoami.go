@@ -54,7 +54,7 @@ extended_read scope.
 	row("xid", user.XID)
 	row("name", userName(user))
 	if user.Gender != nil {
-		row("gender", map[bool]string{false: "male", true: "female"}[*user.Gender])
+		row("gender", user.Gender.String())
 	}
 	if user.Height != nil {
 		row("height", fmt.Sprintf("%.2f m", *user.Height))
