@@ -24,6 +24,23 @@ DOCS_HTML       := $(CURDIR)/build/reference.html
 # has no deadline to race. 20000 inputs take 2-10 s per target on 2 CPUs.
 FUZZTIME        ?= 20000x
 
+# Real parts. Tests that need a real part (PostgreSQL, Chromium, Prism,
+# Redocly) skip with a notice when the part is absent, so that `make test`
+# works on a clean clone. UP_REQUIRE_<PART>=1 (UP_REQUIRE_POSTGRES, as CI
+# sets for each part it installs) requires a part: its tests then fail
+# instead of skipping. UP_REQUIRE_REAL_PARTS does the same for a list of
+# parts, separated by commas or spaces, or "all". Tests that call
+# internal/realpart.Absent (the PostgreSQL tests do) honour both, and append
+# each skip to UP_REAL_PARTS_SKIPPED_LOG, a file the race target sets and
+# prints as a NOTICE. The parts and how to provide them:
+#   postgres  UP_TEST_POSTGRES_DSN names a database the tests may create
+#             tables in (README, Development; .ci/run starts PostgreSQL 15)
+#   chromium  Chromium on PATH (UP_REQUIRE_CHROMIUM; internal/browsertest)
+#   prism     Node.js and `make node-tools` (UP_REQUIRE_PRISM, which
+#             REQUIRE_NODE_TOOLS=1 sets in the race target)
+UP_REQUIRE_REAL_PARTS ?=
+export UP_REQUIRE_REAL_PARTS
+
 .PHONY: all generate check-generated lint lint-go lint-spec node-tools docs test race demo bench fuzz clean
 
 all: test
@@ -83,14 +100,22 @@ docs: node-tools
 	  --title "Jawbone UP API v1.1" --output $(DOCS_HTML)
 	$(GO) run ./api/internal/offlinecheck $(DOCS_HTML)
 
-## race: every test with the race detector. With Node.js, the Prism test
-## runs against the tools of node-tools; UP_REQUIRE_PRISM=1 (from
-## REQUIRE_NODE_TOOLS=1) makes its skip a failure.
+## race: every test with the race detector, then a NOTICE naming the tests
+## of real parts that were skipped (see "Real parts" above). With Node.js,
+## the Prism test runs against the tools of node-tools; UP_REQUIRE_PRISM=1
+## (from REQUIRE_NODE_TOOLS=1) makes its skip a failure.
 ifeq ($(HAVE_NPM),yes)
 race: node-tools
 endif
 race:
-	UP_REQUIRE_PRISM=$(REQUIRE_NODE_TOOLS) $(GO) test -race ./...
+	@log=$$(mktemp); \
+	echo "UP_REQUIRE_PRISM=$(REQUIRE_NODE_TOOLS) $(GO) test -race ./..."; \
+	UP_REAL_PARTS_SKIPPED_LOG=$$log UP_REQUIRE_PRISM=$(REQUIRE_NODE_TOOLS) $(GO) test -race ./...; status=$$?; \
+	if [ -s $$log ]; then \
+	  echo "NOTICE: tests of real parts were SKIPPED because the parts are absent (CI runs them):"; \
+	  sort -u $$log | awk -F'\t' '$$1 != part { part = $$1; printf "  %s: %s\n", $$1, $$3 } { printf "    %s\n", $$2 }'; \
+	fi; \
+	rm -f $$log; exit $$status
 
 ## test: everything CI checks
 test: check-generated lint race fuzz
