@@ -7,6 +7,7 @@ require (
 	github.com/oapi-codegen/oapi-codegen/v2 v2.8.2
 	github.com/oapi-codegen/runtime v1.8.0
 	golang.org/x/oauth2 v0.38.0
+	golang.org/x/sys v0.47.0
 )
 
 require (

@@ -10,37 +10,19 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/upapi/up-go/cmd/internal/syncbuf"
 	"github.com/upapi/up-go/gen"
 	"github.com/upapi/up-go/up/uptest"
 )
 
-// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // start runs upmock with args until the test ends and returns its output.
-func start(t *testing.T, args ...string) (*uptest.Server, *syncBuffer, *syncBuffer) {
+func start(t *testing.T, args ...string) (*uptest.Server, *syncbuf.Buffer, *syncbuf.Buffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuf.Buffer
 	ready := make(chan *uptest.Server, 1)
 	done := make(chan error, 1)
 	go func() {
@@ -117,7 +99,7 @@ func TestServesAndPrintsCredentials(t *testing.T) {
 
 func TestStopsOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuf.Buffer
 	done := make(chan error, 1)
 	ready := make(chan string, 1)
 	go func() {
