@@ -506,7 +506,8 @@ func (x *exporter) fetchObject(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	c.data = append(b, '\n')
+	b = append(b, '\n')
+	c.data = b
 	x.commits <- c
 	return nil
 }

@@ -134,7 +134,9 @@ func (l *limiter) observe(resp *http.Response) {
 	if resp.StatusCode != http.StatusTooManyRequests {
 		if resp.StatusCode < 500 {
 			l.backoff = firstBackoff
-			l.streak++
+			if l.bound < l.max {
+				l.streak++
+			}
 			if l.streak >= l.bound && l.bound < l.max {
 				l.bound++
 				l.streak = 0

@@ -321,7 +321,7 @@ func TestListUsage(t *testing.T) {
 	e.fails(exitUsage, `list: unknown resource "frobs" (resources:`, "list", "frobs")
 	e.fails(exitUsage, `list: "trends" is not a list resource: up get /users/@me/trends`, "list", "trends")
 	e.fails(exitUsage, `list: "steps" is not a list resource: a move holds the day's steps: up list moves`, "list", "steps")
-	e.fails(exitUsage, "list: unknown flag --sinse; did you mean --since? (see 'up list --help')", "list", "moves", "--sinse", "7d")
+	e.fails(exitUsage, "list: unknown flag --sinc; did you mean --since? (see 'up list --help')", "list", "moves", "--sinc", "7d")
 	e.fails(exitUsage, `list: unknown --format "jsno"; did you mean json?`, "list", "moves", "--format", "jsno")
 	e.fails(exitUsage, "--date cannot be combined with --since", "list", "moves", "--date", "2015-06-01", "--since", "7d")
 	e.fails(exitUsage, "--until needs --since", "list", "moves", "--until", "7d")

@@ -323,6 +323,36 @@ func TestLoginTimeout(t *testing.T) {
 		t.Errorf("login took %s to time out", took)
 	}
 	checkClosed(t, b.redirectURI())
+
+	// A bare number is seconds.
+	b, _, stderr, code = e.login(func(context.Context, *browser, string) {}, "--timeout", "0.25")
+	if code != exitFailure {
+		t.Errorf("--timeout 0.25: exit %d, want %d", code, exitFailure)
+	}
+	checkOneLine(t, lastLine(stderr), "login timed out after 250ms: no answer came back to "+b.redirectURI())
+	e.fails(exitUsage, `login: invalid value "5 minutes" for flag -timeout: "5 minutes" is not a duration: use a number of seconds (300) or a Go duration (90s, 5m, 1h30m)`, "login", "--timeout", "5 minutes")
+	e.fails(exitUsage, "login: --timeout must be positive", "login", "--timeout", "0")
+	if out := e.ok("login", "--help"); !strings.Contains(out, "--timeout seconds\n        how long to wait for the login to complete: seconds (300) or a Go duration (5m) (default 5m0s)") {
+		t.Errorf("login --help on --timeout:\n%s", out)
+	}
+}
+
+func TestDurationFlag(t *testing.T) {
+	for in, want := range map[string]time.Duration{
+		"5": 5 * time.Second, "300": 5 * time.Minute, "2.5": 2500 * time.Millisecond, "\t90\n": 90 * time.Second,
+		"90s": 90 * time.Second, "5m": 5 * time.Minute, "1h30m": 90 * time.Minute, "0": 0,
+	} {
+		var d durationFlag
+		if err := d.Set(in); err != nil || time.Duration(d) != want {
+			t.Errorf("Set(%q) = %v, %v; want %v", in, time.Duration(d), err, want)
+		}
+	}
+	for _, in := range []string{"", "five", "5 minutes", "NaN", "Inf", "1e300", "5x"} {
+		var d durationFlag
+		if err := d.Set(in); err == nil {
+			t.Errorf("Set(%q) = %v, want an error", in, time.Duration(d))
+		}
+	}
 }
 
 func TestLoginInterrupted(t *testing.T) {

@@ -133,7 +133,7 @@ func checkOneLine(t *testing.T, stderr, want string) {
 // kept in the token file.
 func (e *env) noSecrets(out string) {
 	e.t.Helper()
-	secrets := []string{e.s.ClientSecret}
+	secrets := []string{e.s.ClientSecret, e.vars["UP_ACCESS_TOKEN"]}
 	if b, err := os.ReadFile(e.tokenFile); err == nil {
 		var tok struct{ AccessToken, RefreshToken string }
 		_ = json.Unmarshal(b, &tok)

@@ -8,7 +8,7 @@ import (
 // suggest returns the name among known closest to typed, for a "did you
 // mean" hint, or "" when none is close enough: within an edit distance of
 // about a third of typed's length (at least 1, at most 3; a swap of two
-// neighbouring letters counts as one edit), or a unique name that typed is
+// adjacent letters counts as one edit), or a unique name that typed is
 // the start of (at least three letters). Case is ignored, and so are the
 // differences between "-" and "_".
 func suggest(typed string, known []string) string {
@@ -63,7 +63,7 @@ func normName(s string) string {
 
 // editDistance is the optimal string alignment distance between a and b:
 // the fewest insertions, deletions, substitutions and swaps of two
-// neighbouring characters that turn one into the other.
+// adjacent characters that turn one into the other.
 func editDistance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
 	// Three rows of the table: two rows back (for swaps), the last one and

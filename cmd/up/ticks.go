@@ -99,7 +99,8 @@ func fetchTicks[T any](first func(c *up.Client, ctx context.Context, xid string)
 		if err != nil {
 			return tickLineResult{}, err
 		}
-		res.line, res.ticks = append(b, '\n'), len(line.Ticks)
+		b = append(b, '\n')
+		res.line, res.ticks = b, len(line.Ticks)
 		return res, nil
 	}
 }
