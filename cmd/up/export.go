@@ -39,11 +39,11 @@ The time range runs from --since (default: the beginning, 1970) to --until
 
   %s
 
-Ticks are exported by default, with the events they belong to (a tick
-series needs its events: --resources move_ticks needs moves too). They are
-one request per event, about 1,100 for a year of history against some 45
-for everything else, so they make most of an export's time; --no-ticks
-leaves them out.
+Ticks are exported by default: they are the only minute-by-minute record,
+which the other files only sum up. They cost a request per event (about
+1,100 for a year of history, against some 45 for everything else), so they
+make most of an export's time; --no-ticks leaves them out. A tick series
+needs its events: --resources move_ticks needs moves too.
 
 Requests run concurrently: at most --concurrency at once (default %d; at
 most %d), each resource's pages in order, the ticks as their events arrive.
@@ -52,9 +52,9 @@ Retry-After it asks for, and fewer run at once until UP has answered a
 while without complaint.
 
 Resumable: each file grows only by whole pages (ticks: whole events, in
-order), synced before DIR/%s records how far each file is committed,
-the next page's URL and which objects are written. Run an interrupted or
-failed export again with the same parameters and it goes on where it
+order), synced before DIR/%s records how far each
+file is committed, the next page's URL and which objects are written.
+Run an interrupted or failed export again with the same parameters and it goes on where it
 stopped, without duplicates and with the same files, byte for byte, as an
 uninterrupted one; with other parameters it refuses unless --restart.
 Ctrl-C lets the requests in flight complete (for up to %s) and stops

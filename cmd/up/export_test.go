@@ -25,14 +25,14 @@ import (
 
 // exportEnv is a logged-in user with a year of history: several thousand
 // items, many pages.
-func exportEnv(t *testing.T, opts ...uptest.Option) *env {
+func exportEnv(t testing.TB, opts ...uptest.Option) *env {
 	t.Helper()
 	e := newEnv(t, append([]uptest.Option{uptest.WithDays(365)}, opts...)...)
 	e.loggedIn()
 	return e
 }
 
-func readManifest(t *testing.T, dir string) manifest {
+func readManifest(t testing.TB, dir string) manifest {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, manifestFileName))
 	if err != nil {
@@ -46,7 +46,7 @@ func readManifest(t *testing.T, dir string) manifest {
 }
 
 // readDir returns every file of dir by name.
-func readDir(t *testing.T, dir string) map[string][]byte {
+func readDir(t testing.TB, dir string) map[string][]byte {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -64,7 +64,7 @@ func readDir(t *testing.T, dir string) map[string][]byte {
 }
 
 // sameFiles checks that dirs a and b hold the same files, byte for byte.
-func sameFiles(t *testing.T, a, b string) {
+func sameFiles(t testing.TB, a, b string) {
 	t.Helper()
 	fa, fb := readDir(t, a), readDir(t, b)
 	names := func(m map[string][]byte) []string {
@@ -281,7 +281,7 @@ func (e *env) interruptedExport(n int, args ...string) string {
 
 // checkState checks that the state in dir is coherent with its files: each
 // file at least as long as committed, each tick series behind its events.
-func checkState(t *testing.T, dir string) *exportState {
+func checkState(t testing.TB, dir string) *exportState {
 	t.Helper()
 	st, err := loadState(filepath.Join(dir, stateFileName))
 	if err != nil || st == nil {
@@ -356,7 +356,7 @@ func TestExportInterruptedThenResumed(t *testing.T) {
 }
 
 // appendTo appends s to the file at path.
-func appendTo(t *testing.T, path, s string) {
+func appendTo(t testing.TB, path, s string) {
 	t.Helper()
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {

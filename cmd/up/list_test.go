@@ -81,7 +81,7 @@ func decodeStrict(name string, b []byte) error {
 
 // ids returns each item's xid, or its time_created when it has none (band
 // events), as a string.
-func ids(t *testing.T, items []string) []string {
+func ids(t testing.TB, items []string) []string {
 	t.Helper()
 	out := make([]string, len(items))
 	for i, item := range items {

@@ -23,7 +23,7 @@ import (
 // browser stands in for the user's browser: it records what login asked it
 // to open and what the pages said.
 type browser struct {
-	t      *testing.T
+	t      testing.TB
 	opened string
 	pages  []string
 	status []int
@@ -182,7 +182,7 @@ func TestLoginTakesOneAnswer(t *testing.T) {
 	}
 }
 
-func mustQuery(t *testing.T, u string) url.Values {
+func mustQuery(t testing.TB, u string) url.Values {
 	t.Helper()
 	p, err := url.Parse(u)
 	if err != nil {

@@ -22,7 +22,7 @@ var testNow = time.Date(2015, time.June, 15, 19, 0, 0, 0, time.UTC)
 
 // env is a fake UP server and the environment of the commands pointed at it.
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	s    *uptest.Server
 	vars map[string]string
 	// tokenFile is where the commands keep the token.
@@ -31,7 +31,7 @@ type env struct {
 
 // newEnv starts a fake server with a fixed clock (and opts) and points the
 // commands' environment at it; nobody is logged in yet.
-func newEnv(t *testing.T, opts ...uptest.Option) *env {
+func newEnv(t testing.TB, opts ...uptest.Option) *env {
 	t.Helper()
 	s := uptest.NewServer(t, append([]uptest.Option{uptest.WithClock(func() time.Time { return testNow })}, opts...)...)
 	tokenFile := filepath.Join(t.TempDir(), "config", "token.json")
@@ -119,7 +119,7 @@ func (e *env) fails(code int, want string, args ...string) string {
 }
 
 // checkOneLine checks that stderr is one line, starting "up: ", containing want.
-func checkOneLine(t *testing.T, stderr, want string) {
+func checkOneLine(t testing.TB, stderr, want string) {
 	t.Helper()
 	if strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "up: ") || !strings.HasSuffix(stderr, "\n") {
 		t.Errorf("stderr is not one line starting with \"up: \": %q", stderr)

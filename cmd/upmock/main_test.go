@@ -68,6 +68,15 @@ func TestServesAndPrintsCredentials(t *testing.T) {
 		t.Fatalf("no curl line in:\n%s", out)
 	}
 	token, target := m[1], m[2]
+	// The environment for the up command, with the same token.
+	for _, want := range []string{
+		"  export UP_BASE_URL=" + s.URL + " UP_ACCESS_TOKEN=" + token + "\n  up whoami\n",
+		"  export UP_CLIENT_ID=my-app UP_CLIENT_SECRET=my-secret UP_AUTH_URL=" + s.AuthURL + " UP_TOKEN_URL=" + s.TokenURL + "\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
 	if !strings.HasPrefix(target, "http://127.0.0.1:") || !strings.HasSuffix(target, "/nudge/api/v.1.1/users/@me") {
 		t.Errorf("curl target %q", target)
 	}
