@@ -91,7 +91,7 @@ func TestExport(t *testing.T) {
 	stderr := e.quiet("export", dir)
 	if !strings.Contains(stderr, "export: moves: 365 items in 4 pages\n") ||
 		!strings.Contains(stderr, "export: move_ticks: ") || !strings.Contains(stderr, " ticks of 365 moves in 365 requests\n") ||
-		!strings.Contains(stderr, "Exported ") || !strings.Contains(stderr, " items of 9 resources, 3 tick series and 4 objects into "+dir) {
+		!regexp.MustCompile(`\nExported 9 resources \(\d+ items\), 3 tick series \(\d+ ticks\) and 4 objects into `+regexp.QuoteMeta(dir)+` \(see .*manifest.json\)\.\n$`).MatchString(stderr) {
 		t.Errorf("stderr %q", stderr)
 	}
 	m := readManifest(t, dir)
@@ -398,7 +398,10 @@ func TestExportRefusesOtherParameters(t *testing.T) {
 	e.fails(exitUsage, "holds an unfinished export with other parameters (--since \"\" --until \"\" --resources moves,", "export", dir, "--since", "30d")
 	e.fails(exitUsage, "other parameters", "export", dir, "--resources", "moves")
 	e.fails(exitUsage, "other parameters", "export", dir, "--no-ticks")
-	e.quiet("export", dir, "--since", "30d", "--resources", "workouts,user", "--restart")
+	stderr := e.quiet("export", dir, "--since", "30d", "--resources", "workouts,user", "--restart")
+	if !regexp.MustCompile(`Exported 1 resource \(\d+ items\) and 1 object into `).MatchString(stderr) {
+		t.Errorf("the summary of one resource and one object: %s", stderr)
+	}
 	m := readManifest(t, dir)
 	if len(m.Resources) != 1 || m.Resources[0].Name != "workouts" || len(m.Objects) != 1 || m.Range.SinceArg != "30d" ||
 		!m.Range.Since.Equal(testNow.AddDate(0, 0, -30)) {

@@ -824,7 +824,7 @@ func (x *exporter) finish() error {
 		Resources:  []manifestResource{},
 		Objects:    []manifestObject{},
 	}
-	items, series := 0, 0
+	items, ticks, series := 0, 0, 0
 	for _, name := range x.selected {
 		if o := st.Objects[name]; o != nil {
 			m.Objects = append(m.Objects, manifestObject{Name: name, File: o.File, Skipped: o.Skipped})
@@ -840,6 +840,7 @@ func (x *exporter) finish() error {
 		}
 		if t := lookupTicks(name); t != nil {
 			mr.TicksOf, mr.Events, mr.NotFound = t.events, rs.Events, rs.NotFound
+			ticks += rs.Count
 			series++
 		} else {
 			mr.Deprecated = lookupResource(name).Deprecated() != ""
@@ -864,13 +865,12 @@ func (x *exporter) finish() error {
 	if err := os.Remove(x.statePath); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return failf(exitFailure, err, "cannot remove the export state: %v", err)
 	}
-	parts := []string{plural(len(m.Resources)-series, "resource")}
+	parts := []string{fmt.Sprintf("%s (%s)", plural(len(m.Resources)-series, "resource"), plural(items, "item"))}
 	if series > 0 {
-		parts = append(parts, plural(series, "tick series", "tick series"))
+		parts = append(parts, fmt.Sprintf("%s (%s)", plural(series, "tick series", "tick series"), plural(ticks, "tick")))
 	}
 	parts = append(parts, plural(len(m.Objects), "object"))
-	x.progress.logf("Exported %s of %s into %s (see %s).",
-		plural(items, "item"), joinAnd(parts), x.dir, filepath.Join(x.dir, manifestFileName))
+	x.progress.logf("Exported %s into %s (see %s).", joinAnd(parts), x.dir, filepath.Join(x.dir, manifestFileName))
 	return nil
 }
 

@@ -43,7 +43,7 @@ func TestStreams(t *testing.T) {
 			stderr: regexp.MustCompile(`^up: note: cardiac_events are deprecated`)},
 		{args: []string{"get", "/users/@me/goals"}, stdout: isJSON},
 		{args: []string{"export", dir, "--since", "3d"},
-			stderr: regexp.MustCompile(`(?s)export: moves: 2 items in 1 page\n.*Exported \d+ items of 9 resources, 3 tick series and 4 objects into `)},
+			stderr: regexp.MustCompile(`(?s)export: moves: 2 items in 1 page\n.*Exported 9 resources \(17 items\), 3 tick series \(216 ticks\) and 4 objects into `)},
 		{args: []string{"logout"}, stderr: regexp.MustCompile(`^Logged out: UP revoked the app's access, and the token in .* is deleted\.\n$`)},
 		{args: []string{"logout"}, stderr: regexp.MustCompile(`^Not logged in \(no token in .*\); nothing to do\.\n$`)},
 		{args: []string{"whoami"}, stderr: regexp.MustCompile(`^up: not logged in: run 'up login'\n$`)},
