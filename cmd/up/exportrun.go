@@ -368,13 +368,9 @@ func (ch *chain[T]) fetch(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c := pageCommit{name: ch.k.name, next: page.NextURL(), userXID: page.Meta.UserXID, n: len(page.Items)}
+	// The committer encodes the items, off the chain's way.
+	c := pageCommit[T]{k: ch.k, items: page.Items, next: page.NextURL(), userXID: page.Meta.UserXID}
 	for _, item := range page.Items {
-		b, err := json.Marshal(item)
-		if err != nil {
-			return err
-		}
-		c.data = append(append(c.data, b...), '\n')
 		c.span.add(ch.k.when(item))
 	}
 	if c.next != "" {
@@ -518,25 +514,33 @@ type commit interface {
 }
 
 // pageCommit is a page of a resource.
-type pageCommit struct {
-	name    string
-	data    []byte // its items, a line each
-	n       int
+type pageCommit[T any] struct {
+	k       *kind[T]
+	items   []T
 	span    pageSpan
 	next    string
 	userXID string
 }
 
-func (c pageCommit) apply(x *exporter, touched map[string]bool) error {
-	rs := x.resourceState(c.name)
+func (c pageCommit[T]) apply(x *exporter, touched map[string]bool) error {
+	name := c.k.name
+	rs := x.resourceState(name)
 	if rs.Skipped != "" {
 		return nil
 	}
-	if err := x.write(c.name, c.data, touched); err != nil {
+	var data []byte
+	for _, item := range c.items {
+		b, err := json.Marshal(item)
+		if err != nil {
+			return err
+		}
+		data = append(append(data, b...), '\n')
+	}
+	if err := x.write(name, data, touched); err != nil {
 		return err
 	}
 	rs.see(c.span)
-	rs.Count += c.n
+	rs.Count += len(c.items)
 	rs.Pages++
 	rs.Next = c.next
 	rs.Done = c.next == ""
@@ -544,7 +548,7 @@ func (c pageCommit) apply(x *exporter, touched map[string]bool) error {
 		x.state.UserXID = c.userXID
 	}
 	x.pages++
-	if t := x.selectedTicks(c.name); t != nil {
+	if t := x.selectedTicks(name); t != nil {
 		return x.flushTicks(t, touched)
 	}
 	return nil
