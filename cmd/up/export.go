@@ -339,7 +339,6 @@ func (a *app) export(ctx context.Context, args []string) error {
 	}
 
 	x := newExporter(a, dir, client, st, selected)
-	x.limiter = lim
 	lim.slowDown = x.slowDown
 	defer x.progress.close()
 	if resumed {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -184,7 +185,6 @@ type exporter struct {
 	selected  []string
 	query     listQuery
 	progress  *progress
-	limiter   *limiter
 	sched     *scheduler
 	commits   chan commit
 
@@ -752,7 +752,7 @@ func (x *exporter) applyBatch(batch []commit) error {
 
 // written returns how many bytes the open file of name holds.
 func (x *exporter) written(name string) int64 {
-	off, err := x.files[name].Seek(0, 1)
+	off, err := x.files[name].Seek(0, io.SeekCurrent)
 	if err != nil {
 		return x.resourceState(name).Committed
 	}
