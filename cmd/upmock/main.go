@@ -94,8 +94,10 @@ then granted at once, as user 1 (or refused, with -deny).
 On start it prints the client ID and secret, the URLs, the secret_hash that
 webhook notifications carry, and each user's email and an access token with
 every scope (with more than 10 users, the users go to a JSON file, -users-file
-or a temporary one removed on exit), with a curl command to try. It stops on
-Ctrl-C (SIGINT) or SIGTERM, after the requests in progress.
+or a temporary one removed on exit), with a curl command to try and the
+environment that points the up command at it (UP_BASE_URL and UP_ACCESS_TOKEN
+are enough). It stops on Ctrl-C (SIGINT) or SIGTERM, after the requests in
+progress.
 
 Usage:
 
@@ -259,7 +261,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 			}
 		}
 	}
-	w.printf("\nTry:\n  curl -H 'Authorization: Bearer %s' %s/users/@me\n\nStop with Ctrl-C.\n", tok.AccessToken, s.URL)
+	w.printf("\nTry:\n  curl -H 'Authorization: Bearer %s' %s/users/@me\n", tok.AccessToken, s.URL)
+	w.printf("\nOr with up (cmd/up), which needs nothing else to use this token:\n")
+	w.printf("  export UP_BASE_URL=%s UP_ACCESS_TOKEN=%s\n  up whoami\n", s.URL, tok.AccessToken)
+	w.printf("and to log in with the browser instead:\n")
+	w.printf("  export UP_CLIENT_ID=%s UP_CLIENT_SECRET=%s UP_AUTH_URL=%s UP_TOKEN_URL=%s\n  unset UP_ACCESS_TOKEN; up login\n",
+		s.ClientID, s.ClientSecret, s.AuthURL, s.TokenURL)
+	w.printf("\nStop with Ctrl-C.\n")
 	if w.err != nil {
 		return w.err
 	}

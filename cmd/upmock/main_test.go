@@ -14,37 +14,19 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/upapi/up-go/cmd/internal/syncbuf"
 	"github.com/upapi/up-go/gen"
 	"github.com/upapi/up-go/up/uptest"
 )
 
-// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // start runs upmock with args until the test ends and returns its output.
-func start(t *testing.T, args ...string) (*uptest.Server, *syncBuffer, *syncBuffer) {
+func start(t *testing.T, args ...string) (*uptest.Server, *syncbuf.Buffer, *syncbuf.Buffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuf.Buffer
 	ready := make(chan *uptest.Server, 1)
 	done := make(chan error, 1)
 	go func() {
@@ -90,6 +72,15 @@ func TestServesAndPrintsCredentials(t *testing.T) {
 		t.Fatalf("no curl line in:\n%s", out)
 	}
 	token, target := m[1], m[2]
+	// The environment for the up command, with the same token.
+	for _, want := range []string{
+		"  export UP_BASE_URL=" + s.URL + " UP_ACCESS_TOKEN=" + token + "\n  up whoami\n",
+		"  export UP_CLIENT_ID=my-app UP_CLIENT_SECRET=my-secret UP_AUTH_URL=" + s.AuthURL + " UP_TOKEN_URL=" + s.TokenURL + "\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
 	if !strings.HasPrefix(target, "http://127.0.0.1:") || !strings.HasSuffix(target, "/nudge/api/v.1.1/users/@me") {
 		t.Errorf("curl target %q", target)
 	}
@@ -121,7 +112,7 @@ func TestServesAndPrintsCredentials(t *testing.T) {
 
 func TestStopsOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuf.Buffer
 	done := make(chan error, 1)
 	ready := make(chan string, 1)
 	go func() {
@@ -211,7 +202,7 @@ var fileLine = regexp.MustCompile(`(?m)^(\d+) users, with emails, passwords and 
 
 func TestManyUsersGoToAFile(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
-	var stdout syncBuffer
+	var stdout syncbuf.Buffer
 	ready := make(chan *uptest.Server, 1)
 	done := make(chan error, 1)
 	go func() {
