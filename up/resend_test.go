@@ -26,7 +26,7 @@ type clientWrite struct {
 var clientWrites = []clientWrite{
 	{"CreateWorkout", http.MethodPost, func(ctx context.Context, _ *testing.T, c *up.Client) error {
 		now := up.EpochOf(time.Now().Add(-time.Hour))
-		_, _, err := c.CreateWorkout(ctx, up.WorkoutCreate{SubType: 2, TimeCreated: now - 1800, TimeCompleted: now})
+		_, _, err := c.CreateWorkout(ctx, up.WorkoutCreate{SubType: 2, TimeCreated: up.Ptr(now - 1800), TimeCompleted: up.Ptr(now)})
 		return err
 	}},
 	{"UpdateWorkout", http.MethodPost, func(ctx context.Context, _ *testing.T, c *up.Client) error {
@@ -39,7 +39,7 @@ var clientWrites = []clientWrite{
 	}},
 	{"CreateSleep", http.MethodPost, func(ctx context.Context, _ *testing.T, c *up.Client) error {
 		now := up.EpochOf(time.Now().Add(-time.Hour))
-		_, _, err := c.CreateSleep(ctx, up.SleepCreate{TimeCreated: now - 8*3600, TimeCompleted: now})
+		_, _, err := c.CreateSleep(ctx, up.SleepCreate{TimeCreated: now - 8*3600, TimeCompleted: up.Ptr(now)})
 		return err
 	}},
 	{"DeleteSleep", http.MethodDelete, func(ctx context.Context, _ *testing.T, c *up.Client) error {

@@ -52,7 +52,7 @@ func (a *app) login(ctx context.Context, args []string) error {
 	var scopeList stringsFlag
 	fs.Var(&scopeList, "scope", "a `scope` to ask for (repeatable; or read, all)")
 	scopes := fs.String("scopes", "", "comma-separated `scopes` to ask for; read (default: every read scope) or all")
-	timeout := fs.Duration("timeout", 5*time.Minute, "how long to wait for the login to complete")
+	timeout := durationVar(fs, "timeout", 5*time.Minute, "how long to wait for the login to complete: `seconds` (300) or a Go duration (5m)")
 	noBrowser := fs.Bool("no-browser", false, "print the login URL without opening a browser")
 	if _, err := a.parse(fs, args, 0); err != nil {
 		return err
@@ -102,8 +102,11 @@ func (a *app) login(ctx context.Context, args []string) error {
 	defer cancel()
 	results := make(chan loginResult, 1)
 	srv := &http.Server{
-		Handler:           &callbackHandler{path: path, cfg: cfg, state: state, ctx: loginCtx, results: results},
+		Handler:           &callbackHandler{path: path, cfg: cfg, state: state, results: results},
 		ReadHeaderTimeout: 10 * time.Second,
+		// Each request's context is the login's, which ends on timeout or
+		// Ctrl-C (and with the request, should the browser go away).
+		BaseContext: func(net.Listener) context.Context { return loginCtx },
 	}
 	served := make(chan struct{})
 	go func() {
@@ -141,11 +144,11 @@ func (a *app) login(ctx context.Context, args []string) error {
 	user, _, err := client.User(ctx)
 	if err != nil {
 		msg, _ := describe(ctx, err)
-		a.printf(a.stdout, "Logged in; token saved to %s.\n", st.Path())
+		a.printf(a.stderr, "Logged in; token saved to %s.\n", st.Path())
 		a.printf(a.stderr, "up: could not read the profile: %s\n", msg)
 		return nil
 	}
-	a.printf(a.stdout, "Logged in as %s (xid %s); token saved to %s.\n", userName(user), user.XID, st.Path())
+	a.printf(a.stderr, "Logged in as %s (xid %s); token saved to %s.\n", userName(user), user.XID, st.Path())
 	return nil
 }
 
@@ -161,7 +164,6 @@ type callbackHandler struct {
 	path    string
 	cfg     *up.Config
 	state   string
-	ctx     context.Context
 	claimed atomic.Bool
 	results chan<- loginResult
 }
@@ -176,10 +178,11 @@ func (h *callbackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"This login has already received its answer; this request was ignored. You can close this window.")
 		return
 	}
+	ctx := r.Context()
 	back := "http://" + r.Host + r.URL.RequestURI()
-	tok, err := h.cfg.Exchange(h.ctx, back, h.state)
+	tok, err := h.cfg.Exchange(ctx, back, h.state)
 	if err != nil && tok == nil {
-		msg, _ := describe(h.ctx, loginError(err, ""))
+		msg, _ := describe(ctx, loginError(err, ""))
 		writeLoginPage(w, http.StatusBadRequest, "Login failed", msg+". Return to the terminal.")
 	} else {
 		writeLoginPage(w, http.StatusOK, "Logged in to UP", "You are logged in. You can close this window and return to the terminal.")
