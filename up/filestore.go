@@ -28,7 +28,9 @@ import (
 // empty key is refused with an error matching ErrEmptyKey.
 //
 // Processes sharing the directory on one machine (or a file system with
-// working flock) refresh each user one at a time. Deleting a user's token
+// working flock) refresh each user one at a time; on systems without flock
+// (such as Windows) the lock holds within the process only, and a write
+// removes only leftovers untouched for an hour. Deleting a user's token
 // removes the lock file too; other users' files are not touched.
 type FileStore struct {
 	dir   string
