@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"golang.org/x/oauth2"
 
@@ -18,29 +17,19 @@ import (
 )
 
 // Client makes UP API calls for one user. It attaches the user's token to
-// every request, refreshes the token when the API answers 401 Unauthorized,
-// and saves each new token to the Config's Storage.
+// every request, refreshes the token when its expiry has passed or the API
+// answers 401 Unauthorized, and stores each new token where the Client
+// came from: Config.Store under the user's key (ClientFor), or
+// Config.Storage.
 //
-// A Client is safe for concurrent use; concurrent calls that meet the same
-// expired token share a single refresh.
+// A Client is cheap to make and safe for concurrent use; concurrent calls
+// that meet the same expired token share a single refresh. A web
+// application makes one per request, from the store.
 type Client struct {
 	cfg    Config
 	hc     *http.Client // sends through transport
 	server string       // BaseURL with a trailing slash, as the generated builders want it
-
-	// storeMu orders this Client's writes to Storage (taken after the
-	// Storage's own Locker lock, before mu), so that a slow refresh cannot
-	// save a token after Disconnect deleted it.
-	storeMu sync.Mutex
-
-	mu       sync.Mutex
-	tok      *oauth2.Token      // nil when there is no token
-	src      oauth2.TokenSource // when set, supplies every token instead of tok
-	gen      uint64             // changes with each new credential, to detect superseded refreshes
-	inflight *refreshCall       // the refresh under way, if any
-	saveErr  error              // why the current token is not in Storage; nil when it is
-
-	retrying atomic.Bool // a failed save is being retried
+	creds  *creds       // the user's credentials, which the transport asks for tokens
 
 	friendsMu sync.Mutex
 	friends   *friendsCache // the user's friends, once fetched
@@ -48,12 +37,12 @@ type Client struct {
 	api func() *gen.ClientWithResponses // the typed client, made on first use
 }
 
-// Client returns a Client using tok. It keeps a copy of tok and of c; nil or
-// an empty tok gives a Client whose calls fail with ErrNoToken.
+// Client returns a Client using tok that stores refreshed tokens in
+// Config.Storage, if set. It keeps a copy of tok and of c; nil or an empty
+// tok gives a Client whose calls fail with ErrNoToken. For a user of
+// Config.Store, use ClientFor.
 func (c *Config) Client(tok *oauth2.Token) *Client {
-	cl := c.newClient()
-	cl.tok = usableToken(tok)
-	return cl
+	return c.newClientFor(c.storageStore(), "", tok, false)
 }
 
 // ClientFromAccessToken returns a Client using a bare access token, as a
@@ -71,8 +60,8 @@ func (c *Config) ClientFromAccessToken(access string) *Client {
 // twice), Refresh returns an error, and no token is saved to Storage.
 // Disconnect still deletes the stored token.
 func (c *Config) ClientFromTokenSource(ts oauth2.TokenSource) *Client {
-	cl := c.newClient()
-	cl.src = ts
+	cl := c.newClientFor(c.storageStore(), "", nil, false)
+	cl.creds.src = ts
 	return cl
 }
 
@@ -82,7 +71,30 @@ func (c *Config) ClientFromStorage(ctx context.Context) (*Client, error) {
 	if c.Storage == nil {
 		return nil, errors.New("up: ClientFromStorage: Config.Storage is nil")
 	}
-	tok, err := c.Storage.Load(ctx)
+	return c.clientFromStore(ctx, c.storageStore(), "")
+}
+
+// ClientFor returns a Client for the user the application knows by key,
+// using the token kept for key in Config.Store. Its refreshes and its
+// Disconnect update that token under the key's lock. It returns an error
+// matching ErrNoToken when the store holds no token for key (send the user
+// through login: AuthCodeURL, then ExchangeFor), and ErrEmptyKey for "".
+//
+// Make one per request: a Client made from the store picks up the token
+// another request, process or machine stored a moment ago.
+func (c *Config) ClientFor(ctx context.Context, key string) (*Client, error) {
+	if c.Store == nil {
+		return nil, errors.New("up: ClientFor: Config.Store is nil")
+	}
+	if err := checkKey(key); err != nil {
+		return nil, err
+	}
+	return c.clientFromStore(ctx, c.Store, key)
+}
+
+// clientFromStore returns a Client using the token store holds for key.
+func (c *Config) clientFromStore(ctx context.Context, store Store, key string) (*Client, error) {
+	tok, err := store.Load(ctx, key)
 	if errors.Is(err, ErrNoToken) {
 		return nil, err
 	}
@@ -92,15 +104,24 @@ func (c *Config) ClientFromStorage(ctx context.Context) (*Client, error) {
 	if usableToken(tok) == nil {
 		return nil, ErrNoToken
 	}
-	return c.Client(tok), nil
+	return c.newClientFor(store, key, tok, true), nil
+}
+
+// newClientFor returns a Client with a private copy of c, holding tok
+// (read from store when inStore) for the user key of store.
+func (c *Config) newClientFor(store Store, key string, tok *oauth2.Token, inStore bool) *Client {
+	cl := c.newClient()
+	cl.creds.bind(store, key, tok, inStore)
+	return cl
 }
 
 // newClient returns a Client with a private copy of c and no credentials.
 func (c *Config) newClient() *Client {
 	cl := &Client{cfg: c.clone()}
 	cl.server = cl.cfg.baseURL() + "/"
+	cl.creds = &creds{cfg: &cl.cfg}
 	base := cl.cfg.baseClient()
-	t := newTransport(cl, cl.cfg.baseTransport())
+	t := newTransport(&cl.cfg, cl.creds, cl.cfg.baseTransport())
 	var rt http.RoundTripper = t
 	if cl.cfg.Retry != nil {
 		rt = &retryTransport{next: t, policy: *cl.cfg.Retry}
@@ -115,45 +136,19 @@ func (c *Config) newClient() *Client {
 	return cl
 }
 
-// usableToken returns a copy of tok, or nil when tok has neither an access
-// nor a refresh token.
-func usableToken(tok *oauth2.Token) *oauth2.Token {
-	if tok == nil || (tok.AccessToken == "" && tok.RefreshToken == "") {
-		return nil
-	}
-	return copyToken(tok)
-}
-
 // Token returns a copy of the current token, including any refreshed since
 // the Client was made. It returns ErrNoToken when there is none, for
 // instance after Disconnect.
-func (cl *Client) Token() (*oauth2.Token, error) {
-	cl.mu.Lock()
-	src, tok := cl.src, copyToken(cl.tok)
-	cl.mu.Unlock()
-	if src != nil {
-		return sourceToken(src)
-	}
-	if tok == nil {
-		return nil, ErrNoToken
-	}
-	return tok, nil
-}
+func (cl *Client) Token() (*oauth2.Token, error) { return cl.creds.current() }
 
 // SetToken replaces the Client's credentials with a copy of tok (nil
-// removes them). It does not save tok to Storage.
-func (cl *Client) SetToken(tok *oauth2.Token) {
-	cl.mu.Lock()
-	defer cl.mu.Unlock()
-	cl.tok = usableToken(tok)
-	cl.src = nil
-	cl.gen++
-	cl.saveErr = nil
-}
+// removes them). It does not store tok; a refresh under way when SetToken
+// is called is not stored either.
+func (cl *Client) SetToken(tok *oauth2.Token) { cl.creds.replace(tok) }
 
 // Refresh gets a new token from the token endpoint now, exactly as an
-// automatic refresh would, saves it to Storage and returns it. If Storage
-// already holds a newer token (another process refreshed), that one is
+// automatic refresh would, stores it and returns it. If the store already
+// holds a newer token (another request or process refreshed), that one is
 // adopted instead.
 //
 // A *TokenError reports a refusal, matching ErrLoginRequired when the user
@@ -161,34 +156,18 @@ func (cl *Client) SetToken(tok *oauth2.Token) {
 // *StorageError, it is valid and in use, and saving is retried on the next
 // request.
 func (cl *Client) Refresh(ctx context.Context) (*oauth2.Token, error) {
-	cl.mu.Lock()
-	src, tok := cl.src, cl.tok
-	cl.mu.Unlock()
-	if src != nil {
-		return nil, errors.New("up: Refresh: the Client's TokenSource refreshes its own tokens")
-	}
-	if tok == nil {
-		return nil, ErrNoToken
-	}
-	res := cl.refresh(ctx, tok.AccessToken, false)
-	if res.err != nil {
-		return nil, res.err
-	}
-	return res.tok, res.saveErr
+	return cl.creds.refreshNow(ctx)
 }
 
-// PendingSaveError returns why the current token could not be saved to
-// Storage, or nil once it is saved. The Client retries the save before
-// each request until it succeeds.
-func (cl *Client) PendingSaveError() error {
-	cl.mu.Lock()
-	defer cl.mu.Unlock()
-	return cl.saveErr
-}
+// PendingSaveError returns why the current token could not be stored, or
+// nil once it is stored. The Client retries the save before each request
+// until it succeeds.
+func (cl *Client) PendingSaveError() error { return cl.creds.pendingSaveError() }
 
 // Disconnect revokes the application's access for the user
 // (DELETE /users/@me/PartnerAppMembership), then forgets the token and
-// deletes it from Storage; later calls fail with ErrNoToken without a
+// deletes it from the store, under the user's lock, so that no refresh
+// under way can store it again; later calls fail with ErrNoToken without a
 // request. If the API call fails, the credentials are kept and its error
 // returned.
 func (cl *Client) Disconnect(ctx context.Context) error {
@@ -199,14 +178,7 @@ func (cl *Client) Disconnect(ctx context.Context) error {
 	if err := cl.do(req, nil); err != nil {
 		return err
 	}
-	cl.SetToken(nil)
-	st := cl.cfg.Storage
-	if st == nil {
-		return nil
-	}
-	return cl.withStorageLock(ctx, func(ctx context.Context) error {
-		return storageErr("delete", st.Delete(ctx))
-	})
+	return cl.creds.forget(ctx)
 }
 
 // HTTPClient returns an *http.Client that authenticates and refreshes
@@ -222,18 +194,9 @@ func (cl *Client) HTTPClient() *http.Client {
 // BaseURL returns the API root the Client calls, without a trailing slash.
 func (cl *Client) BaseURL() string { return cl.cfg.baseURL() }
 
-// String describes the Client without its token.
+// String describes the Client without its token or its user's key.
 func (cl *Client) String() string {
-	cl.mu.Lock()
-	defer cl.mu.Unlock()
-	creds := "no token"
-	switch {
-	case cl.src != nil:
-		creds = "token source"
-	case cl.tok != nil:
-		creds = "token"
-	}
-	return fmt.Sprintf("up.Client{BaseURL: %q, %s}", cl.cfg.baseURL(), creds)
+	return fmt.Sprintf("up.Client{BaseURL: %q, %s}", cl.cfg.baseURL(), cl.creds.describe())
 }
 
 // GoString is String, so that %#v cannot print the token.

@@ -2,10 +2,13 @@ package up
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
+
+	"golang.org/x/oauth2"
 )
 
 // The UP endpoints a Config uses when its fields are empty.
@@ -19,8 +22,11 @@ const (
 // scopes it asks for, where tokens are kept and how to reach the API.
 //
 // A Config holds no per-user state, so one Config serves any number of
-// users; each user's credentials live in a Client. Do not change a Config
-// while it is in use; a Client keeps its own copy from when it was made.
+// users: with a Store, the login callback (ExchangeFor), the Client made
+// for a request (ClientFor), its refreshes and Disconnect all name the user
+// by the application's own key, and nothing is copied per user. Do not
+// change a Config while it is in use; a Client keeps its own copy from
+// when it was made.
 type Config struct {
 	// ClientID and ClientSecret identify the application; both come from
 	// the UP developer portal.
@@ -34,8 +40,18 @@ type Config struct {
 	// []Scope{ScopeBasicRead}.
 	Scopes []Scope
 
-	// Storage, if set, receives every new token (after Exchange and after
-	// each refresh) and is cleared by Disconnect. It holds one user's token.
+	// Store, if set, keeps the tokens of every user of the application,
+	// each under the application's key for the user: ExchangeFor stores
+	// the token after login, ClientFor makes a Client from it, and that
+	// Client's refreshes and Disconnect update it under the key's lock.
+	// See NewFileStore, NewMemoryStore and the Store interface.
+	Store Store
+
+	// Storage, if set, keeps the token of a program's one user (a
+	// command-line tool, say): Exchange stores the token after login,
+	// Client and ClientFromStorage make Clients whose refreshes store the
+	// new token, and Disconnect deletes it. Storage and Store are
+	// independent; each serves its own methods.
 	Storage TokenStorage
 
 	// BaseURL, AuthURL and TokenURL override the UP endpoints, for tests
@@ -55,8 +71,9 @@ type Config struct {
 	Retry *RetryPolicy
 
 	// OnSaveError, if set, is called when saving a token obtained by an
-	// automatic refresh fails. The token is still used, and saving is
-	// retried on later requests; see Client.PendingSaveError.
+	// automatic refresh fails, before the calls waiting for that refresh
+	// go on. The token is still used, and saving is retried on the
+	// Client's later requests; see Client.PendingSaveError.
 	OnSaveError func(ctx context.Context, err error)
 }
 
@@ -75,6 +92,54 @@ func (c *Config) clone() Config {
 	cp := *c
 	cp.Scopes = slices.Clone(c.Scopes)
 	return cp
+}
+
+// ExchangeFor completes the login of the user the application knows by key
+// (its own user ID, say) and stores the token in Config.Store under key,
+// under the key's lock, replacing any token stored before. It checks and
+// reports errors as Exchange does; before anything else it refuses an
+// empty key (ErrEmptyKey) and a Config without Store, so that no
+// authorization code is spent on a token that could not be kept. See
+// https://jawbone.com/up/developer/authentication.
+func (c *Config) ExchangeFor(ctx context.Context, key, redirectURL, state string) (*oauth2.Token, error) {
+	if c.Store == nil {
+		return nil, errors.New("up: ExchangeFor: Config.Store is nil")
+	}
+	if err := checkKey(key); err != nil {
+		return nil, err
+	}
+	return c.exchangeInto(ctx, c.Store, key, redirectURL, state)
+}
+
+// exchangeInto completes a login and stores the token in store (if not
+// nil) under key.
+func (c *Config) exchangeInto(ctx context.Context, store Store, key, redirectURL, state string) (*oauth2.Token, error) {
+	code, err := parseRedirect(redirectURL, state)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := c.exchangeCode(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	if store == nil {
+		return tok, nil
+	}
+	err = store.Update(ctx, key, func(context.Context, *oauth2.Token) (*oauth2.Token, error) {
+		return copyToken(tok), nil
+	})
+	if err != nil {
+		return tok, storageErr("save", err)
+	}
+	return tok, nil
+}
+
+// storageStore returns Storage as a Store of its one user, or nil.
+func (c *Config) storageStore() Store {
+	if c.Storage == nil {
+		return nil
+	}
+	return storageStore{c.Storage}
 }
 
 // baseURL returns the API root without a trailing slash.

@@ -58,8 +58,9 @@ func crashSeq(tok *oauth2.Token) (int, error) {
 // loop at random moments, many times over. After every kill the file must
 // hold a whole token the process saved, no older than the one seen after
 // the previous kill, and at most one temporary file may be left over (the
-// one the killed Save was writing), since each Save removes the leftovers
-// of earlier crashes. UP_TEST_LONG=1 kills ten times as often.
+// one the killed Save was writing), since each Save under the lock, as the
+// SDK makes them, removes the leftovers of earlier crashes. UP_TEST_LONG=1
+// kills ten times as often.
 func TestFileStorageSurvivesSIGKILL(t *testing.T) {
 	if path := os.Getenv(crashChildEnv); path != "" {
 		runCrashSaver(t, path)
@@ -102,7 +103,7 @@ func TestFileStorageSurvivesSIGKILL(t *testing.T) {
 	}
 	t.Logf("%d kills; last token %d; a temporary file was left by %d of them, never more than %d at once", kills, last, sawTemp, maxTemps)
 
-	if err := s.Save(ctx, crashToken(last+1)); err != nil {
+	if err := lockedSave(ctx, s, crashToken(last+1)); err != nil {
 		t.Fatal(err)
 	}
 	if tok, err := s.Load(ctx); err != nil || tok.AccessToken != crashToken(last+1).AccessToken {
@@ -149,9 +150,9 @@ func runAndKill(ctx context.Context, path string, delay time.Duration) error {
 	return nil
 }
 
-// runCrashSaver is the saver process: it saves token after token, each
-// numbered one more than the one it finds, until it is killed (or a minute
-// has passed, should its parent have died).
+// runCrashSaver is the saver process: it saves token after token under the
+// lock, each numbered one more than the one it finds, until it is killed
+// (or a minute has passed, should its parent have died).
 func runCrashSaver(t *testing.T, path string) {
 	ctx := t.Context()
 	s := NewFileStorage(path)
@@ -166,7 +167,7 @@ func runCrashSaver(t *testing.T, path string) {
 	announced := false
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); {
 		seq++
-		if err := s.Save(ctx, crashToken(seq)); err != nil {
+		if err := lockedSave(ctx, s, crashToken(seq)); err != nil {
 			t.Fatal(err)
 		}
 		if !announced {
@@ -174,6 +175,14 @@ func runCrashSaver(t *testing.T, path string) {
 			announced = true
 		}
 	}
+}
+
+// lockedSave saves tok as the SDK does: under the storage's lock, from
+// reading the stored token to saving the new one.
+func lockedSave(ctx context.Context, s *FileStorage, tok *oauth2.Token) error {
+	return storageStore{s}.Update(ctx, "", func(context.Context, *oauth2.Token) (*oauth2.Token, error) {
+		return tok, nil
+	})
 }
 
 // tempFiles lists the temporary files of the token file name in dir.
@@ -194,47 +203,68 @@ func tempFiles(t *testing.T, dir, name string) []string {
 
 // TestFileStorageRemovesStaleTemps plants what crashed Saves leave, and
 // files that only look alike, and checks that Save and Delete remove the
-// former and keep the latter.
+// former and keep the latter. Under the lock, as the SDK saves, every
+// leftover goes; without it, where another process's Save may be writing,
+// only leftovers untouched for an hour.
 func TestFileStorageRemovesStaleTemps(t *testing.T) {
 	for _, op := range []string{"save", "delete"} {
-		t.Run(op, func(t *testing.T) {
-			dir := t.TempDir()
-			path := filepath.Join(dir, "token.json")
-			stale := []string{".token.json.1.tmp", ".token.json.4294967295.tmp"}
-			kept := []string{
-				".token.json.old.1.tmp", // another token file's, token.json.old
-				".token.json..tmp",      // no digits: not os.CreateTemp's
-				".token.json.12a.tmp",   //
-				".token.json.1.tmp.bak", //
-				".other.json.1.tmp",     // another token file's
-				"token.json.1.tmp",      // no leading dot
-				"notes.txt",
-			}
-			for _, n := range append(append([]string{}, stale...), kept...) {
-				writeFile(t, filepath.Join(dir, n), "{", 0o600)
-			}
-			if err := os.Mkdir(filepath.Join(dir, ".token.json.7.tmp"), 0o700); err != nil {
-				t.Fatal(err)
-			}
-			kept = append(kept, ".token.json.7.tmp") // a directory, which no Save made
-			s := NewFileStorage(path)
-			var err error
-			if op == "save" {
-				err = s.Save(t.Context(), storedToken(3))
-				kept = append(kept, "token.json")
-			} else {
-				err = s.Delete(t.Context())
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			kept = append(kept, "token.json.lock")
-			assertOnlyFiles(t, dir, kept...)
-			for _, n := range kept {
-				if _, err := os.Stat(filepath.Join(dir, n)); err != nil {
-					t.Errorf("%s was removed: %v", n, err)
+		for _, locked := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/locked=%v", op, locked), func(t *testing.T) {
+				dir := t.TempDir()
+				path := filepath.Join(dir, "token.json")
+				young := []string{".token.json.1.tmp", ".token.json.4294967295.tmp"}
+				old := ".token.json.77.tmp"
+				kept := []string{
+					".token.json.old.1.tmp", // another token file's, token.json.old
+					".token.json..tmp",      // no digits: not os.CreateTemp's
+					".token.json.12a.tmp",   //
+					".token.json.1.tmp.bak", //
+					".other.json.1.tmp",     // another token file's
+					"token.json.1.tmp",      // no leading dot
+					"notes.txt",
 				}
-			}
-		})
+				for _, n := range append(append([]string{old}, young...), kept...) {
+					writeFile(t, filepath.Join(dir, n), "{", 0o600)
+				}
+				hoursAgo := time.Now().Add(-2 * time.Hour)
+				if err := os.Chtimes(filepath.Join(dir, old), hoursAgo, hoursAgo); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Mkdir(filepath.Join(dir, ".token.json.7.tmp"), 0o700); err != nil {
+					t.Fatal(err)
+				}
+				kept = append(kept, ".token.json.7.tmp") // a directory, which no Save made
+				if !locked {
+					kept = append(kept, young...)
+				}
+				s := NewFileStorage(path)
+				ctx := t.Context()
+				if locked {
+					unlock, err := s.Lock(ctx)
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer func() { _ = unlock() }()
+					ctx = WithLockHeld(ctx, s)
+					kept = append(kept, "token.json.lock")
+				}
+				var err error
+				if op == "save" {
+					err = s.Save(ctx, storedToken(3))
+					kept = append(kept, "token.json")
+				} else {
+					err = s.Delete(ctx)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				assertOnlyFiles(t, dir, kept...)
+				for _, n := range kept {
+					if _, err := os.Stat(filepath.Join(dir, n)); err != nil {
+						t.Errorf("%s was removed: %v", n, err)
+					}
+				}
+			})
+		}
 	}
 }

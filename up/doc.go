@@ -21,6 +21,8 @@
 //
 // Exchange checks the state, reports a user who declined as an error
 // matching [ErrAccessDenied], and trades the code for an [oauth2.Token].
+// An application with many users calls [Config.ExchangeFor] instead, which
+// names the user; see Serving many users.
 //
 // # Credentials and storage
 //
@@ -28,29 +30,83 @@
 // token and an expiry (UP tokens last a year). Make a Client from a token
 // ([Config.Client]), from a bare access token ([Config.ClientFromAccessToken]),
 // from any [oauth2.TokenSource] ([Config.ClientFromTokenSource]), or from
-// storage ([Config.ClientFromStorage]); read the current token back with
-// [Client.Token].
+// storage ([Config.ClientFromStorage], [Config.ClientFor]); read the
+// current token back with [Client.Token].
 //
-// Set Config.Storage to a [TokenStorage] to keep the token across runs:
-// Exchange saves the first token, every refresh saves the new one, and
-// [Client.Disconnect] deletes it. [NewFileStorage] keeps it in a file of
-// mode 0600, replaced atomically and locked across processes;
-// [NewMemoryStorage] keeps it in memory.
+// A program of one user (a command-line tool, say) sets Config.Storage to a
+// [TokenStorage] to keep the token across runs: Exchange saves the first
+// token, every refresh saves the new one, and [Client.Disconnect] deletes
+// it. [NewFileStorage] keeps it in a file of mode 0600, replaced atomically
+// and locked across processes; [NewMemoryStorage] keeps it in memory.
+//
+// # Serving many users
+//
+// A web application sets Config.Store to a [Store], which keeps every
+// user's token under the application's own key for the user (its user ID,
+// say), and uses one Config for all of them:
+//
+//	cfg.Store = up.NewFileStore("/var/lib/myapp/up-tokens")
+//
+//	// The login handler: a fresh state, kept in the user's session.
+//	state, err := up.NewState()
+//	http.Redirect(w, r, cfg.AuthCodeURL(state), http.StatusFound)
+//
+//	// The callback: the token is stored under the user's key.
+//	_, err = cfg.ExchangeFor(ctx, userID, r.URL.String(), state)
+//
+//	// Any request: a Client from the store, made for this request.
+//	client, err := cfg.ClientFor(ctx, userID)
+//	user, _, err := client.User(ctx)
+//	if errors.Is(err, up.ErrNoToken) || errors.Is(err, up.ErrLoginRequired) {
+//		// not connected, or UP no longer accepts the token: log in again
+//	}
+//
+//	// Disconnect: UP revokes the app's access and the token is deleted.
+//	err = client.Disconnect(ctx)
+//
+// Every change to a user's token goes through [Store.Update], which holds
+// the user's lock: the token stored at login, each refresh (from reading
+// the stored token to storing its successor), and the delete of
+// Disconnect, which therefore cannot be undone by a refresh under way. The
+// lock matters because UP rotates refresh tokens: of two requests that
+// refresh one user's token at once, UP accepts the first and refuses the
+// second (invalid_grant) with the refresh token already spent. Under the
+// lock the second finds the first's token stored and uses it, and each
+// expired token costs one refresh however many requests, processes or
+// machines meet it. A store without a lock loses a round trip, not the
+// user: a refused refresh re-reads the store for a while (a second, longer
+// on a slow network, ten at most), and uses the token the winner stores; only when the stored token is still the
+// refused one is the user told to log in again ([ErrLoginRequired]).
+//
+// [NewMemoryStore] keeps tokens for one process; [NewFileStore] keeps a
+// file per user (named by a hash of the key) in a directory, with
+// FileStorage's guarantees and a lock per user across processes. A store
+// over a database shared by several machines implements the two methods
+// of Store with a per-user lock that holds across them.
 //
 // # Refresh
 //
-// When the API answers 401 Unauthorized, the Client refreshes the token and
-// resends the request, at most twice per call; requests whose body cannot be
-// sent again are not resent. Concurrent calls that meet the same rejected
-// token share one refresh. Before refreshing, the Client reads Storage: if
-// another process already stored a newer token, the Client adopts it
-// instead, and a storage that implements [Locker] (as FileStorage does) is
-// locked from that read to the save, so processes never refresh at once.
-// [Client.Refresh] refreshes on demand by the same path.
+// A Client refreshes its token before sending a request when the token's
+// expiry is known to have passed (or it has only a refresh token), and
+// after the API answers 401 Unauthorized, for a token whose expiry is
+// unknown or wrong; then it resends the request, at most twice per call
+// for reads and deletes and once for a create or update, and never a
+// request whose body cannot be sent again. Concurrent calls on a Client
+// that meet the same expired token share one refresh. The refresh reads
+// the stored token first, under the store's lock (a [Locker]'s, for a
+// TokenStorage): if another request or process already stored a newer
+// token, the Client adopts it instead. [Client.Refresh] refreshes on
+// demand by the same path.
+//
+// A token answer's lifetime (expires_in) is read leniently and clamped to
+// between a minute and ten years; a missing, zero, negative or unreadable
+// one means an unknown expiry. A token type other than bearer is refused
+// with a [*TokenTypeError] (RFC 6749 §7.1); an absent one means bearer.
 //
 // A refreshed token that cannot be saved is still used. The failure is
 // reported to Config.OnSaveError, kept in [Client.PendingSaveError], and
-// the save is retried before later requests until it succeeds.
+// the save is retried before later requests until it succeeds (or the
+// stored token changes, by a new login or a disconnect, which then stands).
 //
 // # Resources
 //
@@ -87,8 +143,9 @@
 // for sleeps, meals (items encoded as JSON for you; a [Photo] sends
 // multipart), body events, generic events (attributes as JSON), moods and
 // goals. A write UP would refuse is an [*InputError] before any request.
-// Writes are never resent, except once after a 401 refresh, when UP did not
-// process them.
+// A create or update (a POST) is never resent, except once after a 401
+// refresh, when UP did not process it; a delete, which is idempotent, is
+// resent after a 401 like a read.
 //
 // Config.Retry sets a [RetryPolicy] for reads: GET and DELETE requests
 // answered 429, 502, 503 or 504 are retried with jittered backoff that
@@ -116,8 +173,8 @@
 // [*RateLimitError] saying how long to wait. A 2xx answer that is not the
 // JSON the spec promises is a [*DecodeError]. The token endpoint
 // fails with a [*TokenError], which matches [ErrLoginRequired] when the
-// user must log in again. A storage failure is a [*StorageError], and a
-// missing token is [ErrNoToken].
+// user must log in again. A storage failure is a [*StorageError], a
+// missing token is [ErrNoToken], and an empty user key is [ErrEmptyKey].
 //
 // No error, and no String method, ever contains an access token, a refresh
 // token or the client secret. Tokens and the client secret are never sent

@@ -188,11 +188,11 @@ func (e *AuthorizationError) Is(target error) bool {
 	return target == ErrAccessDenied && e.Code == "access_denied"
 }
 
-// StorageError is a failed TokenStorage operation. When Exchange or Refresh
-// return a token together with a *StorageError, the token is valid and in
-// use; only saving it failed.
+// StorageError is a failed TokenStorage or Store operation. When Exchange,
+// ExchangeFor or Refresh return a token together with a *StorageError, the
+// token is valid and in use; only saving it failed.
 type StorageError struct {
-	Op  string // "load", "save", "delete" or "lock"
+	Op  string // "load", "save", "delete", "lock" or "update"
 	Err error
 }
 

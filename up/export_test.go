@@ -1,4 +1,7 @@
 package up
 
 // Test helpers of package up that the package's external tests share.
-var Authorize = authorize
+var (
+	Authorize      = authorize
+	NewNoLockStore = newNoLockStore
+)

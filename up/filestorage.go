@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -19,23 +20,27 @@ import (
 // only by its owner: {"access_token", "token_type", "refresh_token", "expiry"}.
 //
 // Save replaces the file atomically (a temporary file in the same directory,
-// synced, then renamed over the old one), so a reader sees the old token or
-// the new one, never a mixture, even after a crash.
+// synced, then renamed over the old one, and the directory synced), so a
+// reader sees the old token or the new one, never a mixture, even after a
+// crash. No symbolic link is followed: Load refuses a token file that is
+// one, a Save replaces such a link rather than writing through it, and Lock
+// refuses a lock file that is one (or is anything but a regular file).
 //
 // A Save cut short by a crash (say, the process killed between creating the
 // temporary file and renaming it) leaves the token file as it was and that
-// temporary file, named ".NAME.DIGITS.tmp", beside it. The next Save or
-// Delete removes such leftovers while it holds the lock, so at most one
-// accumulates. Without flock, where another process's Save may be under
-// way, only leftovers untouched for an hour are removed.
+// temporary file, named ".NAME.DIGITS.tmp", beside it. A later Save or
+// Delete under the lock (as the SDK makes them) removes such leftovers, so
+// at most one accumulates; one made without the lock, or on a system
+// without flock, where another process's Save may be under way, removes
+// only leftovers untouched for an hour.
 //
 // FileStorage implements Locker with an advisory lock on the file
 // path+".lock" (flock), so Clients in several processes sharing the file
-// refresh one at a time. On systems without flock (such as Windows) the lock
+// refresh one at a time: the SDK holds the lock from reading the token to
+// saving its successor. On systems without flock (such as Windows) the lock
 // only excludes other users of the same *FileStorage in this process. The
 // lock file is left in place, since removing it would race with lockers.
-// Save and Delete take the lock themselves unless their context comes from
-// WithLockHeld.
+// Save and Delete never take the lock themselves.
 type FileStorage struct {
 	path string
 	lock chan struct{} // the in-process half of the lock
@@ -50,14 +55,6 @@ func NewFileStorage(path string) *FileStorage {
 // Path returns the file the token is kept in.
 func (s *FileStorage) Path() string { return s.path }
 
-// fileToken is the JSON layout of the token file.
-type fileToken struct {
-	AccessToken  string    `json:"access_token"`
-	TokenType    string    `json:"token_type,omitempty"`
-	RefreshToken string    `json:"refresh_token,omitempty"`
-	Expiry       time.Time `json:"expiry,omitzero"`
-}
-
 // errNoPath reports a FileStorage not made by NewFileStorage.
 var errNoPath = errors.New("FileStorage has no path; use NewFileStorage")
 
@@ -67,47 +64,35 @@ func (s *FileStorage) Load(ctx context.Context) (*oauth2.Token, error) {
 	if err := s.usable(ctx); err != nil {
 		return nil, &StorageError{Op: "load", Err: err}
 	}
-	b, err := os.ReadFile(s.path)
+	tok, err := readTokenFile(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, ErrNoToken
 	}
 	if err != nil {
 		return nil, &StorageError{Op: "load", Err: err}
 	}
-	var ft fileToken
-	if err := json.Unmarshal(b, &ft); err != nil {
-		return nil, &StorageError{Op: "load", Err: fmt.Errorf("%s is not a token file: %w", s.path, err)}
-	}
-	if ft.AccessToken == "" && ft.RefreshToken == "" {
-		return nil, &StorageError{Op: "load", Err: fmt.Errorf("%s holds neither an access nor a refresh token", s.path)}
-	}
-	return &oauth2.Token{
-		AccessToken:  ft.AccessToken,
-		TokenType:    ft.TokenType,
-		RefreshToken: ft.RefreshToken,
-		Expiry:       ft.Expiry,
-	}, nil
+	return tok, nil
 }
 
-// Save replaces the token file atomically with tok.
+// Save replaces the token file atomically with tok. It does not take the
+// lock: the SDK holds it already.
 func (s *FileStorage) Save(ctx context.Context, tok *oauth2.Token) error {
 	if tok == nil {
 		return &StorageError{Op: "save", Err: errors.New("nil token")}
 	}
-	err := s.withLock(ctx, func() error { return s.write(tok) })
-	return storageErr("save", err)
+	if err := s.usable(ctx); err != nil {
+		return &StorageError{Op: "save", Err: err}
+	}
+	return storageErr("save", writeTokenFile(s.path, tok, s.tempAge(ctx)))
 }
 
-// Delete removes the token file; a missing file is no error.
+// Delete removes the token file; a missing file is no error. It does not
+// take the lock: the SDK holds it already.
 func (s *FileStorage) Delete(ctx context.Context) error {
-	err := s.withLock(ctx, func() error {
-		s.removeStaleTemps()
-		if err := os.Remove(s.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		return syncDir(filepath.Dir(s.path))
-	})
-	return storageErr("delete", err)
+	if err := s.usable(ctx); err != nil {
+		return &StorageError{Op: "delete", Err: err}
+	}
+	return storageErr("delete", removeTokenFile(s.path, s.tempAge(ctx)))
 }
 
 // Lock takes the lock shared by every user of the file, waiting at most
@@ -154,28 +139,69 @@ func (s *FileStorage) usable(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// withLock runs fn holding the lock, unless ctx says the caller holds it.
-func (s *FileStorage) withLock(ctx context.Context, fn func() error) error {
-	if err := s.usable(ctx); err != nil {
-		return err
-	}
+// tempAge is how old a leftover temporary file must be for a Save or
+// Delete with ctx to remove it: any age under the lock, when flock keeps
+// every other Save out; otherwise only one untouched for an hour.
+func (s *FileStorage) tempAge(ctx context.Context) time.Duration {
 	if LockHeld(ctx, s) {
-		return fn()
+		return staleTempAge
 	}
-	unlock, err := s.Lock(ctx)
-	if err != nil {
-		return err
-	}
-	err = fn()
-	if uerr := unlock(); err == nil {
-		err = uerr
-	}
-	return err
+	return unlockedTempAge
 }
 
-// write stores tok through a synced temporary file renamed over the target,
-// removing the temporary file if anything fails.
-func (s *FileStorage) write(tok *oauth2.Token) error {
+// unlockedTempAge is how old a leftover temporary file must be for a write
+// made without the lock to remove it: a Save of another process may be
+// writing a younger one.
+const unlockedTempAge = time.Hour
+
+// maxTokenFile bounds how much of a token file is read: a token is a few
+// hundred bytes.
+const maxTokenFile = 64 << 10
+
+// fileToken is the JSON layout of a token file.
+type fileToken struct {
+	AccessToken  string    `json:"access_token"`
+	TokenType    string    `json:"token_type,omitempty"`
+	RefreshToken string    `json:"refresh_token,omitempty"`
+	Expiry       time.Time `json:"expiry,omitzero"`
+}
+
+// readTokenFile reads the token file at path, refusing a symbolic link
+// and anything but a regular file. A missing file is an error matching
+// fs.ErrNotExist.
+func readTokenFile(path string) (*oauth2.Token, error) {
+	f, err := openNoFollow(path, os.O_RDONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = f.Close() }() // read-only: nothing to lose
+	b, err := io.ReadAll(io.LimitReader(f, maxTokenFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxTokenFile {
+		return nil, fmt.Errorf("%s is larger than %d bytes: not a token file", path, maxTokenFile)
+	}
+	var ft fileToken
+	if err := json.Unmarshal(b, &ft); err != nil {
+		return nil, fmt.Errorf("%s is not a token file: %w", path, err)
+	}
+	if ft.AccessToken == "" && ft.RefreshToken == "" {
+		return nil, fmt.Errorf("%s holds neither an access nor a refresh token", path)
+	}
+	return &oauth2.Token{
+		AccessToken:  ft.AccessToken,
+		TokenType:    ft.TokenType,
+		RefreshToken: ft.RefreshToken,
+		Expiry:       ft.Expiry,
+	}, nil
+}
+
+// writeTokenFile stores tok at path through a synced temporary file renamed
+// over the target, then syncs the directory, removing the temporary file if
+// anything fails. It first removes leftovers of crashed writes at least
+// tempAge old. The directory is created with mode 0700 if need be.
+func writeTokenFile(path string, tok *oauth2.Token, tempAge time.Duration) error {
 	b, err := json.MarshalIndent(fileToken{
 		AccessToken:  tok.AccessToken,
 		TokenType:    tok.TokenType,
@@ -185,20 +211,60 @@ func (s *FileStorage) write(tok *oauth2.Token) error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(s.path)
+	dir, name := filepath.Split(path)
+	dir = filepath.Clean(dir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	s.removeStaleTemps()
-	tmp, err := writeTemp(dir, "."+filepath.Base(s.path)+".*.tmp", append(b, '\n'))
+	removeStaleTemps(dir, name, tempAge)
+	tmp, err := writeTemp(dir, "."+name+".*.tmp", append(b, '\n'))
 	if err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, s.path); err != nil {
+	// rename replaces whatever path names, a symbolic link included,
+	// without following it.
+	if err := os.Rename(tmp, path); err != nil {
 		_ = os.Remove(tmp) // best effort: the rename error is the one to report
 		return err
 	}
 	return syncDir(dir)
+}
+
+// removeTokenFile removes the token file at path (a missing one is no
+// error) and leftovers of crashed writes at least tempAge old, and syncs
+// the directory.
+func removeTokenFile(path string, tempAge time.Duration) error {
+	dir, name := filepath.Split(path)
+	dir = filepath.Clean(dir)
+	removeStaleTemps(dir, name, tempAge)
+	if err := os.Remove(path); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	return syncDir(dir)
+}
+
+// Why a file is refused: the token, lock and temporary files are never
+// reached through a symbolic link, and must be regular files.
+var (
+	errSymlink    = errors.New("is a symbolic link, which is never followed")
+	errNotRegular = errors.New("is not a regular file")
+)
+
+// checkRegular returns f, opened from path, if it is a regular file, and
+// otherwise closes it and refuses it.
+func checkRegular(f *os.File, path string) (*os.File, error) {
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = &fs.PathError{Op: "open", Path: path, Err: errNotRegular}
+	}
+	if err != nil {
+		_ = f.Close() // nothing was written
+		return nil, err
+	}
+	return f, nil
 }
 
 // writeTemp writes data to a new 0600 file in dir, syncs and closes it, and
@@ -227,14 +293,16 @@ func writeTemp(dir, pattern string, data []byte) (name string, err error) {
 	return f.Name(), nil
 }
 
-// removeStaleTemps removes what Saves cut short by a crash left beside the
-// token file: files named as writeTemp names this file's temporary files,
-// last changed at least staleTempAge ago. The caller holds the lock, which
-// every Save holds from creating its temporary file to renaming it, so with
-// flock no such file can belong to a Save under way. Failures are ignored:
-// a leftover costs only disk space, and the next Save tries again.
-func (s *FileStorage) removeStaleTemps() {
-	dir, prefix := filepath.Dir(s.path), "."+filepath.Base(s.path)+"."
+// removeStaleTemps removes what writes cut short by a crash left beside the
+// token file name in dir: files named as writeTemp names its temporary
+// files, last changed at least minAge ago. Under the lock, which every
+// write holds from creating its temporary file to renaming it, minAge is
+// staleTempAge, so with flock any age: no such file can belong to a write
+// under way. Failures are ignored: a leftover costs only disk space, and
+// the next write tries again. Only regular files are removed; a symbolic
+// link is never followed.
+func removeStaleTemps(dir, name string, minAge time.Duration) {
+	prefix := "." + name + "."
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return
@@ -243,9 +311,9 @@ func (s *FileStorage) removeStaleTemps() {
 		if !e.Type().IsRegular() || !isTempName(e.Name(), prefix) {
 			continue
 		}
-		if staleTempAge > 0 {
+		if minAge > 0 {
 			info, err := e.Info()
-			if err != nil || time.Since(info.ModTime()) < staleTempAge {
+			if err != nil || time.Since(info.ModTime()) < minAge {
 				continue
 			}
 		}

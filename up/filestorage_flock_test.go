@@ -4,6 +4,7 @@ package up
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -34,21 +36,7 @@ func TestFileStorageTwoProcesses(t *testing.T) {
 	const writers, iterations = 2, 150
 	dir := t.TempDir()
 	path := filepath.Join(dir, "token.json")
-
-	var wg sync.WaitGroup
-	for id := range writers {
-		wg.Go(func() {
-			cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestFileStorageTwoProcesses$", "-test.count=1")
-			cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s;%d;%d", storageChildEnv, path, id, iterations))
-			var out bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &out
-			if err := cmd.Run(); err != nil {
-				t.Errorf("writer %d: %v\n%s", id, err, out.String())
-			}
-		})
-	}
-	wg.Wait()
-	if t.Failed() {
+	if !runWriters(t, "TestFileStorageTwoProcesses", storageChildEnv, path, writers, iterations) {
 		return
 	}
 	tok, err := NewFileStorage(path).Load(t.Context())
@@ -59,6 +47,27 @@ func TestFileStorageTwoProcesses(t *testing.T) {
 		t.Errorf("final token is number %d, want %d: updates were lost", seq, writers*iterations)
 	}
 	assertOnlyFiles(t, dir, "token.json", "token.json.lock")
+}
+
+// runWriters runs the test named test again in writers OS processes at
+// once, telling each through the environment variable env where to write
+// (place), its id and its iterations; it reports whether all succeeded.
+func runWriters(t *testing.T, test, env, place string, writers, iterations int) bool {
+	t.Helper()
+	var wg sync.WaitGroup
+	for id := range writers {
+		wg.Go(func() {
+			cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
+			cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s;%d;%d", env, place, id, iterations))
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Run(); err != nil {
+				t.Errorf("writer %d: %v\n%s", id, err, out.String())
+			}
+		})
+	}
+	wg.Wait()
+	return !t.Failed()
 }
 
 // runStorageWriter is one writer process of TestFileStorageTwoProcesses.
@@ -113,4 +122,66 @@ func tokenSeq(t *testing.T, tok *oauth2.Token) int {
 		t.Fatalf("token %q is not a writer's: %v", tok.AccessToken, err)
 	}
 	return seq
+}
+
+// mkfifo makes a FIFO at path.
+func mkfifo(t *testing.T, path string) {
+	t.Helper()
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// storeChildEnv tells a re-executed test binary to act as one writer of
+// TestFileStoreTwoProcesses: its value is "dir;writer id;iterations".
+const storeChildEnv = "UP_TEST_FILESTORE_WRITER"
+
+// storeUsers are the users TestFileStoreTwoProcesses counts for.
+var storeUsers = []string{"alice", "../bob", "ユーザー"}
+
+// TestFileStoreTwoProcesses runs two OS processes that each, many times,
+// increment a counter kept as the token of each of three users in one
+// FileStore directory, through Update. The per-user lock must hold across
+// the processes: no increment may be lost, and nothing but the users'
+// token and lock files may be left.
+func TestFileStoreTwoProcesses(t *testing.T) {
+	if spec := os.Getenv(storeChildEnv); spec != "" {
+		runStoreWriter(t, spec)
+		return
+	}
+	const writers, iterations = 2, 100
+	dir := t.TempDir()
+	if !runWriters(t, "TestFileStoreTwoProcesses", storeChildEnv, dir, writers, iterations) {
+		return
+	}
+	s := NewFileStore(dir)
+	var files []string
+	for _, u := range storeUsers {
+		tok, err := s.Load(t.Context(), u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := counterOf(t, tok); n != writers*iterations {
+			t.Errorf("%s's counter is %d, want %d: updates were lost", u, n, writers*iterations)
+		}
+		files = append(files, fileName(u)+".json", fileName(u)+".lock")
+	}
+	assertOnlyFiles(t, dir, files...)
+}
+
+// runStoreWriter is one writer process of TestFileStoreTwoProcesses.
+func runStoreWriter(t *testing.T, spec string) {
+	parts := strings.Split(spec, ";")
+	n, _ := strconv.Atoi(parts[2])
+	s := NewFileStore(parts[0])
+	for i := range n {
+		for _, u := range storeUsers {
+			err := s.Update(t.Context(), u, func(_ context.Context, stored *oauth2.Token) (*oauth2.Token, error) {
+				return counterToken(counterOf(t, stored) + 1), nil
+			})
+			if err != nil {
+				t.Fatalf("writer %s, round %d, %s: %v", parts[1], i, u, err)
+			}
+		}
+	}
 }

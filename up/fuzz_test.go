@@ -345,7 +345,7 @@ func FuzzAPIHost(f *testing.F) {
 			return
 		}
 		cl := (&Config{BaseURL: baseURL}).newClient()
-		tr := newTransport(cl, http.DefaultTransport)
+		tr := newTransport(&cl.cfg, cl.creds, http.DefaultTransport)
 		want := false
 		if b, err := url.Parse(cl.cfg.baseURL()); err == nil {
 			want = hostKey(u) == hostKey(b)

@@ -59,7 +59,8 @@ func NewState() (string, error) {
 
 // Exchange completes a login. redirectURL is the whole URL the user came back
 // to and state is the value given to AuthCodeURL; Exchange checks it, trades
-// the authorization code for a token and saves the token to Storage.
+// the authorization code for a token and saves the token to Storage. For a
+// user of Config.Store, use ExchangeFor.
 //
 // Errors: *AuthorizationError when the URL carries an OAuth error (matching
 // ErrAccessDenied when the user declined), ErrStateMismatch when the state is
@@ -67,20 +68,7 @@ func NewState() (string, error) {
 // code, and *TokenError when the token endpoint refuses. When saving fails
 // the token is returned with a *StorageError: it is valid, only unsaved.
 func (c *Config) Exchange(ctx context.Context, redirectURL, state string) (*oauth2.Token, error) {
-	code, err := parseRedirect(redirectURL, state)
-	if err != nil {
-		return nil, err
-	}
-	tok, err := c.exchangeCode(ctx, code)
-	if err != nil {
-		return nil, err
-	}
-	if c.Storage != nil {
-		if err := c.Storage.Save(ctx, copyToken(tok)); err != nil {
-			return tok, storageErr("save", err)
-		}
-	}
-	return tok, nil
+	return c.exchangeInto(ctx, c.storageStore(), "", redirectURL, state)
 }
 
 // parseRedirect checks the redirect URL the user came back to and returns

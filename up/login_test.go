@@ -340,27 +340,126 @@ func TestExchangeRefusesInsecureTokenURL(t *testing.T) {
 	}
 }
 
+// TestParseTokenResponseExpiresIn feeds the token endpoint's expires_in
+// every hostile value: each answer gives a token (a refused answer would
+// lose a refresh token UP has already rotated), with its lifetime clamped
+// to [minTokenLifetime, maxTokenLifetime] or, when it says nothing usable,
+// no expiry at all. Before the clamp, 31536000000 overflowed into an
+// expiry in 1857: a token born expired.
 func TestParseTokenResponseExpiresIn(t *testing.T) {
+	const unknown = -1
+	year := int64(31536000)
 	tests := []struct {
-		body string
-		want int64
+		name, value string // value is the JSON of expires_in; "" leaves it out
+		want        int64  // seconds, or unknown
 	}{
-		{`{"access_token":"a","expires_in":31536000}`, 31536000},
-		{`{"access_token":"a","expires_in":"3600"}`, 3600},
-		{`{"access_token":"a","expires_in":null}`, 0},
-		{`{"access_token":"a"}`, 0},
+		{"a year", `31536000`, year},
+		{"string", `"3600"`, 3600},
+		{"string with spaces", `" 3600 "`, 3600},
+		{"fractional", `3600.9`, 3600},
+		{"exponent", `3.6e3`, 3600},
+		{"null", `null`, unknown},
+		{"absent", ``, unknown},
+		{"zero", `0`, unknown},
+		{"string zero", `"0"`, unknown},
+		{"negative", `-5`, unknown},
+		{"negative string", `"-31536000"`, unknown},
+		{"minus zero", `-0`, unknown},
+		{"tiny fraction", `0.5`, int64(minTokenLifetime / time.Second)},
+		{"under a minute", `1`, int64(minTokenLifetime / time.Second)},
+		{"a thousand years", `31536000000`, int64(maxTokenLifetime / time.Second)},
+		{"beyond int64", `9223372036854775808`, int64(maxTokenLifetime / time.Second)},
+		{"beyond float64", `1e400`, int64(maxTokenLifetime / time.Second)},
+		{"huge string", `"99999999999999999999999"`, int64(maxTokenLifetime / time.Second)},
+		{"underflow", `1e-400`, unknown},
+		{"word", `"soon"`, unknown},
+		{"NaN", `"NaN"`, unknown},
+		{"Infinity", `"Infinity"`, int64(maxTokenLifetime / time.Second)},
+		{"-Infinity", `"-Inf"`, unknown},
+		{"boolean", `true`, unknown},
+		{"object", `{"seconds":3600}`, unknown},
+		{"array", `[3600]`, unknown},
+		{"empty string", `""`, unknown},
 	}
 	for _, tt := range tests {
-		tok, err := parseTokenResponse(200, []byte(tt.body))
-		if err != nil {
-			t.Errorf("%s: %v", tt.body, err)
-			continue
+		t.Run(tt.name, func(t *testing.T) {
+			body := `{"access_token":"a","token_type":"Bearer","refresh_token":"r"`
+			if tt.value != "" {
+				body += `,"expires_in":` + tt.value
+			}
+			body += `}`
+			before := time.Now()
+			tok, err := parseTokenResponse(200, []byte(body))
+			if err != nil {
+				t.Fatalf("%s: %v; an odd expires_in must not refuse the token", body, err)
+			}
+			if tok.AccessToken != "a" || tok.RefreshToken != "r" {
+				t.Errorf("token = %+v", tok)
+			}
+			if tt.want == unknown {
+				if tok.ExpiresIn != 0 || !tok.Expiry.IsZero() {
+					t.Errorf("%s: ExpiresIn %d, Expiry %v; want an unknown lifetime", body, tok.ExpiresIn, tok.Expiry)
+				}
+				return
+			}
+			life := time.Duration(tt.want) * time.Second
+			if tok.ExpiresIn != tt.want || tok.Expiry.Before(before.Add(life)) || tok.Expiry.After(time.Now().Add(life)) {
+				t.Errorf("%s: ExpiresIn %d, Expiry %v; want %d seconds from now", body, tok.ExpiresIn, tok.Expiry, tt.want)
+			}
+			if expired(tok) {
+				t.Errorf("%s: the token is born expired", body)
+			}
+		})
+	}
+}
+
+// TestParseTokenResponseTokenType refuses every token type but bearer
+// (RFC 6749 §7.1), in any case, or an absent one, which UP's answers never
+// lacked and which can only mean bearer.
+func TestParseTokenResponseTokenType(t *testing.T) {
+	for _, typ := range []string{"Bearer", "bearer", "BEARER", "bEaReR", ""} {
+		body := `{"access_token":"a","refresh_token":"r","expires_in":3600`
+		if typ != "" {
+			body += `,"token_type":"` + typ + `"`
 		}
-		if tok.ExpiresIn != tt.want || tok.Expiry.IsZero() != (tt.want == 0) {
-			t.Errorf("%s: ExpiresIn %d, Expiry %v; want %d", tt.body, tok.ExpiresIn, tok.Expiry, tt.want)
+		tok, err := parseTokenResponse(200, []byte(body+"}"))
+		if err != nil || tok.TokenType != "Bearer" {
+			t.Errorf("token_type %q: %+v, %v; want a Bearer token", typ, tok, err)
 		}
 	}
-	if _, err := parseTokenResponse(200, []byte(`{"access_token":"a","expires_in":"soon"}`)); err == nil {
-		t.Error("a non-numeric expires_in was accepted")
+	for _, typ := range []string{"mac", "N_A", "DPoP", "Basic", "bearer ", "Bearer2", `\u0000Bearer`} {
+		body := `{"access_token":"secret-access","refresh_token":"secret-refresh","token_type":"` + typ + `"}`
+		tok, err := parseTokenResponse(200, []byte(body))
+		var te *TokenTypeError
+		if !errors.As(err, &te) || tok != nil {
+			t.Errorf("token_type %q: %+v, %v; want a *TokenTypeError", typ, tok, err)
+			continue
+		}
+		if strings.Contains(err.Error(), "secret-") || strings.ContainsRune(err.Error(), 0) {
+			t.Errorf("error %q quotes a token or a control character", err)
+		}
+	}
+}
+
+// TestTokenTypeRefusedBeforeSending refuses to send a token of another
+// type that the caller gave the Client, rather than send it as a bearer
+// token.
+func TestTokenTypeRefusedBeforeSending(t *testing.T) {
+	s := newServer(t)
+	cfg := serverConfig(t, s)
+	sent := recordOutgoing(cfg)
+	tok := s.MintToken()
+	tok.TokenType = "mac"
+	_, err := getUser(t.Context(), cfg.Client(tok))
+	var te *TokenTypeError
+	if !errors.As(err, &te) || te.Type != "mac" {
+		t.Fatalf("error = %v, want a *TokenTypeError for mac", err)
+	}
+	if n := len(sent.api()); n != 0 {
+		t.Errorf("%d API requests sent with a mac token", n)
+	}
+	src := cfg.ClientFromTokenSource(oauth2.StaticTokenSource(tok))
+	if _, err := getUser(t.Context(), src); !errors.As(err, &te) {
+		t.Errorf("token source: error = %v, want a *TokenTypeError", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -271,20 +272,7 @@ func TestConcurrentCallsShareOneRefresh(t *testing.T) {
 			cl := cfg.Client(old)
 
 			const n = 1000
-			var wg sync.WaitGroup
-			errs := make(chan error, n)
-			for range n {
-				wg.Go(func() {
-					if _, err := getUser(t.Context(), cl); err != nil {
-						errs <- err
-					}
-				})
-			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				t.Fatal(err)
-			}
+			getUserConcurrently(t, cl, n)
 			if tk := tokenRequests(s); tk != 1 {
 				t.Errorf("%d token requests for %d concurrent calls, want 1", tk, n)
 			}
@@ -647,4 +635,504 @@ func mustRead(t *testing.T, r io.Reader) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// getUserConcurrently makes n getUser calls on cl at once and fails the
+// test if any fails.
+func getUserConcurrently(t *testing.T, cl *Client, n int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Go(func() {
+			if _, err := getUser(t.Context(), cl); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+// expiredCopy returns tok with its expiry passed, as a token looks once
+// its lifetime is over.
+func expiredCopy(tok *oauth2.Token) *oauth2.Token {
+	c := *tok
+	c.Expiry = time.Now().Add(-time.Minute)
+	return &c
+}
+
+// TestRefreshBeforeSendWhenExpired has 1,000 callers on one Client whose
+// token's expiry has passed: they share one refresh before sending, so
+// the server sees exactly one token request and one API request each,
+// and no request with the expired token.
+func TestRefreshBeforeSendWhenExpired(t *testing.T) {
+	s := newServer(t)
+	st := newCountingStorage()
+	cfg := serverConfig(t, s)
+	cfg.Storage = st
+	cfg.HTTPClient.Transport.(*http.Transport).MaxIdleConnsPerHost = 1000
+	old := s.MintToken()
+	s.ExpireAccessTokens()
+	cl := cfg.Client(expiredCopy(old))
+
+	const n = 1000
+	getUserConcurrently(t, cl, n)
+	if tk, a := tokenRequests(s), len(apiRequests(s)); tk != 1 || a != n {
+		t.Errorf("%d token and %d API requests for %d callers, want 1 and %d", tk, a, n, n)
+	}
+	if saves := st.saves.Load(); saves != 1 {
+		t.Errorf("%d saves, want 1", saves)
+	}
+}
+
+// TestRefreshOn401WhenExpiryIsWrong keeps refreshing on 401 for a token
+// whose expiry says it is good but which the server has expired.
+func TestRefreshOn401WhenExpiryIsWrong(t *testing.T) {
+	s := newServer(t)
+	old := s.MintToken() // expiry a year away
+	s.ExpireAccessTokens()
+	cl := serverConfig(t, s).Client(old)
+	if _, err := getUser(t.Context(), cl); err != nil {
+		t.Fatal(err)
+	}
+	if tk, a := tokenRequests(s), len(apiRequests(s)); tk != 1 || a != 2 {
+		t.Errorf("%d token and %d API requests, want 1 and 2 (a 401, then the resend)", tk, a)
+	}
+}
+
+// storeConfig returns the Config of s with store as its Store.
+func storeConfig(t *testing.T, s *uptest.Server, store Store) *Config {
+	cfg := serverConfig(t, s)
+	cfg.Store = store
+	return cfg
+}
+
+func TestExchangeForAndClientFor(t *testing.T) {
+	s := newServer(t)
+	store := NewMemoryStore()
+	cfg := storeConfig(t, s, store)
+	ctx := t.Context()
+	alice, err := cfg.ExchangeFor(ctx, "alice", authorize(t, cfg, "sa"), "sa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, err := cfg.ExchangeFor(ctx, "bob", authorize(t, cfg, "sb"), "sb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]*oauth2.Token{"alice": alice, "bob": bob} {
+		cl, err := cfg.ClientFor(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tok, _ := cl.Token(); tok.AccessToken != want.AccessToken {
+			t.Errorf("%s's Client holds %s, want %s", key, tok.AccessToken, want.AccessToken)
+		}
+		if _, err := getUser(ctx, cl); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := cfg.ClientFor(ctx, "carol"); !errors.Is(err, ErrNoToken) {
+		t.Errorf("ClientFor of a user who never logged in: %v, want ErrNoToken", err)
+	}
+
+	// A refresh of alice's token stores the new one under alice, and
+	// only there.
+	s.ExpireAccessTokens()
+	cl, _ := cfg.ClientFor(ctx, "alice")
+	if _, err := getUser(ctx, cl); err != nil {
+		t.Fatal(err)
+	}
+	now, _ := cl.Token()
+	if got, _ := store.Load(ctx, "alice"); got.AccessToken != now.AccessToken || now.AccessToken == alice.AccessToken {
+		t.Errorf("alice's stored token is %s, want the refreshed %s", got.AccessToken, now.AccessToken)
+	}
+	if got, _ := store.Load(ctx, "bob"); got.AccessToken != bob.AccessToken {
+		t.Errorf("bob's stored token changed to %s", got.AccessToken)
+	}
+
+	// Disconnect deletes alice's token and nobody else's.
+	if err := cl.Disconnect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Load(ctx, "alice"); !errors.Is(err, ErrNoToken) {
+		t.Errorf("alice's token after Disconnect: %v", err)
+	}
+	if _, err := store.Load(ctx, "bob"); err != nil {
+		t.Errorf("bob's token after alice's Disconnect: %v", err)
+	}
+}
+
+// TestExchangeForRefusesBeforeSpendingTheCode refuses an empty key and a
+// Config without Store before the authorization code is exchanged, since
+// a code exchanged for a token that cannot be kept is lost.
+func TestExchangeForRefusesBeforeSpendingTheCode(t *testing.T) {
+	s := newServer(t)
+	cfg := storeConfig(t, s, NewMemoryStore())
+	back := authorize(t, cfg, "st")
+	if _, err := cfg.ExchangeFor(t.Context(), "", back, "st"); !errors.Is(err, ErrEmptyKey) {
+		t.Errorf("ExchangeFor with an empty key: %v, want ErrEmptyKey", err)
+	}
+	if _, err := cfg.ClientFor(t.Context(), ""); !errors.Is(err, ErrEmptyKey) {
+		t.Errorf("ClientFor with an empty key: %v, want ErrEmptyKey", err)
+	}
+	noStore := serverConfig(t, s)
+	if _, err := noStore.ExchangeFor(t.Context(), "alice", back, "st"); err == nil {
+		t.Error("ExchangeFor without a Store succeeded")
+	}
+	if _, err := noStore.ClientFor(t.Context(), "alice"); err == nil {
+		t.Error("ClientFor without a Store succeeded")
+	}
+	if n := tokenRequests(s); n != 0 {
+		t.Errorf("%d token requests: the code was spent", n)
+	}
+	// The code is still good.
+	if _, err := cfg.ExchangeFor(t.Context(), "alice", back, "st"); err != nil {
+		t.Errorf("the code no longer works: %v", err)
+	}
+}
+
+// heldTokenAnswer puts a gate behind s's token endpoint: each request is
+// answered by s at once (a refresh is spent), announced on arrived, and
+// its answer held until release is closed.
+func heldTokenAnswer(t *testing.T, s *uptest.Server) (tokenURL string, arrived <-chan struct{}, release chan<- struct{}) {
+	t.Helper()
+	in, open := make(chan struct{}, 8), make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, r)
+		in <- struct{}{}
+		<-open
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + tokenPath, in, open
+}
+
+// TestDisconnectRacingRefreshLeavesNoToken disconnects a user while a
+// refresh of the user's token is under way in another Client: whichever
+// ends first, no token is left stored, and the refresh does not bring
+// back the token Disconnect deleted.
+func TestDisconnectRacingRefreshLeavesNoToken(t *testing.T) {
+	t.Run("refresh answered before the delete", func(t *testing.T) {
+		s := newServer(t)
+		store := NewMemoryStore()
+		cfg := storeConfig(t, s, store)
+		tokenURL, arrived, release := heldTokenAnswer(t, s)
+		cfg.TokenURL = tokenURL
+		put(t, store, "alice", s.MintToken())
+		refresher, err := cfg.ClientFor(t.Context(), "alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		refreshed := make(chan error, 1)
+		go func() { _, err := refresher.Refresh(t.Context()); refreshed <- err }()
+		<-arrived // UP has rotated the token; its answer is on the way
+
+		// Another request disconnects the user, with a token of its own.
+		disconnecter, err := cfg.ClientFor(t.Context(), "alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		disconnecter.SetToken(s.MintToken())
+		disconnected := make(chan error, 1)
+		go func() { disconnected <- disconnecter.Disconnect(t.Context()) }()
+		waitFor(t, func() bool { return len(apiRequests(s)) == 1 }) // the DELETE reached UP
+		time.Sleep(50 * time.Millisecond)                           // and its delete waits for the lock
+		close(release)
+		if err := <-refreshed; err != nil {
+			t.Errorf("Refresh: %v", err)
+		}
+		if err := <-disconnected; err != nil {
+			t.Errorf("Disconnect: %v", err)
+		}
+		if tok, err := store.Load(t.Context(), "alice"); !errors.Is(err, ErrNoToken) {
+			t.Errorf("after Disconnect the store holds %v (%v)", tok, err)
+		}
+	})
+	t.Run("delete before the refresh reads", func(t *testing.T) {
+		s := newServer(t)
+		store := NewMemoryStore()
+		cfg := storeConfig(t, s, store)
+		put(t, store, "alice", expiredCopy(s.MintToken()))
+		late, err := cfg.ClientFor(t.Context(), "alice") // holds the token, about to refresh it
+		if err != nil {
+			t.Fatal(err)
+		}
+		disconnecter, _ := cfg.ClientFor(t.Context(), "alice")
+		disconnecter.SetToken(s.MintToken())
+		if err := disconnecter.Disconnect(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := getUser(t.Context(), late); !errors.Is(err, ErrNoToken) {
+			t.Errorf("a call after the user disconnected elsewhere: %v, want ErrNoToken", err)
+		}
+		if n := tokenRequests(s); n != 0 {
+			t.Errorf("%d token requests: a refresh of a deleted token", n)
+		}
+		if tok, err := store.Load(t.Context(), "alice"); !errors.Is(err, ErrNoToken) {
+			t.Errorf("the refresh brought back %v (%v)", tok, err)
+		}
+	})
+	t.Run("same Client", func(t *testing.T) {
+		s := newServer(t)
+		store := NewMemoryStore()
+		cfg := storeConfig(t, s, store)
+		tokenURL, arrived, release := heldTokenEndpoint(t, s)
+		cfg.TokenURL = tokenURL
+		put(t, store, "alice", s.MintToken())
+		cl, _ := cfg.ClientFor(t.Context(), "alice")
+		refreshed := make(chan error, 1)
+		go func() { _, err := cl.Refresh(t.Context()); refreshed <- err }()
+		<-arrived // the refresh waits at the token endpoint, holding the lock
+		disconnected := make(chan error, 1)
+		go func() { disconnected <- cl.Disconnect(t.Context()) }()
+		waitFor(t, func() bool { return len(apiRequests(s)) == 1 })
+		close(release)
+		if err := <-refreshed; err == nil {
+			t.Error("the refresh succeeded after UP revoked the token") // refused or superseded, either way not stored
+		}
+		if err := <-disconnected; err != nil {
+			t.Errorf("Disconnect: %v", err)
+		}
+		if tok, err := store.Load(t.Context(), "alice"); !errors.Is(err, ErrNoToken) {
+			t.Errorf("after Disconnect the store holds %v (%v)", tok, err)
+		}
+		if _, err := cl.Token(); !errors.Is(err, ErrNoToken) {
+			t.Errorf("the Client holds a token after Disconnect: %v", err)
+		}
+	})
+}
+
+// waitFor polls cond until it holds, failing the test after 10s.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached within 10s")
+		}
+	}
+}
+
+// TestRefusedRefreshAdoptsTokenStoredMeanwhile has two Clients of one
+// user refresh at once through a store without a lock, whose writes land
+// 40ms late: UP takes one refresh and refuses the other (the refresh token
+// was spent), and the refused Client waits for the winner's token and uses
+// it, instead of reporting ErrLoginRequired.
+func TestRefusedRefreshAdoptsTokenStoredMeanwhile(t *testing.T) {
+	s := newServer(t)
+	store := newNoLockStore(40 * time.Millisecond)
+	cfg := storeConfig(t, s, store)
+	both := make(chan struct{})
+	var arrived atomic.Int32
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if arrived.Add(1) == 2 {
+			close(both)
+		}
+		<-both // both refreshes are in before UP answers either
+		s.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	cfg.TokenURL = front.URL + tokenPath
+	put(t, store, "alice", expiredCopy(s.MintToken()))
+	s.ExpireAccessTokens()
+
+	clients := make([]*Client, 2)
+	for i := range clients {
+		cl, err := cfg.ClientFor(t.Context(), "alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients[i] = cl
+	}
+	var wg sync.WaitGroup
+	for _, cl := range clients {
+		wg.Go(func() {
+			if _, err := getUser(t.Context(), cl); err != nil {
+				t.Errorf("call: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := tokenRequests(s); n != 2 {
+		t.Errorf("%d token requests, want 2 (one refused)", n)
+	}
+	stored, err := store.Load(t.Context(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, cl := range clients {
+		if tok, _ := cl.Token(); tok.AccessToken != stored.AccessToken {
+			t.Errorf("Client %d holds %s, want the stored %s", i, tok.AccessToken, stored.AccessToken)
+		}
+	}
+}
+
+// TestRefusedRefreshOfTheStoredToken reports ErrLoginRequired when the
+// token refused is the one still stored, after re-reading the store for
+// adoptWindow.
+func TestRefusedRefreshOfTheStoredToken(t *testing.T) {
+	s := newServer(t)
+	store := &countingStore{Store: NewMemoryStore()}
+	cfg := storeConfig(t, s, store)
+	put(t, store, "alice", expiredCopy(s.MintToken()))
+	s.RevokeAll()
+	cl, err := cfg.ClientFor(t.Context(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = getUser(t.Context(), cl)
+	if !errors.Is(err, ErrLoginRequired) {
+		t.Fatalf("error = %v, want ErrLoginRequired", err)
+	}
+	if d := time.Since(start); d < adoptWindow {
+		t.Errorf("gave up after %v, before adoptWindow (%v)", d, adoptWindow)
+	}
+	if n := store.loads.Load(); n < 3 {
+		t.Errorf("the store was re-read %d times, want several", n)
+	}
+	if n := tokenRequests(s); n != 1 {
+		t.Errorf("%d token requests, want 1", n)
+	}
+	if _, err := store.Load(t.Context(), "alice"); err != nil {
+		t.Errorf("the refused token is gone: %v", err)
+	}
+}
+
+// countingStore counts a Store's loads.
+type countingStore struct {
+	Store
+	loads atomic.Int64
+}
+
+func (s *countingStore) Load(ctx context.Context, key string) (*oauth2.Token, error) {
+	s.loads.Add(1)
+	return s.Store.Load(ctx, key)
+}
+
+// TestPendingSaveInStore retries a failed save of a refreshed token under
+// the user's key, and gives way when the stored token changed meanwhile.
+func TestPendingSaveInStore(t *testing.T) {
+	s := newServer(t)
+	store := &failingStore{Store: NewMemoryStore()}
+	cfg := storeConfig(t, s, store)
+	put(t, store, "alice", expiredCopy(s.MintToken()))
+	cl, _ := cfg.ClientFor(t.Context(), "alice")
+	store.fail.Store(true)
+	if _, err := getUser(t.Context(), cl); err != nil {
+		t.Fatalf("the call failed although only the save did: %v", err)
+	}
+	var se *StorageError
+	if err := cl.PendingSaveError(); !errors.As(err, &se) {
+		t.Fatalf("PendingSaveError = %v, want a *StorageError", err)
+	}
+	store.fail.Store(false)
+	if _, err := getUser(t.Context(), cl); err != nil {
+		t.Fatal(err)
+	}
+	now, _ := cl.Token()
+	if got, _ := store.Load(t.Context(), "alice"); cl.PendingSaveError() != nil || got.AccessToken != now.AccessToken {
+		t.Errorf("after the retry: pending %v, stored %s; want the Client's %s", cl.PendingSaveError(), got.AccessToken, now.AccessToken)
+	}
+
+	// A save still pending when the user logs in anew gives way.
+	s.ExpireAccessTokens()
+	store.fail.Store(true)
+	cl2, _ := cfg.ClientFor(t.Context(), "alice")
+	if _, err := getUser(t.Context(), cl2); err != nil || cl2.PendingSaveError() == nil {
+		t.Fatalf("call: %v, pending %v; want a pending save", err, cl2.PendingSaveError())
+	}
+	store.fail.Store(false)
+	relogin := s.MintToken()
+	put(t, store, "alice", relogin)
+	if _, err := getUser(t.Context(), cl2); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := store.Load(t.Context(), "alice"); got.AccessToken != relogin.AccessToken || cl2.PendingSaveError() != nil {
+		t.Errorf("the pending save replaced the new login's token (stored %s, pending %v)", got.AccessToken, cl2.PendingSaveError())
+	}
+}
+
+// failingStore fails every write while fail is set.
+type failingStore struct {
+	Store
+	fail atomic.Bool
+}
+
+func (s *failingStore) Update(ctx context.Context, key string, fn UpdateFunc) error {
+	return s.Store.Update(ctx, key, func(ctx context.Context, stored *oauth2.Token) (*oauth2.Token, error) {
+		next, err := fn(ctx, stored)
+		if err == nil && s.fail.Load() {
+			return nil, errors.New("disk full")
+		}
+		return next, err
+	})
+}
+
+// TestHugeExpiresInIsNotBornExpired has the token endpoint answer
+// expires_in 31536000000 (a thousand years), which overflowed into an
+// expiry in 1857: two Clients sharing a storage then took the token for
+// expired and refreshed each other's token on every call. Clamped, the
+// token lasts ten years, and calls need no refresh.
+func TestHugeExpiresInIsNotBornExpired(t *testing.T) {
+	s := newServer(t)
+	huge := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, r)
+		var answer map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &answer); err != nil {
+			t.Errorf("token endpoint answer: %v", err)
+		}
+		answer["expires_in"] = 31536000000
+		writeJSON(w, rec.Code, answer)
+	}))
+	t.Cleanup(huge.Close)
+	cfg := serverConfig(t, s)
+	cfg.TokenURL = huge.URL + tokenPath
+	cfg.Storage = NewMemoryStorage()
+	first, err := cfg.Client(s.MintToken()).Refresh(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if expired(first) || first.Expiry.Before(time.Now().Add(9*365*24*time.Hour)) {
+		t.Fatalf("expiry %v: want about ten years from now", first.Expiry)
+	}
+	a, errA := cfg.ClientFromStorage(t.Context())
+	b, errB := cfg.ClientFromStorage(t.Context())
+	if err := errors.Join(errA, errB); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		for _, cl := range []*Client{a, b} {
+			if _, err := getUser(t.Context(), cl); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if n := tokenRequests(s); n != 1 {
+		t.Errorf("%d token requests for 10 calls after the first refresh, want just that one", n)
+	}
+}
+
+func TestAdoptWait(t *testing.T) {
+	for _, tt := range []struct{ roundTrip, want time.Duration }{
+		{0, adoptWindow},
+		{50 * time.Millisecond, adoptWindow},
+		{adoptWindow / adoptRoundTrips, adoptWindow},
+		{2 * time.Second, adoptRoundTrips * 2 * time.Second},
+		{time.Minute, maxAdoptWindow},
+	} {
+		if got := adoptWait(tt.roundTrip); got != tt.want {
+			t.Errorf("adoptWait(%v) = %v, want %v", tt.roundTrip, got, tt.want)
+		}
+	}
 }

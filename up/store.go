@@ -9,8 +9,9 @@ import (
 // Store keeps the tokens of any number of users, each under a key the
 // application chooses (its own user ID, an account number, an e-mail
 // address: any non-empty string). One Config with a Store serves every
-// user of an application: the login callback, the Client made for a
-// request, refresh and disconnect all name the user by key.
+// user of an application: the login callback (Config.ExchangeFor), the
+// Client made for a request (Config.ClientFor), refresh and disconnect all
+// name the user by key.
 //
 // UP rotates refresh tokens: a refresh token is spent by the refresh that
 // uses it. Two holders of one user's token (two requests, two processes,
@@ -19,13 +20,21 @@ import (
 // lock on the key that every holder of the Store respects, from reading
 // the token, through the refresh, to storing the new one; the holder that
 // waited finds the new token and adopts it. Without such a lock the SDK
-// still recovers: a refresh refused with invalid_grant re-reads the store,
-// and a token stored meanwhile by another holder is used instead.
+// still recovers: a refresh refused with invalid_grant re-reads the store
+// for a while (a second, or four round trips of the refused refresh if
+// that is longer, up to ten seconds), and a token stored meanwhile by
+// another holder is used instead.
 //
 // Implementations must be safe for concurrent use, must store copies (the
 // caller may change a token after it was stored or loaded), and must never
 // take their own lock again inside Update: the lock is taken once, by
 // Update, and fn runs under it.
+//
+// The empty key names no user: the SDK never passes it (ExchangeFor and
+// ClientFor refuse it with ErrEmptyKey before any request), and the stores
+// of this package refuse it with an error matching ErrEmptyKey. They are
+// MemoryStore, for one process, and FileStore, a file per user in a
+// directory, locked across processes.
 type Store interface {
 	// Load returns key's token, or an error matching ErrNoToken when none
 	// is stored. It does not wait for key's lock.

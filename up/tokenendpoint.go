@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -33,23 +35,78 @@ type tokenResponse struct {
 	ErrorDescription string    `json:"error_description"`
 }
 
-// expiresIn is a lifetime in seconds, accepted as a JSON number or a string
-// of digits, since OAuth servers write both.
-type expiresIn int64
+// The range a token's lifetime (expires_in) is clamped to. UP's tokens
+// last a year (expires_in 31536000). A lifetime under a minute is read as a
+// minute: the Client treats a token as expired expirySkew before its
+// expiry, so a shorter one would be born expired and refreshed before
+// every request, each refresh making another such token; a token that
+// really dies sooner is refreshed when the API answers 401. A lifetime over
+// ten years is read as ten years, so that no value can overflow into an
+// expiry in the past (31536000000 seconds, a thousand years, overflows
+// time.Duration and gave an expiry in 1857).
+const (
+	minTokenLifetime = time.Minute
+	maxTokenLifetime = 10 * 365 * 24 * time.Hour
+)
 
-// UnmarshalJSON accepts 31536000, "31536000" and null.
+// expiresIn is a token's lifetime from the expires_in field, clamped to
+// [minTokenLifetime, maxTokenLifetime], or 0 when the lifetime is unknown.
+// It accepts a JSON number or a string holding one, since OAuth servers
+// write both; a missing, null, zero, negative or unreadable value is an
+// unknown lifetime, never an error: the token itself is good, the Client
+// then refreshes it when the API answers 401, and refusing the answer
+// would lose a token whose refresh token UP has already rotated.
+type expiresIn time.Duration
+
+// UnmarshalJSON reads 31536000, "31536000", 3600.5 and anything else,
+// which it takes for an unknown lifetime.
 func (e *expiresIn) UnmarshalJSON(b []byte) error {
-	s := string(bytes.Trim(b, `"`))
-	if s == "" || s == "null" {
-		*e = 0
+	*e = 0
+	s := string(bytes.TrimSpace(b))
+	if unquoted, err := strconv.Unquote(s); err == nil {
+		s = strings.TrimSpace(unquoted)
+	}
+	secs, err := strconv.ParseFloat(s, 64)
+	switch {
+	case err != nil && !errors.Is(err, strconv.ErrRange), math.IsNaN(secs), secs <= 0:
+		return nil // unknown
+	case secs < minTokenLifetime.Seconds():
+		*e = expiresIn(minTokenLifetime)
+	case secs > maxTokenLifetime.Seconds(): // +Inf and overflowing values included
+		*e = expiresIn(maxTokenLifetime)
+	default:
+		*e = expiresIn(time.Duration(secs) * time.Second)
+	}
+	return nil
+}
+
+// TokenTypeError reports a token of a type this package cannot send. UP
+// issues bearer tokens, sent as "Authorization: Bearer"; RFC 6749 §7.1
+// requires a client to refuse a token type it does not understand rather
+// than send it as another kind (a MAC or DPoP token sent as a bearer token
+// fails at best, and at worst shows its key to whoever reads the header).
+type TokenTypeError struct {
+	Type string // the token_type the token endpoint gave, or the token carried
+}
+
+// Error names the refused type.
+func (e *TokenTypeError) Error() string {
+	return fmt.Sprintf("up: token type %q is not supported: UP issues bearer tokens", e.Type)
+}
+
+// checkTokenType accepts a bearer token type, written in any case, and an
+// empty one; it refuses any other with a *TokenTypeError. An absent type
+// is taken for a bearer token: every answer of UP's token endpoint on
+// record names "Bearer", every UP client sent "Authorization: Bearer" and
+// nothing else, so a missing type can only mean bearer, and refusing it
+// would throw away a token (its refresh token already rotated) over a
+// missing field. A type that is present and different is a server saying
+// the token is not a bearer token, and is believed.
+func checkTokenType(typ string) error {
+	if typ == "" || strings.EqualFold(typ, "bearer") {
 		return nil
 	}
-	n, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return fmt.Errorf("expires_in is not a number")
-	}
-	*e = expiresIn(n)
-	return nil
+	return &TokenTypeError{Type: cleanText(typ, maxTextInError)}
 }
 
 // exchangeCode trades an authorization code for a token
@@ -146,14 +203,17 @@ func parseTokenResponse(status int, body []byte, secrets ...string) (*oauth2.Tok
 	case r.AccessToken == "":
 		return nil, &TokenError{StatusCode: status, Description: "invalid response: no access_token"}
 	}
+	if err := checkTokenType(r.TokenType); err != nil {
+		return nil, err
+	}
 	tok := &oauth2.Token{
 		AccessToken:  r.AccessToken,
-		TokenType:    r.TokenType,
+		TokenType:    "Bearer",
 		RefreshToken: r.RefreshToken,
-		ExpiresIn:    int64(r.ExpiresIn),
 	}
-	if r.ExpiresIn > 0 {
-		tok.Expiry = time.Now().Add(time.Duration(r.ExpiresIn) * time.Second)
+	if life := time.Duration(r.ExpiresIn); life > 0 {
+		tok.ExpiresIn = int64(life / time.Second)
+		tok.Expiry = time.Now().Add(life)
 	}
 	return tok, nil
 }

@@ -14,17 +14,25 @@ import (
 )
 
 // maxRenewals is how many times one call refreshes the token after a 401,
-// as the Python SDK did: at worst three API requests and two refreshes.
-const maxRenewals = 2
+// as the Python SDK did: at worst three API requests and two refreshes. A
+// request that is not idempotent is resent once at most (maxWriteRenewals):
+// a 401 says UP did not process it, but a third attempt would only risk a
+// duplicate for a server that answers 401 whatever the token.
+const (
+	maxRenewals      = 2
+	maxWriteRenewals = 1
+)
 
-// transport attaches the Client's token and User-Agent to each request for
-// the API's host and refreshes and resends when the API answers 401
-// Unauthorized. Requests for any other host, such as the target of a
+// transport attaches the user's token and the User-Agent to each request
+// for the API's host and, when the API answers 401 Unauthorized, asks the
+// credentials for a newer token and resends. It knows the credentials
+// only: where the token comes from, how it is refreshed and stored is
+// theirs to decide. Requests for any other host, such as the target of a
 // redirect, go out without the token.
 type transport struct {
-	cl   *Client
-	base http.RoundTripper
-	ua   string // the User-Agent of every request, Config.userAgent
+	creds *creds
+	base  http.RoundTripper
+	ua    string // the User-Agent of every request, Config.userAgent
 
 	apiHost   string // the BaseURL's host, as hostKey renders it
 	apiScheme string // the BaseURL's scheme and host as written, for a
@@ -40,10 +48,11 @@ type authHeader struct {
 	value  string
 }
 
-// newTransport returns the transport of cl, which sends through base.
-func newTransport(cl *Client, base http.RoundTripper) *transport {
-	t := &transport{cl: cl, base: base, ua: cl.cfg.userAgent()}
-	if u, err := url.Parse(cl.cfg.baseURL()); err == nil {
+// newTransport returns a transport for the API cfg names that sends with
+// the tokens of creds through base.
+func newTransport(cfg *Config, creds *creds, base http.RoundTripper) *transport {
+	t := &transport{creds: creds, base: base, ua: cfg.userAgent()}
+	if u, err := url.Parse(cfg.baseURL()); err == nil {
 		t.apiHost, t.apiScheme, t.apiRaw = hostKey(u), u.Scheme, u.Host
 	}
 	return t
@@ -60,8 +69,9 @@ func (t *transport) forAPI(u *url.URL) bool {
 }
 
 // RoundTrip sends req with the current token. After a 401 it gets a newer
-// token and resends, at most maxRenewals times, when the body can be sent
-// again; otherwise the 401 response is returned as it is.
+// token and resends, when the body can be sent again, at most maxRenewals
+// times for an idempotent request and maxWriteRenewals for any other;
+// otherwise the 401 response is returned as it is.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !t.forAPI(req.URL) {
 		return t.send(req, req.Body, nil)
@@ -71,16 +81,20 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, err
 	}
-	t.cl.retryPendingSave(ctx)
-	tok, err := t.cl.requestToken(ctx)
+	t.creds.retryPendingSave(ctx)
+	tok, err := t.creds.token(ctx)
 	if err != nil {
 		closeBody(req)
 		return nil, err
 	}
+	renewals := maxRenewals
+	if !idempotent(req.Method) {
+		renewals = maxWriteRenewals
+	}
 	resp, err := t.send(req, req.Body, tok)
-	for n := 0; err == nil && resp.StatusCode == http.StatusUnauthorized && n < maxRenewals && replayable(req); n++ {
+	for n := 0; err == nil && resp.StatusCode == http.StatusUnauthorized && n < renewals && replayable(req); n++ {
 		detachBody(resp)
-		next, rerr := t.cl.renew(ctx, tok.AccessToken)
+		next, rerr := t.creds.renew(ctx, tok.AccessToken)
 		if errors.Is(rerr, errNoRefreshToken) || errors.Is(rerr, errSourceUnchanged) {
 			return resp, nil
 		}
@@ -193,6 +207,17 @@ func hostKey(u *url.URL) string {
 		return host
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// idempotent reports whether a request with method may be sent twice with
+// the effect of once (RFC 9110 §9.2.2): GET, HEAD, OPTIONS, TRACE, PUT and
+// DELETE. POST, PATCH and anything else are not.
+func idempotent(method string) bool {
+	switch method {
+	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
+		return true
+	}
+	return false
 }
 
 // replayable reports whether req's body can be sent again.

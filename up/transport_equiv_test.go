@@ -51,7 +51,7 @@ func TestSendMatchesClone(t *testing.T) {
 				t.Run(name, func(t *testing.T) {
 					var got *http.Request
 					cl := (&Config{UserAgent: custom}).newClient()
-					tr := newTransport(cl, roundTripFunc(func(r *http.Request) (*http.Response, error) {
+					tr := newTransport(&cl.cfg, cl.creds, roundTripFunc(func(r *http.Request) (*http.Response, error) {
 						got = r
 						return textResponse(r, 200, "{}"), nil
 					}))
@@ -114,7 +114,7 @@ func cloneHeader(h http.Header) http.Header {
 func TestSendWithoutHeader(t *testing.T) {
 	var got http.Header
 	cl := (&Config{}).newClient()
-	tr := newTransport(cl, roundTripFunc(func(r *http.Request) (*http.Response, error) {
+	tr := newTransport(&cl.cfg, cl.creds, roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		got = r.Header
 		return textResponse(r, 200, "{}"), nil
 	}))

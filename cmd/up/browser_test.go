@@ -69,8 +69,8 @@ func TestLoginInChromium(t *testing.T) {
 		t.Fatalf("login: exit %d\n%s\npage: %s", code, stderr, page)
 	}
 	want := "Logged in as " + e.s.DefaultUser().Name() + " (xid " + e.s.UserXID() + "); token saved to " + e.tokenFile
-	if !strings.Contains(stdout, want) {
-		t.Errorf("stdout %q, want %q", stdout, want)
+	if !strings.Contains(stderr, want) || stdout != "" {
+		t.Errorf("stdout %q and stderr %q, want only %q on stderr", stdout, stderr, want)
 	}
 	if !strings.Contains(page, "You are logged in") {
 		t.Errorf("the browser ended on %q", page)

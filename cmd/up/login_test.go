@@ -498,7 +498,7 @@ func TestRemoveLockFile(t *testing.T) {
 		t.Fatal("removeLockFile did not wait for the lock")
 	case <-time.After(100 * time.Millisecond):
 	}
-	if err := other.Save(up.WithLockHeld(ctx, other), &oauth2.Token{AccessToken: "new-login"}); err != nil {
+	if err := other.Save(ctx, &oauth2.Token{AccessToken: "new-login"}); err != nil { // under the lock taken above
 		t.Fatal(err)
 	}
 	_ = unlock()

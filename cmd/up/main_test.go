@@ -50,7 +50,14 @@ func newEnv(t testing.TB, opts ...uptest.Option) *env {
 func (e *env) loggedIn(scopes ...string) {
 	e.t.Helper()
 	tok := e.s.MintToken(scopes...)
-	if err := up.NewFileStorage(e.tokenFile).Save(e.t.Context(), tok); err != nil {
+	// Saved as up login saves it: under the token file's lock.
+	st := up.NewFileStorage(e.tokenFile)
+	unlock, err := st.Lock(e.t.Context())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer func() { _ = unlock() }()
+	if err := st.Save(e.t.Context(), tok); err != nil {
 		e.t.Fatal(err)
 	}
 }
