@@ -50,8 +50,9 @@ func testdataFiles(f *testing.F) map[string][]byte {
 // FuzzExchange feeds Config.Exchange redirect URLs and states, with a token
 // endpoint in memory. The endpoint is asked exactly when parseRedirect
 // accepts the URL, for the code it returns, which is one of the URL's
-// non-blank code parameters, with the state matching; every refusal is one
-// of the documented errors, and authorization errors carry clean text.
+// non-blank code parameters, with the state matching; a URL whose state
+// does not match is ErrStateMismatch whatever else it carries; every refusal
+// is one of the documented errors, and authorization errors carry clean text.
 func FuzzExchange(f *testing.F) {
 	state := "s3cr3t-state-0123456789abcdefghijklmnopqrstu"
 	for _, u := range []string{
@@ -86,6 +87,12 @@ func FuzzExchange(f *testing.F) {
 		tok, err := cfg.Exchange(context.Background(), redirectURL, state)
 
 		if perr != nil {
+			// Until the state matches, nothing in the URL counts: a wrong
+			// state is reported as such, whatever else the URL says.
+			if u, uerr := url.Parse(redirectURL); uerr == nil && (state == "" || u.Query().Get("state") != state) &&
+				!errors.Is(err, ErrStateMismatch) {
+				t.Fatalf("state %q for %q gave %v, want ErrStateMismatch", u.Query().Get("state"), state, err)
+			}
 			if asked.Load() != 0 {
 				t.Fatalf("the token endpoint was asked for a refused redirect (%v)", perr)
 			}

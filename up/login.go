@@ -61,10 +61,12 @@ func NewState() (string, error) {
 // to and state is the value given to AuthCodeURL; Exchange checks it, trades
 // the authorization code for a token and saves the token to Storage.
 //
-// Errors: *AuthorizationError when the URL carries an OAuth error (matching
-// ErrAccessDenied when the user declined), ErrStateMismatch when the state is
-// missing or different (or state is empty), ErrMissingCode when there is no
-// code, and *TokenError when the token endpoint refuses. When saving fails
+// The state is checked first: a URL whose state is missing or different (or
+// an empty state) is ErrStateMismatch whatever else it carries, an OAuth
+// error included, since it may be forged. Then: *AuthorizationError when the
+// URL carries an OAuth error (matching ErrAccessDenied when the user
+// declined), ErrMissingCode when there is no code, and *TokenError when the
+// token endpoint refuses. When saving fails
 // the token is returned with a *StorageError: it is valid, only unsaved.
 func (c *Config) Exchange(ctx context.Context, redirectURL, state string) (*oauth2.Token, error) {
 	code, err := parseRedirect(redirectURL, state)
@@ -99,15 +101,17 @@ func parseRedirect(redirectURL, state string) (string, error) {
 		return "", fmt.Errorf("up: invalid redirect URL: %w", err)
 	}
 	q := u.Query()
+	// The state comes first: until it matches, nothing else in the URL is
+	// known to come from this login, not even an error that would end it.
+	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(state)) != 1 {
+		return "", ErrStateMismatch
+	}
 	if code := q.Get("error"); code != "" {
 		return "", &AuthorizationError{
 			Code:        cleanText(code, maxTextInError),
 			Description: cleanText(q.Get("error_description"), maxTextInError),
 			URI:         cleanText(q.Get("error_uri"), maxTextInError),
 		}
-	}
-	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(state)) != 1 {
-		return "", ErrStateMismatch
 	}
 	for _, code := range q["code"] {
 		if strings.TrimSpace(code) != "" {
