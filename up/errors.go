@@ -117,7 +117,7 @@ func (e *APIError) Is(target error) bool {
 
 // RateLimitError is a 429 Too Many Requests that was not retried. It wraps
 // the *APIError and says how long the server asked to wait (zero when it
-// did not say).
+// did not say, and never more than MaxRetryAfter).
 type RateLimitError struct {
 	*APIError
 	RetryAfter time.Duration
