@@ -2,7 +2,6 @@ package up
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -271,10 +270,7 @@ func (cl *Client) do(req *http.Request, out any) error {
 	if out == nil {
 		return nil
 	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		return fmt.Errorf("up: %s %s: decoding response: %w", req.Method, safeURL(req.URL), err)
-	}
-	return nil
+	return cl.decodeJSON(req, resp.Body, out)
 }
 
 // getJSON GETs path (relative to BaseURL) with query and decodes the whole

@@ -59,8 +59,9 @@ func sendEmpty(ctx context.Context, c *Client, build request) (*Response, error)
 const maxImageBytes = 16 << 20
 
 // openImage requests a PNG graph and returns its body for the caller to
-// read and close.
-func openImage(ctx context.Context, c *Client, build request) (io.ReadCloser, error) {
+// read and close; reading more than limit bytes of it fails with a
+// *ResponseTooLargeError, unless limit is zero.
+func openImage(ctx context.Context, c *Client, build request, limit int64) (io.ReadCloser, error) {
 	req, err := c.build(ctx, build)
 	if err != nil {
 		return nil, err
@@ -78,17 +79,24 @@ func openImage(ctx context.Context, c *Client, build request) (io.ReadCloser, er
 		drainClose(resp)
 		return nil, &DecodeError{Method: req.Method, URL: safeURL(req.URL), Err: fmt.Errorf("content type %q is not image/png", mt)}
 	}
+	if limit > 0 {
+		return newLimitedBody(req, resp.Body, limit), nil
+	}
 	return resp.Body, nil
 }
 
 // readImage reads a whole PNG graph, up to maxImageBytes.
 func readImage(ctx context.Context, c *Client, build request) ([]byte, error) {
-	body, err := openImage(ctx, c, build)
+	body, err := openImage(ctx, c, build, maxImageBytes)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = body.Close() }()
-	return readAllLimited(body, maxImageBytes)
+	b, err := io.ReadAll(body)
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // xidBuilder is a generated builder of a request about one event.
@@ -128,7 +136,7 @@ func openEventImage(ctx context.Context, c *Client, xid string, build xidBuilder
 	if err := checkXID(xid); err != nil {
 		return nil, err
 	}
-	return openImage(ctx, c, about(xid, build))
+	return openImage(ctx, c, about(xid, build), 0)
 }
 
 // ticksPage fetches the first page of the intraday series of the event xid
