@@ -106,7 +106,7 @@ func (c *Config) newClient() *Client {
 	}
 	cl.hc = &http.Client{
 		Transport:     rt,
-		CheckRedirect: base.CheckRedirect,
+		CheckRedirect: cl.checkRedirect(base.CheckRedirect),
 		Jar:           base.Jar,
 		Timeout:       base.Timeout,
 	}
