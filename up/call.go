@@ -51,19 +51,21 @@ func send[T any](ctx context.Context, c *Client, build request) (*T, *Response, 
 }
 
 // exchange builds and sends a request and decodes its JSON answer into out
-// (nothing is decoded when out is nil).
-func (c *Client) exchange(ctx context.Context, build request, out any) (*Response, error) {
+// (nothing is decoded when out is nil). Its errors never show the Client's
+// secrets, in any encoding.
+func (c *Client) exchange(ctx context.Context, build request, out any) (_ *Response, err error) {
+	defer func() { err = c.scrub(err) }()
 	req, err := c.build(ctx, build)
 	if err != nil {
 		return nil, err
 	}
 	httpResp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, scrubURLError(err)
+		return nil, err
 	}
 	defer drainClose(httpResp)
 	resp := &Response{StatusCode: httpResp.StatusCode, Header: httpResp.Header}
-	if err := checkResponse(httpResp); err != nil {
+	if err := checkResponse(httpResp, c.secrets()...); err != nil {
 		return resp, err
 	}
 	if out == nil {
@@ -144,18 +146,18 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	return k, err
 }
 
-// limitedDoer sends requests through hc and bounds the body of every answer
-// to limit bytes; it is the generated client's HTTP doer.
+// limitedDoer sends requests through the Client and bounds the body of
+// every answer to limit bytes; it is the generated client's HTTP doer.
 type limitedDoer struct {
-	hc    *http.Client
+	c     *Client
 	limit int64
 }
 
 // Do sends req and wraps the answer's body.
 func (d limitedDoer) Do(req *http.Request) (*http.Response, error) {
-	resp, err := d.hc.Do(req)
+	resp, err := d.c.hc.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, d.c.scrub(err)
 	}
 	resp.Body = newLimitedBody(req, resp.Body, d.limit)
 	return resp, nil

@@ -171,7 +171,7 @@ func (cl *Client) Refresh(ctx context.Context) (*oauth2.Token, error) {
 	}
 	res := cl.refresh(ctx, tok.AccessToken, false)
 	if res.err != nil {
-		return nil, res.err
+		return nil, cl.scrub(res.err)
 	}
 	return res.tok, res.saveErr
 }
@@ -258,13 +258,14 @@ func (cl *Client) newRequest(ctx context.Context, method, path string, query url
 
 // do sends req, turns a non-2xx answer into an *APIError and decodes the
 // JSON body into out unless out is nil.
-func (cl *Client) do(req *http.Request, out any) error {
+func (cl *Client) do(req *http.Request, out any) (err error) {
+	defer func() { err = cl.scrub(err) }()
 	resp, err := cl.hc.Do(req)
 	if err != nil {
-		return scrubURLError(err)
+		return err
 	}
 	defer drainClose(resp)
-	if err := checkResponse(resp); err != nil {
+	if err := checkResponse(resp, cl.secrets()...); err != nil {
 		return err
 	}
 	if out == nil {

@@ -242,7 +242,7 @@ func FuzzListDecode(f *testing.F) {
 		cfg := &Config{HTTPClient: &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
 			return textResponse(r, 200, string(body)), nil
 		})}}
-		c := cfg.ClientFromAccessToken("tok")
+		c := cfg.ClientFromAccessToken("fuzz-list-access-token-0123456789")
 		page, err := c.WorkoutsPage(context.Background(), ListQuery{})
 
 		var want gen.WorkoutListEnvelope

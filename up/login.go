@@ -107,10 +107,12 @@ func parseRedirect(redirectURL, state string) (string, error) {
 		return "", ErrStateMismatch
 	}
 	if code := q.Get("error"); code != "" {
+		// An authorization code beside the error stays out of its text.
+		r := newRedactor(q["code"]...)
 		return "", &AuthorizationError{
 			Code:        cleanText(code, maxTextInError),
-			Description: cleanText(q.Get("error_description"), maxTextInError),
-			URI:         cleanText(q.Get("error_uri"), maxTextInError),
+			Description: cleanText(r.text(q.Get("error_description")), maxTextInError),
+			URI:         cleanText(r.text(q.Get("error_uri")), maxTextInError),
 		}
 	}
 	for _, code := range q["code"] {

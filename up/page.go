@@ -51,7 +51,7 @@ func (p *Page[T]) Next(ctx context.Context) (*Page[T], error) {
 		return nil, ErrNoMorePages
 	}
 	if err := p.cursor.visit(p.next); err != nil {
-		return nil, err
+		return nil, p.c.scrub(err)
 	}
 	next := p.next
 	return fetchPage[T](ctx, p.c, p.cursor, func(string) (*http.Request, error) {
@@ -65,11 +65,11 @@ func (p *Page[T]) Next(ctx context.Context) (*Page[T], error) {
 func ResumePage[T any](ctx context.Context, c *Client, pageURL string) (*Page[T], error) {
 	u, err := resolveNext(c.cfg.baseURL(), pageURL)
 	if err != nil {
-		return nil, err
+		return nil, c.scrub(err)
 	}
 	cur := newCursor()
 	if err := cur.visit(u); err != nil {
-		return nil, err
+		return nil, c.scrub(err)
 	}
 	return fetchPage[T](ctx, c, cur, func(string) (*http.Request, error) {
 		return http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
@@ -125,7 +125,7 @@ func fetchPage[T any](ctx context.Context, c *Client, cur *cursor, build request
 	page := &Page[T]{Items: data.Items, Meta: resp.Meta, c: c, cursor: cur}
 	if data.Links.Next != nil && *data.Links.Next != "" {
 		if page.next, err = resolveNext(c.cfg.baseURL(), *data.Links.Next); err != nil {
-			return nil, err
+			return nil, c.scrub(err)
 		}
 	}
 	return page, nil

@@ -61,7 +61,8 @@ const maxImageBytes = 16 << 20
 // openImage requests a PNG graph and returns its body for the caller to
 // read and close; reading more than limit bytes of it fails with a
 // *ResponseTooLargeError, unless limit is zero.
-func openImage(ctx context.Context, c *Client, build request, limit int64) (io.ReadCloser, error) {
+func openImage(ctx context.Context, c *Client, build request, limit int64) (_ io.ReadCloser, err error) {
+	defer func() { err = c.scrub(err) }()
 	req, err := c.build(ctx, build)
 	if err != nil {
 		return nil, err
@@ -69,9 +70,9 @@ func openImage(ctx context.Context, c *Client, build request, limit int64) (io.R
 	req.Header.Set("Accept", "image/png")
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, scrubURLError(err)
+		return nil, err
 	}
-	if err := checkResponse(resp); err != nil {
+	if err := checkResponse(resp, c.secrets()...); err != nil {
 		drainClose(resp)
 		return nil, err
 	}
@@ -94,7 +95,7 @@ func readImage(ctx context.Context, c *Client, build request) ([]byte, error) {
 	defer func() { _ = body.Close() }()
 	b, err := io.ReadAll(body)
 	if err != nil {
-		return nil, err
+		return nil, c.scrub(err)
 	}
 	return b, nil
 }

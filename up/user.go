@@ -23,7 +23,7 @@ func (c *Client) API() *gen.ClientWithResponses { return c.api() }
 // body of every answer bounded to Config.MaxResponseBytes. The generated
 // paths are relative to a server URL ending in a slash.
 func (c *Client) newAPI() *gen.ClientWithResponses {
-	doer := limitedDoer{hc: c.hc, limit: c.cfg.maxResponseBytes()}
+	doer := limitedDoer{c: c, limit: c.cfg.maxResponseBytes()}
 	return &gen.ClientWithResponses{ClientInterface: &gen.Client{Server: c.server, Client: doer}}
 }
 
