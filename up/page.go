@@ -29,6 +29,20 @@ type Page[T any] struct {
 	cursor *cursor
 }
 
+// pageView is what printing a Page shows: its items, its meta and the URL
+// of the next page. A Page formats itself as its pageView, so that no verb
+// reaches the Client it holds, and with it the user's token.
+type pageView[T any] struct {
+	Items []T
+	Meta  Meta
+	Next  string
+}
+
+// Format prints the Page as its pageView, with the same verb and flags.
+func (p Page[T]) Format(f fmt.State, verb rune) {
+	_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), pageView[T]{Items: p.Items, Meta: p.Meta, Next: p.NextURL()})
+}
+
 // HasNext reports whether UP announced another page.
 func (p *Page[T]) HasNext() bool { return p.next != nil }
 

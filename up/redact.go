@@ -1,7 +1,10 @@
 package up
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/url"
 )
 
@@ -118,3 +121,97 @@ func (e *redactedError) Error() string { return e.msg }
 
 // Is reports whether the original error matches target.
 func (e *redactedError) Is(target error) bool { return errors.Is(e.err, target) }
+
+// formatSafe writes s, a value's String without its secrets, for any verb
+// and flags: %q, %x and %X apply to s, every other verb prints it as %s
+// would. The types that hold a secret format themselves with it, so that
+// no verb (%+v and %#v included) prints a field that String leaves out.
+func formatSafe(f fmt.State, verb rune, s string) {
+	switch verb {
+	case 'q', 'x', 'X':
+	default:
+		verb = 's'
+	}
+	_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), s)
+}
+
+// present describes a secret without showing it: whether there is one.
+func present(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return redacted
+}
+
+// Format prints the Config as String does, whatever the verb: never the
+// client secret.
+func (c Config) Format(f fmt.State, verb rune) { formatSafe(f, verb, c.String()) }
+
+// LogValue logs the Config without its client secret.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("client_id", c.ClientID),
+		slog.String("client_secret", present(c.ClientSecret)),
+		slog.String("redirect_url", c.RedirectURL),
+		slog.String("scopes", joinScopes(c.Scopes)),
+		slog.String("base_url", c.baseURL()),
+	)
+}
+
+// MarshalJSON encodes the Config as LogValue logs it, without its client
+// secret, so that a logger that encodes values as JSON cannot leak it.
+func (c Config) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string]string{
+		"client_id":     c.ClientID,
+		"client_secret": present(c.ClientSecret),
+		"redirect_url":  c.RedirectURL,
+		"scopes":        joinScopes(c.Scopes),
+		"base_url":      c.baseURL(),
+	})
+}
+
+// Format prints the Client as String does, whatever the verb: never a
+// token or the client secret.
+func (cl *Client) Format(f fmt.State, verb rune) { formatSafe(f, verb, cl.String()) }
+
+// LogValue logs the Client without its token or the client secret.
+func (cl *Client) LogValue() slog.Value {
+	cl.mu.Lock()
+	creds := "no token"
+	switch {
+	case cl.src != nil:
+		creds = "token source"
+	case cl.tok != nil:
+		creds = "token"
+	}
+	cl.mu.Unlock()
+	return slog.GroupValue(slog.String("base_url", cl.cfg.baseURL()), slog.String("credentials", creds))
+}
+
+// String describes the handler without its client secret.
+func (h *WebhookHandler) String() string {
+	return fmt.Sprintf("up.WebhookHandler{ClientID: %q, ClientSecret: %q}", h.ClientID, present(h.ClientSecret))
+}
+
+// GoString is String, so that %#v cannot print the client secret.
+func (h *WebhookHandler) GoString() string { return h.String() }
+
+// Format prints the handler as String does, whatever the verb.
+func (h *WebhookHandler) Format(f fmt.State, verb rune) { formatSafe(f, verb, h.String()) }
+
+// LogValue logs the handler without its client secret.
+func (h *WebhookHandler) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("client_id", h.ClientID), slog.String("client_secret", present(h.ClientSecret)))
+}
+
+// MarshalJSON encodes the handler as LogValue logs it.
+func (h *WebhookHandler) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string]string{"client_id": h.ClientID, "client_secret": present(h.ClientSecret)})
+}
+
+// Format prints the storage as String does, whatever the verb: never the
+// token.
+func (m *MemoryStorage) Format(f fmt.State, verb rune) { formatSafe(f, verb, m.String()) }
+
+// LogValue logs whether the storage holds a token, not the token.
+func (m *MemoryStorage) LogValue() slog.Value { return slog.StringValue(m.String()) }
