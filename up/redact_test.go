@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"golang.org/x/oauth2"
 )
@@ -43,10 +45,10 @@ var encodings = []encoding{
 	{"every byte twice, lower-case hex", func(s string) string { return percentAll(percentAll(s, "%%%02x"), "%%%02x") }},
 	{"JSON", func(s string) string { b, _ := json.Marshal(s); return string(b[1 : len(b)-1]) }},
 	{"JSON with \\/", func(s string) string { return strings.ReplaceAll(s, "/", `\/`) }},
-	{"JSON \\u, upper-case hex", func(s string) string { return percentAll(s, `\u%04X`) }},
-	{"JSON \\u, lower-case hex", func(s string) string { return percentAll(s, `\u%04x`) }},
-	{"HTML references", func(s string) string { return percentAll(s, "&#%d;") }},
-	{"HTML hex references", func(s string) string { return percentAll(s, "&#x%x;") }},
+	{"JSON \\u, upper-case hex", func(s string) string { return jsonEscapeAll(s, `\u%04X`) }},
+	{"JSON \\u, lower-case hex", func(s string) string { return jsonEscapeAll(s, `\u%04x`) }},
+	{"HTML references", func(s string) string { return runeAll(s, "&#%d;") }},
+	{"HTML hex references", func(s string) string { return runeAll(s, "&#x%x;") }},
 	{"query, then JSON", func(s string) string { b, _ := json.Marshal(url.QueryEscape(s)); return string(b[1 : len(b)-1]) }},
 	{"mixed", mixed},
 }
@@ -74,8 +76,32 @@ func percentAll(s, format string) string {
 	return b.String()
 }
 
-// mixed writes the characters of s in turn raw, percent-encoded in upper
-// case, percent-encoded in lower case, JSON-escaped and form-encoded.
+// runeAll writes every character of s with format.
+func runeAll(s, format string) string {
+	var b strings.Builder
+	for _, r := range s {
+		fmt.Fprintf(&b, format, r)
+	}
+	return b.String()
+}
+
+// jsonEscapeAll writes every character of s as a JSON \u escape with
+// format, characters beyond the Basic Multilingual Plane as surrogate pairs.
+func jsonEscapeAll(s, format string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r1, r2 := utf16.EncodeRune(r); r1 != utf8.RuneError {
+			fmt.Fprintf(&b, format+format, r1, r2)
+			continue
+		}
+		fmt.Fprintf(&b, format, r)
+	}
+	return b.String()
+}
+
+// mixed writes the bytes of s in turn raw, percent-encoded in upper case,
+// percent-encoded in lower case, JSON-escaped (ASCII only; others
+// percent-encoded) and form-encoded.
 func mixed(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
@@ -87,7 +113,11 @@ func mixed(s string) string {
 		case 2:
 			fmt.Fprintf(&b, "%%%02x", s[i])
 		case 3:
-			fmt.Fprintf(&b, `\u%04x`, s[i])
+			if s[i] < utf8.RuneSelf {
+				fmt.Fprintf(&b, `\u%04x`, s[i]) // JSON escapes characters, not bytes
+			} else {
+				fmt.Fprintf(&b, "%%%02x", s[i])
+			}
 		default:
 			b.WriteString(url.QueryEscape(s[i : i+1]))
 		}

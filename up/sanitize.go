@@ -55,6 +55,12 @@ func redactSecrets(s string, secrets ...string) string {
 // It decodes the text once, twice and three times (decodeEscapes), each
 // decoded byte knowing the span of text it came from, looks for the secrets
 // in the text and in each decoding, and replaces the spans they came from.
+// An escape just before a secret can swallow its first characters ("%2"
+// before "AT-..." decodes to "*T-..."); so what is left of a secret once up
+// to ten of its first characters are gone is removed too, with the escape
+// before it, as long as eight characters are left. A secret that itself holds %, \
+// or & may still be missed where the text around it splits one of its
+// escapes; OAuth tokens and client secrets are written without them.
 type redactor struct {
 	secrets [][]byte // non-empty, distinct
 	space   bool     // some secret has a space, which a form writes as +
@@ -106,14 +112,23 @@ func (r redactor) find(s string) []span {
 	var spans []span
 	search := func(d decodedText) {
 		for _, secret := range r.secrets {
-			for off := 0; ; {
-				i := bytes.Index(d.b[off:], secret)
-				if i < 0 {
-					break
+			// The secret, and, for a long one, what is left of it when an
+			// escape just before it swallowed its first characters ("%2"
+			// before "AT-..." decodes to "*T-..."): that escape goes too.
+			for q := 0; q == 0 || (q <= maxSwallowed && len(secret)-q >= minRemnant); q++ {
+				part := secret[q:]
+				for off := 0; ; {
+					i := bytes.Index(d.b[off:], part)
+					if i < 0 {
+						break
+					}
+					first, last := off+i, off+i+len(part)-1
+					if q > 0 && first > 0 {
+						first--
+					}
+					spans = append(spans, span{int(d.from[first]), int(d.to[last])})
+					off += i + 1
 				}
-				first, last := off+i, off+i+len(secret)-1
-				spans = append(spans, span{int(d.from[first]), int(d.to[last])})
-				off = first + 1
 			}
 		}
 	}
@@ -156,9 +171,16 @@ func (r redactor) find(s string) []span {
 	return spans
 }
 
-// maxDecodings is how many times redactor decodes a text: a secret
-// percent-encoded three times over (%25252B) is still found.
-const maxDecodings = 3
+const (
+	// maxDecodings is how many times redactor decodes a text: a secret
+	// percent-encoded three times over (%25252B) is still found.
+	maxDecodings = 3
+	// maxSwallowed is how many of a secret's first characters an escape
+	// before it may swallow (&#x1234; with the secret's "1234;") and the
+	// rest of it still be found, as long as minRemnant are left.
+	maxSwallowed = 10
+	minRemnant   = 8
+)
 
 // replaceSpans replaces each span of s, merging those that overlap or
 // touch, with redacted.
