@@ -99,6 +99,7 @@ func FuzzRedactSecret(f *testing.F) {
 	f.Add("CS-s3cr3t Zq9+Xy/Wv=Kd", "error: $S.", uint8(1))
 	f.Add("AT-4cc3ss+Tok/En=Zz~9", `{"error_description":"$S"}`, uint8(11))
 	f.Add("AT-4cc3ss+Tok/En=Zz~9", "/nudge/api/v.1.1/%2", uint8(1))
+	f.Add("00 0000000000000000", "ǚ%", uint8(7))
 	f.Add("ü€𝄞 0123456789", "<p>$S</p>", uint8(13))
 	f.Add(`"/ 0123456789`, `"$S"`, uint8(9))
 	f.Fuzz(func(t *testing.T, secret, template string, which uint8) {

@@ -552,6 +552,9 @@ func TestRedactorUnit(t *testing.T) {
 		"nothing here, 100% sure & \\ fine +1":         "nothing here, 100% sure & \\ fine +1",
 		"CS-s3cr3t-Zq9+Xy/Wv=K":                        "CS-s3cr3t-Zq9+Xy/Wv=K",
 		"access_token=abc&x=1":                         "access_token=[redacted]&x=1",
+		// An escape before the secret swallows its first characters.
+		"/x/%2CS-s3cr3t-Zq9%2BXy%2FWv%3DKd/y":   "/x/[redacted]/y",
+		"x%ACS-s3cr3t-Zq9%252BXy%252FWv%253DKd": "x[redacted]",
 	} {
 		if got := r.text(in); got != want {
 			t.Errorf("text(%q) = %q, want %q", in, got, want)
