@@ -79,6 +79,7 @@ func FuzzRetryAfter(f *testing.F) {
 		}
 		req := httptest.NewRequestWithContext(context.Background(), http.MethodGet, "https://jawbone.com/nudge/api/v.1.1/users/@me", nil)
 		resp := textResponse(req, http.StatusTooManyRequests, `{"meta":{"code":429}}`)
+		defer func() { _ = resp.Body.Close() }()
 		resp.Header = h
 		var rl *RateLimitError
 		if err := checkResponse(resp); !errors.As(err, &rl) || rl.RetryAfter < 0 || rl.RetryAfter > MaxRetryAfter {
@@ -94,7 +95,7 @@ func FuzzRetryAfter(f *testing.F) {
 // escape before it swallowed is still found, without %, \ or & (which
 // redactor does not promise to find where the text splits their escapes),
 // and without the characters of "[redacted]", so that a secret cannot be
-// made up of the marker and its neighbours.
+// made up of the marker and its neighbors.
 func FuzzRedactSecret(f *testing.F) {
 	f.Add("CS-s3cr3t Zq9+Xy/Wv=Kd", "error: $S.", uint8(1))
 	f.Add("AT-4cc3ss+Tok/En=Zz~9", `{"error_description":"$S"}`, uint8(11))

@@ -39,53 +39,54 @@ func (c *Client) scrub(err error) error {
 }
 
 // scrub removes the redactor's secrets, in every encoding, from the text
-// of err: from the fields of this package's errors, which it changes in
-// place (so that errors.As still finds them), and from a *url.Error's URL.
-// Any other error whose text still shows a secret is replaced by one that
-// says the same without it and still matches, with errors.Is, what the
-// original matched.
+// of err: from the fields of this package's errors in its chain, which it
+// changes in place (so that errors.As still finds them), and from a
+// *url.Error's URL. If the text still shows a secret (a foreign error
+// quoting one), err is replaced by an error that says the same without it
+// and still matches, with errors.Is, what err matched.
 func (r redactor) scrub(err error) error {
-	switch e := err.(type) {
-	case nil:
+	if err == nil {
 		return nil
-	case *url.Error:
-		if u, perr := url.Parse(e.URL); perr == nil {
-			e.URL = r.url(u)
-		} else {
-			e.URL = "(unparsable URL)"
-		}
-		e.Err = r.scrub(e.Err)
-		return e
-	case *APIError:
-		r.apiError(e)
-		return e
-	case *RateLimitError:
-		r.apiError(e.APIError)
-		return e
-	case *DecodeError:
-		e.URL = r.text(e.URL)
-		e.Err = r.scrub(e.Err)
-		return e
-	case *ResponseTooLargeError:
-		e.URL = r.text(e.URL)
-		return e
-	case *NextLinkError:
-		e.Next, e.Reason = r.text(e.Next), r.text(e.Reason)
-		return e
-	case *TokenError:
-		e.Code, e.Description = r.text(e.Code), r.text(e.Description)
-		return e
-	case *AuthorizationError:
-		e.Code, e.Description, e.URI = r.text(e.Code), r.text(e.Description), r.text(e.URI)
-		return e
-	case *StorageError:
-		e.Err = r.scrub(e.Err)
-		return e
-	case *redactedError:
-		return e
 	}
-	if inner := errors.Unwrap(err); inner != nil {
-		r.scrub(inner) // this package's errors inside are fixed in place
+	var (
+		ue *url.Error
+		ae *APIError
+		de *DecodeError
+		tl *ResponseTooLargeError
+		ne *NextLinkError
+		te *TokenError
+		az *AuthorizationError
+		se *StorageError
+	)
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			ue.URL = r.url(u)
+		} else {
+			ue.URL = "(unparsable URL)"
+		}
+		ue.Err = r.scrub(ue.Err)
+	}
+	if errors.As(err, &ae) {
+		r.apiError(ae)
+	}
+	if errors.As(err, &de) {
+		de.URL = r.text(de.URL)
+		de.Err = r.scrub(de.Err)
+	}
+	if errors.As(err, &tl) {
+		tl.URL = r.text(tl.URL)
+	}
+	if errors.As(err, &ne) {
+		ne.Next, ne.Reason = r.text(ne.Next), r.text(ne.Reason)
+	}
+	if errors.As(err, &te) {
+		te.Code, te.Description = r.text(te.Code), r.text(te.Description)
+	}
+	if errors.As(err, &az) {
+		az.Code, az.Description, az.URI = r.text(az.Code), r.text(az.Description), r.text(az.URI)
+	}
+	if errors.As(err, &se) {
+		se.Err = r.scrub(se.Err)
 	}
 	if msg := err.Error(); r.text(msg) != msg {
 		return &redactedError{msg: r.text(msg), err: err}

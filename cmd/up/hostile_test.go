@@ -72,7 +72,7 @@ func FuzzLoginCallback(f *testing.F) {
 			ClientID: "id", ClientSecret: "secret", RedirectURL: "http://127.0.0.1:1/callback", TokenURL: "http://127.0.0.1:1/token",
 			HTTPClient: &http.Client{Transport: roundTrip(func(r *http.Request) (*http.Response, error) {
 				tokenRequests.Add(1)
-				return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}}, Request: r,
+				return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Request: r,
 					Body: io.NopCloser(strings.NewReader(`{"access_token":"a","token_type":"Bearer","refresh_token":"r","expires_in":3600}`))}, nil
 			})},
 		}
