@@ -175,19 +175,9 @@ func (c Config) MarshalJSON() ([]byte, error) {
 // token or the client secret.
 func (cl *Client) Format(f fmt.State, verb rune) { formatSafe(f, verb, cl.String()) }
 
-// LogValue logs the Client without its token or the client secret.
-func (cl *Client) LogValue() slog.Value {
-	cl.mu.Lock()
-	creds := "no token"
-	switch {
-	case cl.src != nil:
-		creds = "token source"
-	case cl.tok != nil:
-		creds = "token"
-	}
-	cl.mu.Unlock()
-	return slog.GroupValue(slog.String("base_url", cl.cfg.baseURL()), slog.String("credentials", creds))
-}
+// LogValue logs the Client as String describes it: without its token or
+// the client secret.
+func (cl *Client) LogValue() slog.Value { return slog.StringValue(cl.String()) }
 
 // String describes the handler without its client secret.
 func (h *WebhookHandler) String() string {

@@ -253,17 +253,27 @@ func forgedAnswers(real *url.URL) []string {
 	return append(out, u.String())
 }
 
+// answer visits the login page without following its redirect and returns
+// the answer UP sends the browser back with.
+func (b *browser) answer(ctx context.Context, u string) (*url.URL, bool) {
+	v, ok := b.get(ctx, u, false)
+	if !ok {
+		return nil, false
+	}
+	back, err := url.Parse(v.location)
+	if err != nil {
+		b.t.Error(err)
+		return nil, false
+	}
+	return back, true
+}
+
 func TestLoginIgnoresForgedAnswers(t *testing.T) {
 	e := newEnv(t)
 	var forged []string
 	b, stdout, stderr, code := e.login(func(ctx context.Context, b *browser, u string) {
-		v, ok := b.get(ctx, u, false)
+		back, ok := b.answer(ctx, u)
 		if !ok {
-			return
-		}
-		back, err := url.Parse(v.location)
-		if err != nil {
-			t.Error(err)
 			return
 		}
 		forged = forgedAnswers(back)
@@ -299,13 +309,8 @@ func TestLoginIgnoresForgedAnswers(t *testing.T) {
 func TestLoginTimesOutAfterForgedAnswers(t *testing.T) {
 	e := newEnv(t)
 	b, _, stderr, code := e.login(func(ctx context.Context, b *browser, u string) {
-		v, ok := b.get(ctx, u, false)
+		back, ok := b.answer(ctx, u)
 		if !ok {
-			return
-		}
-		back, err := url.Parse(v.location)
-		if err != nil {
-			t.Error(err)
 			return
 		}
 		for _, f := range forgedAnswers(back)[:3] {
