@@ -4,15 +4,44 @@ GO              ?= go
 BIN             := $(CURDIR)/.bin
 GOLANGCI_LINT   := $(BIN)/golangci-lint
 GOLANGCI_VERSION := v2.15.0
-REDOCLY         := npx --yes @redocly/cli@$(REDOCLY_VERSION)
-REDOCLY_VERSION := 2.77.0
+# Node tools (Redocly, Spectral, Prism), at the exact versions of
+# tools/node/package-lock.json, installed once by `make node-tools` into
+# tools/node/node_modules (npm ci; nothing is fetched on later runs).
+NODE_TOOLS      := $(CURDIR)/tools/node
+NODE_BIN        := $(NODE_TOOLS)/node_modules/.bin
+NODE_STAMP      := $(NODE_TOOLS)/node_modules/.package-lock.json
+REDOCLY         := $(NODE_BIN)/redocly
+SPECTRAL        := $(NODE_BIN)/spectral
+# REQUIRE_NODE_TOOLS=1 (CI sets it) makes a machine without Node.js a failure
+# instead of a notice, and makes the Prism test fail rather than skip.
+# REQUIRE_REDOCLY is its older name.
+REQUIRE_NODE_TOOLS ?= $(REQUIRE_REDOCLY)
+HAVE_NPM        := $(shell command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1 && echo yes)
+DOCS_HTML       := $(CURDIR)/build/reference.html
 # Fuzzing budget per target. A count, not a duration: with a duration, Go 1.26's
 # fuzz coordinator can report a bare "context deadline exceeded" failure when its
 # deadline races a busy worker (go.dev/issue/75804, fixed in Go 1.27); a count
 # has no deadline to race. 20000 inputs take 2-10 s per target on 2 CPUs.
 FUZZTIME        ?= 20000x
 
-.PHONY: all generate check-generated lint test race demo bench fuzz clean
+# Real parts. Tests that need a real part (PostgreSQL, Chromium, Prism,
+# Redocly) skip with a notice when the part is absent, so that `make test`
+# works on a clean clone. UP_REQUIRE_<PART>=1 (UP_REQUIRE_POSTGRES, as CI
+# sets for each part it installs) requires a part: its tests then fail
+# instead of skipping. UP_REQUIRE_REAL_PARTS does the same for a list of
+# parts, separated by commas or spaces, or "all". Tests that call
+# internal/realpart.Absent (the PostgreSQL tests do) honour both, and append
+# each skip to UP_REAL_PARTS_SKIPPED_LOG, a file the race target sets and
+# prints as a NOTICE. The parts and how to provide them:
+#   postgres  UP_TEST_POSTGRES_DSN names a database the tests may create
+#             tables in (README, Development; .ci/run starts PostgreSQL 15)
+#   chromium  Chromium on PATH (UP_REQUIRE_CHROMIUM; internal/browsertest)
+#   prism     Node.js and `make node-tools` (UP_REQUIRE_PRISM, which
+#             REQUIRE_NODE_TOOLS=1 sets in the race target)
+UP_REQUIRE_REAL_PARTS ?=
+export UP_REQUIRE_REAL_PARTS
+
+.PHONY: all generate check-generated lint lint-go lint-spec node-tools docs test race demo bench fuzz clean
 
 all: test
 
@@ -29,24 +58,64 @@ check-generated: generate
 $(GOLANGCI_LINT):
 	GOBIN=$(BIN) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION)
 
-## lint: go vet, golangci-lint and the Redocly OpenAPI linter (which needs
-## Node.js; without it the step is skipped with a notice, unless
-## REQUIRE_REDOCLY=1, as CI sets)
-lint: $(GOLANGCI_LINT)
+## lint: go vet, golangci-lint, and the OpenAPI linters on api/up.yaml:
+## Redocly (redocly.yaml: every rule) and Spectral (.spectral.yaml:
+## spectral:oas). The OpenAPI linters need Node.js; without it they are
+## skipped with a notice, unless REQUIRE_NODE_TOOLS=1, as CI sets.
+lint: lint-go lint-spec
+
+lint-go: $(GOLANGCI_LINT)
 	$(GO) vet ./...
 	$(GOLANGCI_LINT) run ./...
-	@if command -v npx >/dev/null 2>&1; then \
-	  echo "$(REDOCLY) lint api/up.yaml --config redocly.yaml"; \
-	  $(REDOCLY) lint api/up.yaml --config redocly.yaml; \
-	elif [ "$(REQUIRE_REDOCLY)" = 1 ]; then \
-	  echo "Redocly needs Node.js (npx), which is not installed"; exit 1; \
-	else \
-	  echo "NOTICE: Node.js is not installed, so the Redocly OpenAPI lint is skipped (CI runs it)"; \
-	fi
 
-## race: every test with the race detector
+ifeq ($(HAVE_NPM),yes)
+lint-spec: node-tools
+	$(REDOCLY) lint api/up.yaml --config redocly.yaml
+	$(SPECTRAL) lint api/up.yaml --ruleset .spectral.yaml --fail-severity warn
+else
+lint-spec:
+	@if [ "$(REQUIRE_NODE_TOOLS)" = 1 ]; then \
+	  echo "the OpenAPI linters need Node.js and npm, which are not installed"; exit 1; \
+	fi
+	@echo "NOTICE: Node.js is not installed, so the Redocly and Spectral OpenAPI lints are skipped (CI runs them)"
+endif
+
+## node-tools: install Redocly, Spectral and Prism at the versions of
+## tools/node/package-lock.json into tools/node/node_modules (once; again
+## only when the lock file changes)
+node-tools: $(NODE_STAMP)
+
+$(NODE_STAMP): $(NODE_TOOLS)/package.json $(NODE_TOOLS)/package-lock.json
+	@if [ "$(HAVE_NPM)" != yes ]; then echo "node-tools: Node.js and npm are not installed"; exit 1; fi
+	npm ci --prefix $(NODE_TOOLS) --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## docs: the API reference as one offline HTML page (build/reference.html,
+## Redocly build-docs with its scripts inlined; not committed, see README),
+## beside the committed Markdown reference api/REFERENCE.md
+docs: node-tools
+	$(GO) generate ./api
+	@mkdir -p $(dir $(DOCS_HTML))
+	$(REDOCLY) build-docs api/up.yaml --config redocly.yaml --inlineBundle \
+	  --title "Jawbone UP API v1.1" --output $(DOCS_HTML)
+	$(GO) run ./api/internal/offlinecheck $(DOCS_HTML)
+
+## race: every test with the race detector, then a NOTICE naming the tests
+## of real parts that were skipped (see "Real parts" above). With Node.js,
+## the Prism test runs against the tools of node-tools; UP_REQUIRE_PRISM=1
+## (from REQUIRE_NODE_TOOLS=1) makes its skip a failure.
+ifeq ($(HAVE_NPM),yes)
+race: node-tools
+endif
 race:
-	$(GO) test -race ./...
+	@log=$$(mktemp); \
+	echo "UP_REQUIRE_PRISM=$(REQUIRE_NODE_TOOLS) $(GO) test -race ./..."; \
+	UP_REAL_PARTS_SKIPPED_LOG=$$log UP_REQUIRE_PRISM=$(REQUIRE_NODE_TOOLS) $(GO) test -race ./...; status=$$?; \
+	if [ -s $$log ]; then \
+	  echo "NOTICE: tests of real parts were SKIPPED because the parts are absent (CI runs them):"; \
+	  sort -u $$log | awk -F'\t' '$$1 != part { part = $$1; printf "  %s: %s\n", $$1, $$3 } { printf "    %s\n", $$2 }'; \
+	fi; \
+	rm -f $$log; exit $$status
 
 ## test: everything CI checks
 test: check-generated lint race fuzz
@@ -71,4 +140,4 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) $(NODE_TOOLS)/node_modules $(dir $(DOCS_HTML))

@@ -75,6 +75,23 @@ var goTypes = map[string]func() any{
 	"WebhookNotification":      func() any { return new(gen.WebhookNotification) },
 	"OAuthToken":               func() any { return new(gen.OAuthToken) },
 	"OAuthError":               func() any { return new(gen.OAuthError) },
+	"EpochParam":               func() any { return new(gen.EpochParam) },
+	"DateParam":                func() any { return new(gen.DateParam) },
+	"Coordinate":               func() any { return new(gen.Coordinate) },
+	"TimeZoneName":             func() any { return new(gen.TimeZoneName) },
+	"Gender":                   func() any { return new(gen.Gender) },
+	"TZTransition":             func() any { return new(gen.TZTransition) },
+	"TrendPoint":               func() any { return new(gen.TrendPoint) },
+}
+
+// isScalar reports whether ref is a string, number, integer or boolean
+// schema written inline.
+func isScalar(ref *openapi3.SchemaRef) bool {
+	if ref == nil || ref.Value == nil || ref.Value.Type == nil {
+		return false
+	}
+	return ref.Value.Type.Includes("string") || ref.Value.Type.Includes("number") ||
+		ref.Value.Type.Includes("integer") || ref.Value.Type.Includes("boolean")
 }
 
 // roundTrip decodes payload into the Go type registered for schema, encodes

@@ -255,31 +255,31 @@ type ClientInterface interface {
 	// Returns the profile of the user who owns the access token. `basic_read` gives the name and picture;
 	// `extended_read` adds weight, height and gender.
 	//
-	// Corresponds with GET /users/@me (the `GetUser` operationId).
-	GetUser(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /users/{user} (the `GetUser` operationId).
+	GetUser(ctx context.Context, user UserRef, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Disconnect Disconnect the app from the user
 	//
 	// Revokes the app's access to the user's data ("Revoke access for this user"), so the access token used for
 	// the call stops working. No docs page for it survives; Jawbone's Python SDK defines the call.
 	//
-	// Corresponds with DELETE /users/@me/PartnerAppMembership (the `Disconnect` operationId).
-	Disconnect(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with DELETE /users/{user}/PartnerAppMembership (the `Disconnect` operationId).
+	Disconnect(ctx context.Context, user UserRef, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListBandEvents List the band's events
 	//
 	// Returns the times the user's band entered or left sleep mode and stopwatch mode (UP24 and later). Sleep-mode
 	// events need `sleep_read` and stopwatch events `move_read`; with one of the two, only its events are listed.
 	//
-	// Corresponds with GET /users/@me/bandevents (the `ListBandEvents` operationId).
-	ListBandEvents(ctx context.Context, params *ListBandEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /users/{user}/bandevents (the `ListBandEvents` operationId).
+	ListBandEvents(ctx context.Context, user UserRef, params *ListBandEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListBodyEvents List the user's body events
 	//
 	// Returns the user's body measurements, newest first when no time frame is given and oldest first when one is.
 	//
-	// Corresponds with GET /users/@me/body_events (the `ListBodyEvents` operationId).
-	ListBodyEvents(ctx context.Context, params *ListBodyEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /users/{user}/body_events (the `ListBodyEvents` operationId).
+	ListBodyEvents(ctx context.Context, user UserRef, params *ListBodyEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateBodyEventWithBody Log a body measurement
 	//
@@ -287,8 +287,8 @@ type ClientInterface interface {
 	//
 	// Takes any type of body and a specified content type.
 	//
-	// Corresponds with POST /users/@me/body_events (the `CreateBodyEvent` operationId).
-	CreateBodyEventWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /users/{user}/body_events (the `CreateBodyEvent` operationId).
+	CreateBodyEventWithBody(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateBodyEventWithFormdataBody Log a body measurement
 	//
@@ -296,17 +296,17 @@ type ClientInterface interface {
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
-	// Corresponds with POST /users/@me/body_events (the `CreateBodyEvent` operationId).
-	CreateBodyEventWithFormdataBody(ctx context.Context, body CreateBodyEventFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /users/{user}/body_events (the `CreateBodyEvent` operationId).
+	CreateBodyEventWithFormdataBody(ctx context.Context, user UserRef, body CreateBodyEventFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListCardiacEvents List the user's cardiac events
 	//
 	// Returns the user's heart rate and blood pressure events (API v1.0). Use heart rates instead.
 	//
-	// Corresponds with GET /users/@me/cardiac_events (the `ListCardiacEvents` operationId).
+	// Corresponds with GET /users/{user}/cardiac_events (the `ListCardiacEvents` operationId).
 	//
 	// Deprecated: Cardiac events are API v1.0; use heart rates (listHeartRates).
-	ListCardiacEvents(ctx context.Context, params *ListCardiacEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListCardiacEvents(ctx context.Context, user UserRef, params *ListCardiacEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateCardiacEventWithBody Log a cardiac event
 	//
@@ -314,10 +314,10 @@ type ClientInterface interface {
 	//
 	// Takes any type of body and a specified content type.
 	//
-	// Corresponds with POST /users/@me/cardiac_events (the `CreateCardiacEvent` operationId).
+	// Corresponds with POST /users/{user}/cardiac_events (the `CreateCardiacEvent` operationId).
 	//
 	// Deprecated: Cardiac events are API v1.0; use heart rates (listHeartRates).
-	CreateCardiacEventWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateCardiacEventWithBody(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateCardiacEventWithFormdataBody Log a cardiac event
 	//
@@ -325,24 +325,24 @@ type ClientInterface interface {
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
-	// Corresponds with POST /users/@me/cardiac_events (the `CreateCardiacEvent` operationId).
+	// Corresponds with POST /users/{user}/cardiac_events (the `CreateCardiacEvent` operationId).
 	//
 	// Deprecated: Cardiac events are API v1.0; use heart rates (listHeartRates).
-	CreateCardiacEventWithFormdataBody(ctx context.Context, body CreateCardiacEventFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateCardiacEventWithFormdataBody(ctx context.Context, user UserRef, body CreateCardiacEventFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListFriends List the user's friends
 	//
 	// Returns the XIDs of the user's UP friends (teammates), in one collection.
 	//
-	// Corresponds with GET /users/@me/friends (the `ListFriends` operationId).
-	ListFriends(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /users/{user}/friends (the `ListFriends` operationId).
+	ListFriends(ctx context.Context, user UserRef, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListGenericEvents List the user's generic events
 	//
 	// Returns the custom events partner apps wrote for the user.
 	//
-	// Corresponds with GET /users/@me/generic_events (the `ListGenericEvents` operationId).
-	ListGenericEvents(ctx context.Context, params *ListGenericEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /users/{user}/generic_events (the `ListGenericEvents` operationId).
+	ListGenericEvents(ctx context.Context, user UserRef, params *ListGenericEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateGenericEventWithBody Write a generic event
 	//
@@ -350,8 +350,8 @@ type ClientInterface interface {
 	//
 	// Takes any type of body and a specified content type.
 	//
-	// Corresponds with POST /users/@me/generic_events (the `CreateGenericEvent` operationId).
-	CreateGenericEventWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /users/{user}/generic_events (the `CreateGenericEvent` operationId).
+	CreateGenericEventWithBody(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateGenericEventWithFormdataBody Write a generic event
 	//
@@ -359,15 +359,15 @@ type ClientInterface interface {
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
-	// Corresponds with POST /users/@me/generic_events (the `CreateGenericEvent` operationId).
-	CreateGenericEventWithFormdataBody(ctx context.Context, body CreateGenericEventFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /users/{user}/generic_events (the `CreateGenericEvent` operationId).
+	CreateGenericEventWithFormdataBody(ctx context.Context, user UserRef, body CreateGenericEventFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetGoals Get the user's goals
 	//
 	// Returns the user's daily goals for steps, sleep, weight and nutrition.
 	//
-	// Corresponds with GET /users/@me/goals (the `GetGoals` operationId).
-	GetGoals(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /users/{user}/goals (the `GetGoals` operationId).
+	GetGoals(ctx context.Context, user UserRef, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateGoalsWithBody Set the user's goals
 	//
@@ -375,8 +375,8 @@ type ClientInterface interface {
 	//
 	// Takes any type of body and a specified content type.
 	//
-	// Corresponds with POST /users/@me/goals (the `UpdateGoals` operationId).
-	UpdateGoalsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /users/{user}/goals (the `UpdateGoals` operationId).
+	UpdateGoalsWithBody(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateGoalsWithFormdataBody Set the user's goals
 	//
@@ -384,23 +384,23 @@ type ClientInterface interface {
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
-	// Corresponds with POST /users/@me/goals (the `UpdateGoals` operationId).
-	UpdateGoalsWithFormdataBody(ctx context.Context, body UpdateGoalsFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /users/{user}/goals (the `UpdateGoals` operationId).
+	UpdateGoalsWithFormdataBody(ctx context.Context, user UserRef, body UpdateGoalsFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListHeartRates List the user's resting heart rates
 	//
 	// Returns the user's resting heart rate, one per day, measured just before waking (UP3 and UP4). Read only.
 	//
-	// Corresponds with GET /users/@me/heartrates (the `ListHeartRates` operationId).
-	ListHeartRates(ctx context.Context, params *ListHeartRatesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /users/{user}/heartrates (the `ListHeartRates` operationId).
+	ListHeartRates(ctx context.Context, user UserRef, params *ListHeartRatesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListMeals List the user's meals
 	//
 	// Returns the user's meals, newest first when no time frame is given and oldest first when one is. Listed meals
 	// carry their nutrition totals; the foods in each meal come with `GET /meals/{xid}`.
 	//
-	// Corresponds with GET /users/@me/meals (the `ListMeals` operationId).
-	ListMeals(ctx context.Context, params *ListMealsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /users/{user}/meals (the `ListMeals` operationId).
+	ListMeals(ctx context.Context, user UserRef, params *ListMealsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateMealWithBody Log a meal
 	//
@@ -409,8 +409,8 @@ type ClientInterface interface {
 	//
 	// Takes any type of body and a specified content type.
 	//
-	// Corresponds with POST /users/@me/meals (the `CreateMeal` operationId).
-	CreateMealWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /users/{user}/meals (the `CreateMeal` operationId).
+	CreateMealWithBody(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateMealWithFormdataBody Log a meal
 	//
@@ -419,15 +419,15 @@ type ClientInterface interface {
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
-	// Corresponds with POST /users/@me/meals (the `CreateMeal` operationId).
-	CreateMealWithFormdataBody(ctx context.Context, body CreateMealFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /users/{user}/meals (the `CreateMeal` operationId).
+	CreateMealWithFormdataBody(ctx context.Context, user UserRef, body CreateMealFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMood Get the user's mood for a day
 	//
 	// Returns the mood the user logged for `date` (today when omitted), or an empty object when none.
 	//
-	// Corresponds with GET /users/@me/mood (the `GetMood` operationId).
-	GetMood(ctx context.Context, params *GetMoodParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /users/{user}/mood (the `GetMood` operationId).
+	GetMood(ctx context.Context, user UserRef, params *GetMoodParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateMoodWithBody Record the user's mood
 	//
@@ -435,8 +435,8 @@ type ClientInterface interface {
 	//
 	// Takes any type of body and a specified content type.
 	//
-	// Corresponds with POST /users/@me/mood (the `CreateMood` operationId).
-	CreateMoodWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /users/{user}/mood (the `CreateMood` operationId).
+	CreateMoodWithBody(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateMoodWithFormdataBody Record the user's mood
 	//
@@ -444,31 +444,31 @@ type ClientInterface interface {
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
-	// Corresponds with POST /users/@me/mood (the `CreateMood` operationId).
-	CreateMoodWithFormdataBody(ctx context.Context, body CreateMoodFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /users/{user}/mood (the `CreateMood` operationId).
+	CreateMoodWithFormdataBody(ctx context.Context, user UserRef, body CreateMoodFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListMoves List the user's moves
 	//
 	// Returns the user's moves, one per day, newest first when no time frame is given and oldest first when one
 	// is. A move is created when the user first wears the band that day and updated as new data syncs.
 	//
-	// Corresponds with GET /users/@me/moves (the `ListMoves` operationId).
-	ListMoves(ctx context.Context, params *ListMovesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /users/{user}/moves (the `ListMoves` operationId).
+	ListMoves(ctx context.Context, user UserRef, params *ListMovesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UnsubscribePubSub Remove the user's webhook
 	//
 	// Stops notifications about the user.
 	//
-	// Corresponds with DELETE /users/@me/pubsub (the `UnsubscribePubSub` operationId).
-	UnsubscribePubSub(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with DELETE /users/{user}/pubsub (the `UnsubscribePubSub` operationId).
+	UnsubscribePubSub(ctx context.Context, user UserRef, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SubscribePubSub Register a webhook for the user
 	//
 	// Asks UP to POST a notification to `webhook` whenever the user's data that the token may read is created,
 	// updated or deleted, and when the band changes mode. The body is empty; the URL travels in the query.
 	//
-	// Corresponds with POST /users/@me/pubsub (the `SubscribePubSub` operationId).
-	SubscribePubSub(ctx context.Context, params *SubscribePubSubParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /users/{user}/pubsub (the `SubscribePubSub` operationId).
+	SubscribePubSub(ctx context.Context, user UserRef, params *SubscribePubSubParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetRefreshTokenWithBody Get the user's refresh token
 	//
@@ -477,8 +477,8 @@ type ClientInterface interface {
 	//
 	// Takes any type of body and a specified content type.
 	//
-	// Corresponds with POST /users/@me/refreshToken (the `GetRefreshToken` operationId).
-	GetRefreshTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /users/{user}/refreshToken (the `GetRefreshToken` operationId).
+	GetRefreshTokenWithBody(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetRefreshTokenWithFormdataBody Get the user's refresh token
 	//
@@ -487,22 +487,22 @@ type ClientInterface interface {
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
-	// Corresponds with POST /users/@me/refreshToken (the `GetRefreshToken` operationId).
-	GetRefreshTokenWithFormdataBody(ctx context.Context, body GetRefreshTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /users/{user}/refreshToken (the `GetRefreshToken` operationId).
+	GetRefreshTokenWithFormdataBody(ctx context.Context, user UserRef, body GetRefreshTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetSettings Get the user's sharing settings
 	//
 	// Returns which kinds of data the user shares with their friends.
 	//
-	// Corresponds with GET /users/@me/settings (the `GetSettings` operationId).
-	GetSettings(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /users/{user}/settings (the `GetSettings` operationId).
+	GetSettings(ctx context.Context, user UserRef, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListSleeps List the user's sleeps
 	//
 	// Returns the user's sleep periods, newest first when no time frame is given and oldest first when one is.
 	//
-	// Corresponds with GET /users/@me/sleeps (the `ListSleeps` operationId).
-	ListSleeps(ctx context.Context, params *ListSleepsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /users/{user}/sleeps (the `ListSleeps` operationId).
+	ListSleeps(ctx context.Context, user UserRef, params *ListSleepsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateSleepWithBody Log a sleep
 	//
@@ -510,8 +510,8 @@ type ClientInterface interface {
 	//
 	// Takes any type of body and a specified content type.
 	//
-	// Corresponds with POST /users/@me/sleeps (the `CreateSleep` operationId).
-	CreateSleepWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /users/{user}/sleeps (the `CreateSleep` operationId).
+	CreateSleepWithBody(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateSleepWithFormdataBody Log a sleep
 	//
@@ -519,16 +519,16 @@ type ClientInterface interface {
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
-	// Corresponds with POST /users/@me/sleeps (the `CreateSleep` operationId).
-	CreateSleepWithFormdataBody(ctx context.Context, body CreateSleepFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /users/{user}/sleeps (the `CreateSleep` operationId).
+	CreateSleepWithFormdataBody(ctx context.Context, user UserRef, body CreateSleepFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetTimeZone Get the user's time zones
 	//
 	// Returns the time zones the user was in over a day (`date`), a range (`start_time`, `end_time`) or at one
 	// moment (`timestamp`); with none of them, the zone in effect now.
 	//
-	// Corresponds with GET /users/@me/timezone (the `GetTimeZone` operationId).
-	GetTimeZone(ctx context.Context, params *GetTimeZoneParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /users/{user}/timezone (the `GetTimeZone` operationId).
+	GetTimeZone(ctx context.Context, user UserRef, params *GetTimeZoneParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetTrends Get the user's trends
 	//
@@ -536,16 +536,16 @@ type ClientInterface interface {
 	// per bucket (for example per day). The metrics are filtered by the token's scopes: with only `sleep_read`, only
 	// sleep metrics (`s_*`) are returned; with `move_read`, `sleep_read` and `meal_read`, all of them.
 	//
-	// Corresponds with GET /users/@me/trends (the `GetTrends` operationId).
-	GetTrends(ctx context.Context, params *GetTrendsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /users/{user}/trends (the `GetTrends` operationId).
+	GetTrends(ctx context.Context, user UserRef, params *GetTrendsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListWorkouts List the user's workouts
 	//
 	// Returns the user's workouts, newest first when no time frame is given and oldest first when one is.
 	// Workouts are logged with the band's stopwatch, in the app, or by partners.
 	//
-	// Corresponds with GET /users/@me/workouts (the `ListWorkouts` operationId).
-	ListWorkouts(ctx context.Context, params *ListWorkoutsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /users/{user}/workouts (the `ListWorkouts` operationId).
+	ListWorkouts(ctx context.Context, user UserRef, params *ListWorkoutsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateWorkoutWithBody Log a workout
 	//
@@ -553,8 +553,8 @@ type ClientInterface interface {
 	//
 	// Takes any type of body and a specified content type.
 	//
-	// Corresponds with POST /users/@me/workouts (the `CreateWorkout` operationId).
-	CreateWorkoutWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /users/{user}/workouts (the `CreateWorkout` operationId).
+	CreateWorkoutWithBody(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateWorkoutWithFormdataBody Log a workout
 	//
@@ -562,8 +562,8 @@ type ClientInterface interface {
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
-	// Corresponds with POST /users/@me/workouts (the `CreateWorkout` operationId).
-	CreateWorkoutWithFormdataBody(ctx context.Context, body CreateWorkoutFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /users/{user}/workouts (the `CreateWorkout` operationId).
+	CreateWorkoutWithFormdataBody(ctx context.Context, user UserRef, body CreateWorkoutFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteWorkout Delete a workout
 	//
@@ -986,9 +986,9 @@ func (c *Client) ListSleepTicks(ctx context.Context, xid XID, reqEditors ...Requ
 // Returns the profile of the user who owns the access token. `basic_read` gives the name and picture;
 // `extended_read` adds weight, height and gender.
 //
-// Corresponds with GET /users/@me (the `GetUser` operationId).
-func (c *Client) GetUser(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetUserRequest(c.Server)
+// Corresponds with GET /users/{user} (the `GetUser` operationId).
+func (c *Client) GetUser(ctx context.Context, user UserRef, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetUserRequest(c.Server, user)
 	if err != nil {
 		return nil, err
 	}
@@ -1004,9 +1004,9 @@ func (c *Client) GetUser(ctx context.Context, reqEditors ...RequestEditorFn) (*h
 // Revokes the app's access to the user's data ("Revoke access for this user"), so the access token used for
 // the call stops working. No docs page for it survives; Jawbone's Python SDK defines the call.
 //
-// Corresponds with DELETE /users/@me/PartnerAppMembership (the `Disconnect` operationId).
-func (c *Client) Disconnect(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDisconnectRequest(c.Server)
+// Corresponds with DELETE /users/{user}/PartnerAppMembership (the `Disconnect` operationId).
+func (c *Client) Disconnect(ctx context.Context, user UserRef, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDisconnectRequest(c.Server, user)
 	if err != nil {
 		return nil, err
 	}
@@ -1022,9 +1022,9 @@ func (c *Client) Disconnect(ctx context.Context, reqEditors ...RequestEditorFn) 
 // Returns the times the user's band entered or left sleep mode and stopwatch mode (UP24 and later). Sleep-mode
 // events need `sleep_read` and stopwatch events `move_read`; with one of the two, only its events are listed.
 //
-// Corresponds with GET /users/@me/bandevents (the `ListBandEvents` operationId).
-func (c *Client) ListBandEvents(ctx context.Context, params *ListBandEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListBandEventsRequest(c.Server, params)
+// Corresponds with GET /users/{user}/bandevents (the `ListBandEvents` operationId).
+func (c *Client) ListBandEvents(ctx context.Context, user UserRef, params *ListBandEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListBandEventsRequest(c.Server, user, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1039,9 +1039,9 @@ func (c *Client) ListBandEvents(ctx context.Context, params *ListBandEventsParam
 //
 // Returns the user's body measurements, newest first when no time frame is given and oldest first when one is.
 //
-// Corresponds with GET /users/@me/body_events (the `ListBodyEvents` operationId).
-func (c *Client) ListBodyEvents(ctx context.Context, params *ListBodyEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListBodyEventsRequest(c.Server, params)
+// Corresponds with GET /users/{user}/body_events (the `ListBodyEvents` operationId).
+func (c *Client) ListBodyEvents(ctx context.Context, user UserRef, params *ListBodyEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListBodyEventsRequest(c.Server, user, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1058,9 +1058,9 @@ func (c *Client) ListBodyEvents(ctx context.Context, params *ListBodyEventsParam
 //
 // Takes any type of body and a specified content type.
 //
-// Corresponds with POST /users/@me/body_events (the `CreateBodyEvent` operationId).
-func (c *Client) CreateBodyEventWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateBodyEventRequestWithBody(c.Server, contentType, body)
+// Corresponds with POST /users/{user}/body_events (the `CreateBodyEvent` operationId).
+func (c *Client) CreateBodyEventWithBody(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateBodyEventRequestWithBody(c.Server, user, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1077,9 +1077,9 @@ func (c *Client) CreateBodyEventWithBody(ctx context.Context, contentType string
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
-// Corresponds with POST /users/@me/body_events (the `CreateBodyEvent` operationId).
-func (c *Client) CreateBodyEventWithFormdataBody(ctx context.Context, body CreateBodyEventFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateBodyEventRequestWithFormdataBody(c.Server, body)
+// Corresponds with POST /users/{user}/body_events (the `CreateBodyEvent` operationId).
+func (c *Client) CreateBodyEventWithFormdataBody(ctx context.Context, user UserRef, body CreateBodyEventFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateBodyEventRequestWithFormdataBody(c.Server, user, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1094,10 +1094,10 @@ func (c *Client) CreateBodyEventWithFormdataBody(ctx context.Context, body Creat
 //
 // Returns the user's heart rate and blood pressure events (API v1.0). Use heart rates instead.
 //
-// Corresponds with GET /users/@me/cardiac_events (the `ListCardiacEvents` operationId).
+// Corresponds with GET /users/{user}/cardiac_events (the `ListCardiacEvents` operationId).
 // Deprecated: Cardiac events are API v1.0; use heart rates (listHeartRates).
-func (c *Client) ListCardiacEvents(ctx context.Context, params *ListCardiacEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListCardiacEventsRequest(c.Server, params)
+func (c *Client) ListCardiacEvents(ctx context.Context, user UserRef, params *ListCardiacEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCardiacEventsRequest(c.Server, user, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1114,10 +1114,10 @@ func (c *Client) ListCardiacEvents(ctx context.Context, params *ListCardiacEvent
 //
 // Takes any type of body and a specified content type.
 //
-// Corresponds with POST /users/@me/cardiac_events (the `CreateCardiacEvent` operationId).
+// Corresponds with POST /users/{user}/cardiac_events (the `CreateCardiacEvent` operationId).
 // Deprecated: Cardiac events are API v1.0; use heart rates (listHeartRates).
-func (c *Client) CreateCardiacEventWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateCardiacEventRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreateCardiacEventWithBody(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCardiacEventRequestWithBody(c.Server, user, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1134,10 +1134,10 @@ func (c *Client) CreateCardiacEventWithBody(ctx context.Context, contentType str
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
-// Corresponds with POST /users/@me/cardiac_events (the `CreateCardiacEvent` operationId).
+// Corresponds with POST /users/{user}/cardiac_events (the `CreateCardiacEvent` operationId).
 // Deprecated: Cardiac events are API v1.0; use heart rates (listHeartRates).
-func (c *Client) CreateCardiacEventWithFormdataBody(ctx context.Context, body CreateCardiacEventFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateCardiacEventRequestWithFormdataBody(c.Server, body)
+func (c *Client) CreateCardiacEventWithFormdataBody(ctx context.Context, user UserRef, body CreateCardiacEventFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCardiacEventRequestWithFormdataBody(c.Server, user, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1152,9 +1152,9 @@ func (c *Client) CreateCardiacEventWithFormdataBody(ctx context.Context, body Cr
 //
 // Returns the XIDs of the user's UP friends (teammates), in one collection.
 //
-// Corresponds with GET /users/@me/friends (the `ListFriends` operationId).
-func (c *Client) ListFriends(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListFriendsRequest(c.Server)
+// Corresponds with GET /users/{user}/friends (the `ListFriends` operationId).
+func (c *Client) ListFriends(ctx context.Context, user UserRef, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListFriendsRequest(c.Server, user)
 	if err != nil {
 		return nil, err
 	}
@@ -1169,9 +1169,9 @@ func (c *Client) ListFriends(ctx context.Context, reqEditors ...RequestEditorFn)
 //
 // Returns the custom events partner apps wrote for the user.
 //
-// Corresponds with GET /users/@me/generic_events (the `ListGenericEvents` operationId).
-func (c *Client) ListGenericEvents(ctx context.Context, params *ListGenericEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListGenericEventsRequest(c.Server, params)
+// Corresponds with GET /users/{user}/generic_events (the `ListGenericEvents` operationId).
+func (c *Client) ListGenericEvents(ctx context.Context, user UserRef, params *ListGenericEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListGenericEventsRequest(c.Server, user, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1188,9 +1188,9 @@ func (c *Client) ListGenericEvents(ctx context.Context, params *ListGenericEvent
 //
 // Takes any type of body and a specified content type.
 //
-// Corresponds with POST /users/@me/generic_events (the `CreateGenericEvent` operationId).
-func (c *Client) CreateGenericEventWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateGenericEventRequestWithBody(c.Server, contentType, body)
+// Corresponds with POST /users/{user}/generic_events (the `CreateGenericEvent` operationId).
+func (c *Client) CreateGenericEventWithBody(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateGenericEventRequestWithBody(c.Server, user, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1207,9 +1207,9 @@ func (c *Client) CreateGenericEventWithBody(ctx context.Context, contentType str
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
-// Corresponds with POST /users/@me/generic_events (the `CreateGenericEvent` operationId).
-func (c *Client) CreateGenericEventWithFormdataBody(ctx context.Context, body CreateGenericEventFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateGenericEventRequestWithFormdataBody(c.Server, body)
+// Corresponds with POST /users/{user}/generic_events (the `CreateGenericEvent` operationId).
+func (c *Client) CreateGenericEventWithFormdataBody(ctx context.Context, user UserRef, body CreateGenericEventFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateGenericEventRequestWithFormdataBody(c.Server, user, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1224,9 +1224,9 @@ func (c *Client) CreateGenericEventWithFormdataBody(ctx context.Context, body Cr
 //
 // Returns the user's daily goals for steps, sleep, weight and nutrition.
 //
-// Corresponds with GET /users/@me/goals (the `GetGoals` operationId).
-func (c *Client) GetGoals(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetGoalsRequest(c.Server)
+// Corresponds with GET /users/{user}/goals (the `GetGoals` operationId).
+func (c *Client) GetGoals(ctx context.Context, user UserRef, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetGoalsRequest(c.Server, user)
 	if err != nil {
 		return nil, err
 	}
@@ -1243,9 +1243,9 @@ func (c *Client) GetGoals(ctx context.Context, reqEditors ...RequestEditorFn) (*
 //
 // Takes any type of body and a specified content type.
 //
-// Corresponds with POST /users/@me/goals (the `UpdateGoals` operationId).
-func (c *Client) UpdateGoalsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateGoalsRequestWithBody(c.Server, contentType, body)
+// Corresponds with POST /users/{user}/goals (the `UpdateGoals` operationId).
+func (c *Client) UpdateGoalsWithBody(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateGoalsRequestWithBody(c.Server, user, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1262,9 +1262,9 @@ func (c *Client) UpdateGoalsWithBody(ctx context.Context, contentType string, bo
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
-// Corresponds with POST /users/@me/goals (the `UpdateGoals` operationId).
-func (c *Client) UpdateGoalsWithFormdataBody(ctx context.Context, body UpdateGoalsFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateGoalsRequestWithFormdataBody(c.Server, body)
+// Corresponds with POST /users/{user}/goals (the `UpdateGoals` operationId).
+func (c *Client) UpdateGoalsWithFormdataBody(ctx context.Context, user UserRef, body UpdateGoalsFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateGoalsRequestWithFormdataBody(c.Server, user, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1279,9 +1279,9 @@ func (c *Client) UpdateGoalsWithFormdataBody(ctx context.Context, body UpdateGoa
 //
 // Returns the user's resting heart rate, one per day, measured just before waking (UP3 and UP4). Read only.
 //
-// Corresponds with GET /users/@me/heartrates (the `ListHeartRates` operationId).
-func (c *Client) ListHeartRates(ctx context.Context, params *ListHeartRatesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListHeartRatesRequest(c.Server, params)
+// Corresponds with GET /users/{user}/heartrates (the `ListHeartRates` operationId).
+func (c *Client) ListHeartRates(ctx context.Context, user UserRef, params *ListHeartRatesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListHeartRatesRequest(c.Server, user, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1297,9 +1297,9 @@ func (c *Client) ListHeartRates(ctx context.Context, params *ListHeartRatesParam
 // Returns the user's meals, newest first when no time frame is given and oldest first when one is. Listed meals
 // carry their nutrition totals; the foods in each meal come with `GET /meals/{xid}`.
 //
-// Corresponds with GET /users/@me/meals (the `ListMeals` operationId).
-func (c *Client) ListMeals(ctx context.Context, params *ListMealsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListMealsRequest(c.Server, params)
+// Corresponds with GET /users/{user}/meals (the `ListMeals` operationId).
+func (c *Client) ListMeals(ctx context.Context, user UserRef, params *ListMealsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMealsRequest(c.Server, user, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1317,9 +1317,9 @@ func (c *Client) ListMeals(ctx context.Context, params *ListMealsParams, reqEdit
 //
 // Takes any type of body and a specified content type.
 //
-// Corresponds with POST /users/@me/meals (the `CreateMeal` operationId).
-func (c *Client) CreateMealWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateMealRequestWithBody(c.Server, contentType, body)
+// Corresponds with POST /users/{user}/meals (the `CreateMeal` operationId).
+func (c *Client) CreateMealWithBody(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMealRequestWithBody(c.Server, user, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1337,9 +1337,9 @@ func (c *Client) CreateMealWithBody(ctx context.Context, contentType string, bod
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
-// Corresponds with POST /users/@me/meals (the `CreateMeal` operationId).
-func (c *Client) CreateMealWithFormdataBody(ctx context.Context, body CreateMealFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateMealRequestWithFormdataBody(c.Server, body)
+// Corresponds with POST /users/{user}/meals (the `CreateMeal` operationId).
+func (c *Client) CreateMealWithFormdataBody(ctx context.Context, user UserRef, body CreateMealFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMealRequestWithFormdataBody(c.Server, user, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1354,9 +1354,9 @@ func (c *Client) CreateMealWithFormdataBody(ctx context.Context, body CreateMeal
 //
 // Returns the mood the user logged for `date` (today when omitted), or an empty object when none.
 //
-// Corresponds with GET /users/@me/mood (the `GetMood` operationId).
-func (c *Client) GetMood(ctx context.Context, params *GetMoodParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetMoodRequest(c.Server, params)
+// Corresponds with GET /users/{user}/mood (the `GetMood` operationId).
+func (c *Client) GetMood(ctx context.Context, user UserRef, params *GetMoodParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMoodRequest(c.Server, user, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1373,9 +1373,9 @@ func (c *Client) GetMood(ctx context.Context, params *GetMoodParams, reqEditors 
 //
 // Takes any type of body and a specified content type.
 //
-// Corresponds with POST /users/@me/mood (the `CreateMood` operationId).
-func (c *Client) CreateMoodWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateMoodRequestWithBody(c.Server, contentType, body)
+// Corresponds with POST /users/{user}/mood (the `CreateMood` operationId).
+func (c *Client) CreateMoodWithBody(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMoodRequestWithBody(c.Server, user, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1392,9 +1392,9 @@ func (c *Client) CreateMoodWithBody(ctx context.Context, contentType string, bod
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
-// Corresponds with POST /users/@me/mood (the `CreateMood` operationId).
-func (c *Client) CreateMoodWithFormdataBody(ctx context.Context, body CreateMoodFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateMoodRequestWithFormdataBody(c.Server, body)
+// Corresponds with POST /users/{user}/mood (the `CreateMood` operationId).
+func (c *Client) CreateMoodWithFormdataBody(ctx context.Context, user UserRef, body CreateMoodFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMoodRequestWithFormdataBody(c.Server, user, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1410,9 +1410,9 @@ func (c *Client) CreateMoodWithFormdataBody(ctx context.Context, body CreateMood
 // Returns the user's moves, one per day, newest first when no time frame is given and oldest first when one
 // is. A move is created when the user first wears the band that day and updated as new data syncs.
 //
-// Corresponds with GET /users/@me/moves (the `ListMoves` operationId).
-func (c *Client) ListMoves(ctx context.Context, params *ListMovesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListMovesRequest(c.Server, params)
+// Corresponds with GET /users/{user}/moves (the `ListMoves` operationId).
+func (c *Client) ListMoves(ctx context.Context, user UserRef, params *ListMovesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMovesRequest(c.Server, user, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1427,9 +1427,9 @@ func (c *Client) ListMoves(ctx context.Context, params *ListMovesParams, reqEdit
 //
 // Stops notifications about the user.
 //
-// Corresponds with DELETE /users/@me/pubsub (the `UnsubscribePubSub` operationId).
-func (c *Client) UnsubscribePubSub(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUnsubscribePubSubRequest(c.Server)
+// Corresponds with DELETE /users/{user}/pubsub (the `UnsubscribePubSub` operationId).
+func (c *Client) UnsubscribePubSub(ctx context.Context, user UserRef, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnsubscribePubSubRequest(c.Server, user)
 	if err != nil {
 		return nil, err
 	}
@@ -1445,9 +1445,9 @@ func (c *Client) UnsubscribePubSub(ctx context.Context, reqEditors ...RequestEdi
 // Asks UP to POST a notification to `webhook` whenever the user's data that the token may read is created,
 // updated or deleted, and when the band changes mode. The body is empty; the URL travels in the query.
 //
-// Corresponds with POST /users/@me/pubsub (the `SubscribePubSub` operationId).
-func (c *Client) SubscribePubSub(ctx context.Context, params *SubscribePubSubParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSubscribePubSubRequest(c.Server, params)
+// Corresponds with POST /users/{user}/pubsub (the `SubscribePubSub` operationId).
+func (c *Client) SubscribePubSub(ctx context.Context, user UserRef, params *SubscribePubSubParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSubscribePubSubRequest(c.Server, user, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1465,9 +1465,9 @@ func (c *Client) SubscribePubSub(ctx context.Context, params *SubscribePubSubPar
 //
 // Takes any type of body and a specified content type.
 //
-// Corresponds with POST /users/@me/refreshToken (the `GetRefreshToken` operationId).
-func (c *Client) GetRefreshTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetRefreshTokenRequestWithBody(c.Server, contentType, body)
+// Corresponds with POST /users/{user}/refreshToken (the `GetRefreshToken` operationId).
+func (c *Client) GetRefreshTokenWithBody(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRefreshTokenRequestWithBody(c.Server, user, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1485,9 +1485,9 @@ func (c *Client) GetRefreshTokenWithBody(ctx context.Context, contentType string
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
-// Corresponds with POST /users/@me/refreshToken (the `GetRefreshToken` operationId).
-func (c *Client) GetRefreshTokenWithFormdataBody(ctx context.Context, body GetRefreshTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetRefreshTokenRequestWithFormdataBody(c.Server, body)
+// Corresponds with POST /users/{user}/refreshToken (the `GetRefreshToken` operationId).
+func (c *Client) GetRefreshTokenWithFormdataBody(ctx context.Context, user UserRef, body GetRefreshTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRefreshTokenRequestWithFormdataBody(c.Server, user, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1502,9 +1502,9 @@ func (c *Client) GetRefreshTokenWithFormdataBody(ctx context.Context, body GetRe
 //
 // Returns which kinds of data the user shares with their friends.
 //
-// Corresponds with GET /users/@me/settings (the `GetSettings` operationId).
-func (c *Client) GetSettings(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetSettingsRequest(c.Server)
+// Corresponds with GET /users/{user}/settings (the `GetSettings` operationId).
+func (c *Client) GetSettings(ctx context.Context, user UserRef, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSettingsRequest(c.Server, user)
 	if err != nil {
 		return nil, err
 	}
@@ -1519,9 +1519,9 @@ func (c *Client) GetSettings(ctx context.Context, reqEditors ...RequestEditorFn)
 //
 // Returns the user's sleep periods, newest first when no time frame is given and oldest first when one is.
 //
-// Corresponds with GET /users/@me/sleeps (the `ListSleeps` operationId).
-func (c *Client) ListSleeps(ctx context.Context, params *ListSleepsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListSleepsRequest(c.Server, params)
+// Corresponds with GET /users/{user}/sleeps (the `ListSleeps` operationId).
+func (c *Client) ListSleeps(ctx context.Context, user UserRef, params *ListSleepsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSleepsRequest(c.Server, user, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1538,9 +1538,9 @@ func (c *Client) ListSleeps(ctx context.Context, params *ListSleepsParams, reqEd
 //
 // Takes any type of body and a specified content type.
 //
-// Corresponds with POST /users/@me/sleeps (the `CreateSleep` operationId).
-func (c *Client) CreateSleepWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateSleepRequestWithBody(c.Server, contentType, body)
+// Corresponds with POST /users/{user}/sleeps (the `CreateSleep` operationId).
+func (c *Client) CreateSleepWithBody(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSleepRequestWithBody(c.Server, user, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1557,9 +1557,9 @@ func (c *Client) CreateSleepWithBody(ctx context.Context, contentType string, bo
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
-// Corresponds with POST /users/@me/sleeps (the `CreateSleep` operationId).
-func (c *Client) CreateSleepWithFormdataBody(ctx context.Context, body CreateSleepFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateSleepRequestWithFormdataBody(c.Server, body)
+// Corresponds with POST /users/{user}/sleeps (the `CreateSleep` operationId).
+func (c *Client) CreateSleepWithFormdataBody(ctx context.Context, user UserRef, body CreateSleepFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSleepRequestWithFormdataBody(c.Server, user, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1575,9 +1575,9 @@ func (c *Client) CreateSleepWithFormdataBody(ctx context.Context, body CreateSle
 // Returns the time zones the user was in over a day (`date`), a range (`start_time`, `end_time`) or at one
 // moment (`timestamp`); with none of them, the zone in effect now.
 //
-// Corresponds with GET /users/@me/timezone (the `GetTimeZone` operationId).
-func (c *Client) GetTimeZone(ctx context.Context, params *GetTimeZoneParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetTimeZoneRequest(c.Server, params)
+// Corresponds with GET /users/{user}/timezone (the `GetTimeZone` operationId).
+func (c *Client) GetTimeZone(ctx context.Context, user UserRef, params *GetTimeZoneParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTimeZoneRequest(c.Server, user, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1594,9 +1594,9 @@ func (c *Client) GetTimeZone(ctx context.Context, params *GetTimeZoneParams, req
 // per bucket (for example per day). The metrics are filtered by the token's scopes: with only `sleep_read`, only
 // sleep metrics (`s_*`) are returned; with `move_read`, `sleep_read` and `meal_read`, all of them.
 //
-// Corresponds with GET /users/@me/trends (the `GetTrends` operationId).
-func (c *Client) GetTrends(ctx context.Context, params *GetTrendsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetTrendsRequest(c.Server, params)
+// Corresponds with GET /users/{user}/trends (the `GetTrends` operationId).
+func (c *Client) GetTrends(ctx context.Context, user UserRef, params *GetTrendsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTrendsRequest(c.Server, user, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1612,9 +1612,9 @@ func (c *Client) GetTrends(ctx context.Context, params *GetTrendsParams, reqEdit
 // Returns the user's workouts, newest first when no time frame is given and oldest first when one is.
 // Workouts are logged with the band's stopwatch, in the app, or by partners.
 //
-// Corresponds with GET /users/@me/workouts (the `ListWorkouts` operationId).
-func (c *Client) ListWorkouts(ctx context.Context, params *ListWorkoutsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListWorkoutsRequest(c.Server, params)
+// Corresponds with GET /users/{user}/workouts (the `ListWorkouts` operationId).
+func (c *Client) ListWorkouts(ctx context.Context, user UserRef, params *ListWorkoutsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWorkoutsRequest(c.Server, user, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1631,9 +1631,9 @@ func (c *Client) ListWorkouts(ctx context.Context, params *ListWorkoutsParams, r
 //
 // Takes any type of body and a specified content type.
 //
-// Corresponds with POST /users/@me/workouts (the `CreateWorkout` operationId).
-func (c *Client) CreateWorkoutWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateWorkoutRequestWithBody(c.Server, contentType, body)
+// Corresponds with POST /users/{user}/workouts (the `CreateWorkout` operationId).
+func (c *Client) CreateWorkoutWithBody(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateWorkoutRequestWithBody(c.Server, user, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1650,9 +1650,9 @@ func (c *Client) CreateWorkoutWithBody(ctx context.Context, contentType string, 
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
-// Corresponds with POST /users/@me/workouts (the `CreateWorkout` operationId).
-func (c *Client) CreateWorkoutWithFormdataBody(ctx context.Context, body CreateWorkoutFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateWorkoutRequestWithFormdataBody(c.Server, body)
+// Corresponds with POST /users/{user}/workouts (the `CreateWorkout` operationId).
+func (c *Client) CreateWorkoutWithFormdataBody(ctx context.Context, user UserRef, body CreateWorkoutFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateWorkoutRequestWithFormdataBody(c.Server, user, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2442,15 +2442,22 @@ func NewListSleepTicksRequest(server string, xid XID) (*http.Request, error) {
 }
 
 // NewGetUserRequest constructs an http.Request for the GetUser method
-func NewGetUserRequest(server string) (*http.Request, error) {
+func NewGetUserRequest(server string, user UserRef) (*http.Request, error) {
 	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user", user, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
 
 	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/users/@me")
+	operationPath := fmt.Sprintf("/users/%s", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -2469,15 +2476,22 @@ func NewGetUserRequest(server string) (*http.Request, error) {
 }
 
 // NewDisconnectRequest constructs an http.Request for the Disconnect method
-func NewDisconnectRequest(server string) (*http.Request, error) {
+func NewDisconnectRequest(server string, user UserRef) (*http.Request, error) {
 	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user", user, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
 
 	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/users/@me/PartnerAppMembership")
+	operationPath := fmt.Sprintf("/users/%s/PartnerAppMembership", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -2496,15 +2510,22 @@ func NewDisconnectRequest(server string) (*http.Request, error) {
 }
 
 // NewListBandEventsRequest constructs an http.Request for the ListBandEvents method
-func NewListBandEventsRequest(server string, params *ListBandEventsParams) (*http.Request, error) {
+func NewListBandEventsRequest(server string, user UserRef, params *ListBandEventsParams) (*http.Request, error) {
 	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user", user, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
 
 	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/users/@me/bandevents")
+	operationPath := fmt.Sprintf("/users/%s/bandevents", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -2610,15 +2631,22 @@ func NewListBandEventsRequest(server string, params *ListBandEventsParams) (*htt
 }
 
 // NewListBodyEventsRequest constructs an http.Request for the ListBodyEvents method
-func NewListBodyEventsRequest(server string, params *ListBodyEventsParams) (*http.Request, error) {
+func NewListBodyEventsRequest(server string, user UserRef, params *ListBodyEventsParams) (*http.Request, error) {
 	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user", user, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
 
 	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/users/@me/body_events")
+	operationPath := fmt.Sprintf("/users/%s/body_events", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -2724,26 +2752,33 @@ func NewListBodyEventsRequest(server string, params *ListBodyEventsParams) (*htt
 }
 
 // NewCreateBodyEventRequestWithFormdataBody calls the generic CreateBodyEvent builder with application/x-www-form-urlencoded body
-func NewCreateBodyEventRequestWithFormdataBody(server string, body CreateBodyEventFormdataRequestBody) (*http.Request, error) {
+func NewCreateBodyEventRequestWithFormdataBody(server string, user UserRef, body CreateBodyEventFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = strings.NewReader(bodyStr.Encode())
-	return NewCreateBodyEventRequestWithBody(server, "application/x-www-form-urlencoded", bodyReader)
+	return NewCreateBodyEventRequestWithBody(server, user, "application/x-www-form-urlencoded", bodyReader)
 }
 
 // NewCreateBodyEventRequestWithBody constructs an http.Request for the CreateBodyEvent method, with any body, and a specified content type
-func NewCreateBodyEventRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateBodyEventRequestWithBody(server string, user UserRef, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user", user, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
 
 	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/users/@me/body_events")
+	operationPath := fmt.Sprintf("/users/%s/body_events", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -2764,15 +2799,22 @@ func NewCreateBodyEventRequestWithBody(server string, contentType string, body i
 }
 
 // NewListCardiacEventsRequest constructs an http.Request for the ListCardiacEvents method
-func NewListCardiacEventsRequest(server string, params *ListCardiacEventsParams) (*http.Request, error) {
+func NewListCardiacEventsRequest(server string, user UserRef, params *ListCardiacEventsParams) (*http.Request, error) {
 	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user", user, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
 
 	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/users/@me/cardiac_events")
+	operationPath := fmt.Sprintf("/users/%s/cardiac_events", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -2878,26 +2920,33 @@ func NewListCardiacEventsRequest(server string, params *ListCardiacEventsParams)
 }
 
 // NewCreateCardiacEventRequestWithFormdataBody calls the generic CreateCardiacEvent builder with application/x-www-form-urlencoded body
-func NewCreateCardiacEventRequestWithFormdataBody(server string, body CreateCardiacEventFormdataRequestBody) (*http.Request, error) {
+func NewCreateCardiacEventRequestWithFormdataBody(server string, user UserRef, body CreateCardiacEventFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = strings.NewReader(bodyStr.Encode())
-	return NewCreateCardiacEventRequestWithBody(server, "application/x-www-form-urlencoded", bodyReader)
+	return NewCreateCardiacEventRequestWithBody(server, user, "application/x-www-form-urlencoded", bodyReader)
 }
 
 // NewCreateCardiacEventRequestWithBody constructs an http.Request for the CreateCardiacEvent method, with any body, and a specified content type
-func NewCreateCardiacEventRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateCardiacEventRequestWithBody(server string, user UserRef, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user", user, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
 
 	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/users/@me/cardiac_events")
+	operationPath := fmt.Sprintf("/users/%s/cardiac_events", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -2918,15 +2967,22 @@ func NewCreateCardiacEventRequestWithBody(server string, contentType string, bod
 }
 
 // NewListFriendsRequest constructs an http.Request for the ListFriends method
-func NewListFriendsRequest(server string) (*http.Request, error) {
+func NewListFriendsRequest(server string, user UserRef) (*http.Request, error) {
 	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user", user, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
 
 	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/users/@me/friends")
+	operationPath := fmt.Sprintf("/users/%s/friends", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -2945,15 +3001,22 @@ func NewListFriendsRequest(server string) (*http.Request, error) {
 }
 
 // NewListGenericEventsRequest constructs an http.Request for the ListGenericEvents method
-func NewListGenericEventsRequest(server string, params *ListGenericEventsParams) (*http.Request, error) {
+func NewListGenericEventsRequest(server string, user UserRef, params *ListGenericEventsParams) (*http.Request, error) {
 	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user", user, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
 
 	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/users/@me/generic_events")
+	operationPath := fmt.Sprintf("/users/%s/generic_events", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -3059,26 +3122,33 @@ func NewListGenericEventsRequest(server string, params *ListGenericEventsParams)
 }
 
 // NewCreateGenericEventRequestWithFormdataBody calls the generic CreateGenericEvent builder with application/x-www-form-urlencoded body
-func NewCreateGenericEventRequestWithFormdataBody(server string, body CreateGenericEventFormdataRequestBody) (*http.Request, error) {
+func NewCreateGenericEventRequestWithFormdataBody(server string, user UserRef, body CreateGenericEventFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = strings.NewReader(bodyStr.Encode())
-	return NewCreateGenericEventRequestWithBody(server, "application/x-www-form-urlencoded", bodyReader)
+	return NewCreateGenericEventRequestWithBody(server, user, "application/x-www-form-urlencoded", bodyReader)
 }
 
 // NewCreateGenericEventRequestWithBody constructs an http.Request for the CreateGenericEvent method, with any body, and a specified content type
-func NewCreateGenericEventRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateGenericEventRequestWithBody(server string, user UserRef, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user", user, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
 
 	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/users/@me/generic_events")
+	operationPath := fmt.Sprintf("/users/%s/generic_events", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -3099,15 +3169,22 @@ func NewCreateGenericEventRequestWithBody(server string, contentType string, bod
 }
 
 // NewGetGoalsRequest constructs an http.Request for the GetGoals method
-func NewGetGoalsRequest(server string) (*http.Request, error) {
+func NewGetGoalsRequest(server string, user UserRef) (*http.Request, error) {
 	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user", user, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
 
 	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/users/@me/goals")
+	operationPath := fmt.Sprintf("/users/%s/goals", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -3126,26 +3203,33 @@ func NewGetGoalsRequest(server string) (*http.Request, error) {
 }
 
 // NewUpdateGoalsRequestWithFormdataBody calls the generic UpdateGoals builder with application/x-www-form-urlencoded body
-func NewUpdateGoalsRequestWithFormdataBody(server string, body UpdateGoalsFormdataRequestBody) (*http.Request, error) {
+func NewUpdateGoalsRequestWithFormdataBody(server string, user UserRef, body UpdateGoalsFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = strings.NewReader(bodyStr.Encode())
-	return NewUpdateGoalsRequestWithBody(server, "application/x-www-form-urlencoded", bodyReader)
+	return NewUpdateGoalsRequestWithBody(server, user, "application/x-www-form-urlencoded", bodyReader)
 }
 
 // NewUpdateGoalsRequestWithBody constructs an http.Request for the UpdateGoals method, with any body, and a specified content type
-func NewUpdateGoalsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateGoalsRequestWithBody(server string, user UserRef, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user", user, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
 
 	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/users/@me/goals")
+	operationPath := fmt.Sprintf("/users/%s/goals", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -3166,15 +3250,22 @@ func NewUpdateGoalsRequestWithBody(server string, contentType string, body io.Re
 }
 
 // NewListHeartRatesRequest constructs an http.Request for the ListHeartRates method
-func NewListHeartRatesRequest(server string, params *ListHeartRatesParams) (*http.Request, error) {
+func NewListHeartRatesRequest(server string, user UserRef, params *ListHeartRatesParams) (*http.Request, error) {
 	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user", user, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
 
 	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/users/@me/heartrates")
+	operationPath := fmt.Sprintf("/users/%s/heartrates", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -3280,15 +3371,22 @@ func NewListHeartRatesRequest(server string, params *ListHeartRatesParams) (*htt
 }
 
 // NewListMealsRequest constructs an http.Request for the ListMeals method
-func NewListMealsRequest(server string, params *ListMealsParams) (*http.Request, error) {
+func NewListMealsRequest(server string, user UserRef, params *ListMealsParams) (*http.Request, error) {
 	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user", user, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
 
 	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/users/@me/meals")
+	operationPath := fmt.Sprintf("/users/%s/meals", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -3394,26 +3492,33 @@ func NewListMealsRequest(server string, params *ListMealsParams) (*http.Request,
 }
 
 // NewCreateMealRequestWithFormdataBody calls the generic CreateMeal builder with application/x-www-form-urlencoded body
-func NewCreateMealRequestWithFormdataBody(server string, body CreateMealFormdataRequestBody) (*http.Request, error) {
+func NewCreateMealRequestWithFormdataBody(server string, user UserRef, body CreateMealFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = strings.NewReader(bodyStr.Encode())
-	return NewCreateMealRequestWithBody(server, "application/x-www-form-urlencoded", bodyReader)
+	return NewCreateMealRequestWithBody(server, user, "application/x-www-form-urlencoded", bodyReader)
 }
 
 // NewCreateMealRequestWithBody constructs an http.Request for the CreateMeal method, with any body, and a specified content type
-func NewCreateMealRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateMealRequestWithBody(server string, user UserRef, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user", user, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
 
 	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/users/@me/meals")
+	operationPath := fmt.Sprintf("/users/%s/meals", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -3434,15 +3539,22 @@ func NewCreateMealRequestWithBody(server string, contentType string, body io.Rea
 }
 
 // NewGetMoodRequest constructs an http.Request for the GetMood method
-func NewGetMoodRequest(server string, params *GetMoodParams) (*http.Request, error) {
+func NewGetMoodRequest(server string, user UserRef, params *GetMoodParams) (*http.Request, error) {
 	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user", user, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
 
 	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/users/@me/mood")
+	operationPath := fmt.Sprintf("/users/%s/mood", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -3488,26 +3600,33 @@ func NewGetMoodRequest(server string, params *GetMoodParams) (*http.Request, err
 }
 
 // NewCreateMoodRequestWithFormdataBody calls the generic CreateMood builder with application/x-www-form-urlencoded body
-func NewCreateMoodRequestWithFormdataBody(server string, body CreateMoodFormdataRequestBody) (*http.Request, error) {
+func NewCreateMoodRequestWithFormdataBody(server string, user UserRef, body CreateMoodFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = strings.NewReader(bodyStr.Encode())
-	return NewCreateMoodRequestWithBody(server, "application/x-www-form-urlencoded", bodyReader)
+	return NewCreateMoodRequestWithBody(server, user, "application/x-www-form-urlencoded", bodyReader)
 }
 
 // NewCreateMoodRequestWithBody constructs an http.Request for the CreateMood method, with any body, and a specified content type
-func NewCreateMoodRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateMoodRequestWithBody(server string, user UserRef, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user", user, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
 
 	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/users/@me/mood")
+	operationPath := fmt.Sprintf("/users/%s/mood", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -3528,15 +3647,22 @@ func NewCreateMoodRequestWithBody(server string, contentType string, body io.Rea
 }
 
 // NewListMovesRequest constructs an http.Request for the ListMoves method
-func NewListMovesRequest(server string, params *ListMovesParams) (*http.Request, error) {
+func NewListMovesRequest(server string, user UserRef, params *ListMovesParams) (*http.Request, error) {
 	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user", user, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
 
 	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/users/@me/moves")
+	operationPath := fmt.Sprintf("/users/%s/moves", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -3642,15 +3768,22 @@ func NewListMovesRequest(server string, params *ListMovesParams) (*http.Request,
 }
 
 // NewUnsubscribePubSubRequest constructs an http.Request for the UnsubscribePubSub method
-func NewUnsubscribePubSubRequest(server string) (*http.Request, error) {
+func NewUnsubscribePubSubRequest(server string, user UserRef) (*http.Request, error) {
 	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user", user, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
 
 	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/users/@me/pubsub")
+	operationPath := fmt.Sprintf("/users/%s/pubsub", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -3669,15 +3802,22 @@ func NewUnsubscribePubSubRequest(server string) (*http.Request, error) {
 }
 
 // NewSubscribePubSubRequest constructs an http.Request for the SubscribePubSub method
-func NewSubscribePubSubRequest(server string, params *SubscribePubSubParams) (*http.Request, error) {
+func NewSubscribePubSubRequest(server string, user UserRef, params *SubscribePubSubParams) (*http.Request, error) {
 	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user", user, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
 
 	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/users/@me/pubsub")
+	operationPath := fmt.Sprintf("/users/%s/pubsub", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -3719,26 +3859,33 @@ func NewSubscribePubSubRequest(server string, params *SubscribePubSubParams) (*h
 }
 
 // NewGetRefreshTokenRequestWithFormdataBody calls the generic GetRefreshToken builder with application/x-www-form-urlencoded body
-func NewGetRefreshTokenRequestWithFormdataBody(server string, body GetRefreshTokenFormdataRequestBody) (*http.Request, error) {
+func NewGetRefreshTokenRequestWithFormdataBody(server string, user UserRef, body GetRefreshTokenFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = strings.NewReader(bodyStr.Encode())
-	return NewGetRefreshTokenRequestWithBody(server, "application/x-www-form-urlencoded", bodyReader)
+	return NewGetRefreshTokenRequestWithBody(server, user, "application/x-www-form-urlencoded", bodyReader)
 }
 
 // NewGetRefreshTokenRequestWithBody constructs an http.Request for the GetRefreshToken method, with any body, and a specified content type
-func NewGetRefreshTokenRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewGetRefreshTokenRequestWithBody(server string, user UserRef, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user", user, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
 
 	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/users/@me/refreshToken")
+	operationPath := fmt.Sprintf("/users/%s/refreshToken", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -3759,15 +3906,22 @@ func NewGetRefreshTokenRequestWithBody(server string, contentType string, body i
 }
 
 // NewGetSettingsRequest constructs an http.Request for the GetSettings method
-func NewGetSettingsRequest(server string) (*http.Request, error) {
+func NewGetSettingsRequest(server string, user UserRef) (*http.Request, error) {
 	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user", user, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
 
 	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/users/@me/settings")
+	operationPath := fmt.Sprintf("/users/%s/settings", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -3786,15 +3940,22 @@ func NewGetSettingsRequest(server string) (*http.Request, error) {
 }
 
 // NewListSleepsRequest constructs an http.Request for the ListSleeps method
-func NewListSleepsRequest(server string, params *ListSleepsParams) (*http.Request, error) {
+func NewListSleepsRequest(server string, user UserRef, params *ListSleepsParams) (*http.Request, error) {
 	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user", user, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
 
 	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/users/@me/sleeps")
+	operationPath := fmt.Sprintf("/users/%s/sleeps", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -3900,26 +4061,33 @@ func NewListSleepsRequest(server string, params *ListSleepsParams) (*http.Reques
 }
 
 // NewCreateSleepRequestWithFormdataBody calls the generic CreateSleep builder with application/x-www-form-urlencoded body
-func NewCreateSleepRequestWithFormdataBody(server string, body CreateSleepFormdataRequestBody) (*http.Request, error) {
+func NewCreateSleepRequestWithFormdataBody(server string, user UserRef, body CreateSleepFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = strings.NewReader(bodyStr.Encode())
-	return NewCreateSleepRequestWithBody(server, "application/x-www-form-urlencoded", bodyReader)
+	return NewCreateSleepRequestWithBody(server, user, "application/x-www-form-urlencoded", bodyReader)
 }
 
 // NewCreateSleepRequestWithBody constructs an http.Request for the CreateSleep method, with any body, and a specified content type
-func NewCreateSleepRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateSleepRequestWithBody(server string, user UserRef, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user", user, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
 
 	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/users/@me/sleeps")
+	operationPath := fmt.Sprintf("/users/%s/sleeps", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -3940,15 +4108,22 @@ func NewCreateSleepRequestWithBody(server string, contentType string, body io.Re
 }
 
 // NewGetTimeZoneRequest constructs an http.Request for the GetTimeZone method
-func NewGetTimeZoneRequest(server string, params *GetTimeZoneParams) (*http.Request, error) {
+func NewGetTimeZoneRequest(server string, user UserRef, params *GetTimeZoneParams) (*http.Request, error) {
 	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user", user, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
 
 	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/users/@me/timezone")
+	operationPath := fmt.Sprintf("/users/%s/timezone", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -4030,15 +4205,22 @@ func NewGetTimeZoneRequest(server string, params *GetTimeZoneParams) (*http.Requ
 }
 
 // NewGetTrendsRequest constructs an http.Request for the GetTrends method
-func NewGetTrendsRequest(server string, params *GetTrendsParams) (*http.Request, error) {
+func NewGetTrendsRequest(server string, user UserRef, params *GetTrendsParams) (*http.Request, error) {
 	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user", user, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
 
 	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/users/@me/trends")
+	operationPath := fmt.Sprintf("/users/%s/trends", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -4120,15 +4302,22 @@ func NewGetTrendsRequest(server string, params *GetTrendsParams) (*http.Request,
 }
 
 // NewListWorkoutsRequest constructs an http.Request for the ListWorkouts method
-func NewListWorkoutsRequest(server string, params *ListWorkoutsParams) (*http.Request, error) {
+func NewListWorkoutsRequest(server string, user UserRef, params *ListWorkoutsParams) (*http.Request, error) {
 	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user", user, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
 
 	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/users/@me/workouts")
+	operationPath := fmt.Sprintf("/users/%s/workouts", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -4234,26 +4423,33 @@ func NewListWorkoutsRequest(server string, params *ListWorkoutsParams) (*http.Re
 }
 
 // NewCreateWorkoutRequestWithFormdataBody calls the generic CreateWorkout builder with application/x-www-form-urlencoded body
-func NewCreateWorkoutRequestWithFormdataBody(server string, body CreateWorkoutFormdataRequestBody) (*http.Request, error) {
+func NewCreateWorkoutRequestWithFormdataBody(server string, user UserRef, body CreateWorkoutFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = strings.NewReader(bodyStr.Encode())
-	return NewCreateWorkoutRequestWithBody(server, "application/x-www-form-urlencoded", bodyReader)
+	return NewCreateWorkoutRequestWithBody(server, user, "application/x-www-form-urlencoded", bodyReader)
 }
 
 // NewCreateWorkoutRequestWithBody constructs an http.Request for the CreateWorkout method, with any body, and a specified content type
-func NewCreateWorkoutRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateWorkoutRequestWithBody(server string, user UserRef, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user", user, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
 
 	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/users/@me/workouts")
+	operationPath := fmt.Sprintf("/users/%s/workouts", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -4702,8 +4898,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /users/@me (the `GetUser` operationId).
-	GetUserWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetUserResponse, error)
+	// Corresponds with GET /users/{user} (the `GetUser` operationId).
+	GetUserWithResponse(ctx context.Context, user UserRef, reqEditors ...RequestEditorFn) (*GetUserResponse, error)
 
 	// DisconnectWithResponse Disconnect the app from the user
 	//
@@ -4712,8 +4908,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with DELETE /users/@me/PartnerAppMembership (the `Disconnect` operationId).
-	DisconnectWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*DisconnectResponse, error)
+	// Corresponds with DELETE /users/{user}/PartnerAppMembership (the `Disconnect` operationId).
+	DisconnectWithResponse(ctx context.Context, user UserRef, reqEditors ...RequestEditorFn) (*DisconnectResponse, error)
 
 	// ListBandEventsWithResponse List the band's events
 	//
@@ -4722,8 +4918,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /users/@me/bandevents (the `ListBandEvents` operationId).
-	ListBandEventsWithResponse(ctx context.Context, params *ListBandEventsParams, reqEditors ...RequestEditorFn) (*ListBandEventsResponse, error)
+	// Corresponds with GET /users/{user}/bandevents (the `ListBandEvents` operationId).
+	ListBandEventsWithResponse(ctx context.Context, user UserRef, params *ListBandEventsParams, reqEditors ...RequestEditorFn) (*ListBandEventsResponse, error)
 
 	// ListBodyEventsWithResponse List the user's body events
 	//
@@ -4731,8 +4927,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /users/@me/body_events (the `ListBodyEvents` operationId).
-	ListBodyEventsWithResponse(ctx context.Context, params *ListBodyEventsParams, reqEditors ...RequestEditorFn) (*ListBodyEventsResponse, error)
+	// Corresponds with GET /users/{user}/body_events (the `ListBodyEvents` operationId).
+	ListBodyEventsWithResponse(ctx context.Context, user UserRef, params *ListBodyEventsParams, reqEditors ...RequestEditorFn) (*ListBodyEventsResponse, error)
 
 	// CreateBodyEventWithBodyWithResponse Log a body measurement
 	//
@@ -4740,8 +4936,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /users/@me/body_events (the `CreateBodyEvent` operationId).
-	CreateBodyEventWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateBodyEventResponse, error)
+	// Corresponds with POST /users/{user}/body_events (the `CreateBodyEvent` operationId).
+	CreateBodyEventWithBodyWithResponse(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateBodyEventResponse, error)
 
 	// CreateBodyEventWithFormdataBodyWithResponse Log a body measurement
 	//
@@ -4749,8 +4945,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /users/@me/body_events (the `CreateBodyEvent` operationId).
-	CreateBodyEventWithFormdataBodyWithResponse(ctx context.Context, body CreateBodyEventFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateBodyEventResponse, error)
+	// Corresponds with POST /users/{user}/body_events (the `CreateBodyEvent` operationId).
+	CreateBodyEventWithFormdataBodyWithResponse(ctx context.Context, user UserRef, body CreateBodyEventFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateBodyEventResponse, error)
 
 	// ListCardiacEventsWithResponse List the user's cardiac events
 	//
@@ -4758,10 +4954,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /users/@me/cardiac_events (the `ListCardiacEvents` operationId).
+	// Corresponds with GET /users/{user}/cardiac_events (the `ListCardiacEvents` operationId).
 	//
 	// Deprecated: Cardiac events are API v1.0; use heart rates (listHeartRates).
-	ListCardiacEventsWithResponse(ctx context.Context, params *ListCardiacEventsParams, reqEditors ...RequestEditorFn) (*ListCardiacEventsResponse, error)
+	ListCardiacEventsWithResponse(ctx context.Context, user UserRef, params *ListCardiacEventsParams, reqEditors ...RequestEditorFn) (*ListCardiacEventsResponse, error)
 
 	// CreateCardiacEventWithBodyWithResponse Log a cardiac event
 	//
@@ -4769,10 +4965,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /users/@me/cardiac_events (the `CreateCardiacEvent` operationId).
+	// Corresponds with POST /users/{user}/cardiac_events (the `CreateCardiacEvent` operationId).
 	//
 	// Deprecated: Cardiac events are API v1.0; use heart rates (listHeartRates).
-	CreateCardiacEventWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCardiacEventResponse, error)
+	CreateCardiacEventWithBodyWithResponse(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCardiacEventResponse, error)
 
 	// CreateCardiacEventWithFormdataBodyWithResponse Log a cardiac event
 	//
@@ -4780,10 +4976,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /users/@me/cardiac_events (the `CreateCardiacEvent` operationId).
+	// Corresponds with POST /users/{user}/cardiac_events (the `CreateCardiacEvent` operationId).
 	//
 	// Deprecated: Cardiac events are API v1.0; use heart rates (listHeartRates).
-	CreateCardiacEventWithFormdataBodyWithResponse(ctx context.Context, body CreateCardiacEventFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateCardiacEventResponse, error)
+	CreateCardiacEventWithFormdataBodyWithResponse(ctx context.Context, user UserRef, body CreateCardiacEventFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateCardiacEventResponse, error)
 
 	// ListFriendsWithResponse List the user's friends
 	//
@@ -4791,8 +4987,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /users/@me/friends (the `ListFriends` operationId).
-	ListFriendsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListFriendsResponse, error)
+	// Corresponds with GET /users/{user}/friends (the `ListFriends` operationId).
+	ListFriendsWithResponse(ctx context.Context, user UserRef, reqEditors ...RequestEditorFn) (*ListFriendsResponse, error)
 
 	// ListGenericEventsWithResponse List the user's generic events
 	//
@@ -4800,8 +4996,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /users/@me/generic_events (the `ListGenericEvents` operationId).
-	ListGenericEventsWithResponse(ctx context.Context, params *ListGenericEventsParams, reqEditors ...RequestEditorFn) (*ListGenericEventsResponse, error)
+	// Corresponds with GET /users/{user}/generic_events (the `ListGenericEvents` operationId).
+	ListGenericEventsWithResponse(ctx context.Context, user UserRef, params *ListGenericEventsParams, reqEditors ...RequestEditorFn) (*ListGenericEventsResponse, error)
 
 	// CreateGenericEventWithBodyWithResponse Write a generic event
 	//
@@ -4809,8 +5005,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /users/@me/generic_events (the `CreateGenericEvent` operationId).
-	CreateGenericEventWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateGenericEventResponse, error)
+	// Corresponds with POST /users/{user}/generic_events (the `CreateGenericEvent` operationId).
+	CreateGenericEventWithBodyWithResponse(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateGenericEventResponse, error)
 
 	// CreateGenericEventWithFormdataBodyWithResponse Write a generic event
 	//
@@ -4818,8 +5014,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /users/@me/generic_events (the `CreateGenericEvent` operationId).
-	CreateGenericEventWithFormdataBodyWithResponse(ctx context.Context, body CreateGenericEventFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateGenericEventResponse, error)
+	// Corresponds with POST /users/{user}/generic_events (the `CreateGenericEvent` operationId).
+	CreateGenericEventWithFormdataBodyWithResponse(ctx context.Context, user UserRef, body CreateGenericEventFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateGenericEventResponse, error)
 
 	// GetGoalsWithResponse Get the user's goals
 	//
@@ -4827,8 +5023,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /users/@me/goals (the `GetGoals` operationId).
-	GetGoalsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetGoalsResponse, error)
+	// Corresponds with GET /users/{user}/goals (the `GetGoals` operationId).
+	GetGoalsWithResponse(ctx context.Context, user UserRef, reqEditors ...RequestEditorFn) (*GetGoalsResponse, error)
 
 	// UpdateGoalsWithBodyWithResponse Set the user's goals
 	//
@@ -4836,8 +5032,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /users/@me/goals (the `UpdateGoals` operationId).
-	UpdateGoalsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateGoalsResponse, error)
+	// Corresponds with POST /users/{user}/goals (the `UpdateGoals` operationId).
+	UpdateGoalsWithBodyWithResponse(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateGoalsResponse, error)
 
 	// UpdateGoalsWithFormdataBodyWithResponse Set the user's goals
 	//
@@ -4845,8 +5041,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /users/@me/goals (the `UpdateGoals` operationId).
-	UpdateGoalsWithFormdataBodyWithResponse(ctx context.Context, body UpdateGoalsFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateGoalsResponse, error)
+	// Corresponds with POST /users/{user}/goals (the `UpdateGoals` operationId).
+	UpdateGoalsWithFormdataBodyWithResponse(ctx context.Context, user UserRef, body UpdateGoalsFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateGoalsResponse, error)
 
 	// ListHeartRatesWithResponse List the user's resting heart rates
 	//
@@ -4854,8 +5050,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /users/@me/heartrates (the `ListHeartRates` operationId).
-	ListHeartRatesWithResponse(ctx context.Context, params *ListHeartRatesParams, reqEditors ...RequestEditorFn) (*ListHeartRatesResponse, error)
+	// Corresponds with GET /users/{user}/heartrates (the `ListHeartRates` operationId).
+	ListHeartRatesWithResponse(ctx context.Context, user UserRef, params *ListHeartRatesParams, reqEditors ...RequestEditorFn) (*ListHeartRatesResponse, error)
 
 	// ListMealsWithResponse List the user's meals
 	//
@@ -4864,8 +5060,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /users/@me/meals (the `ListMeals` operationId).
-	ListMealsWithResponse(ctx context.Context, params *ListMealsParams, reqEditors ...RequestEditorFn) (*ListMealsResponse, error)
+	// Corresponds with GET /users/{user}/meals (the `ListMeals` operationId).
+	ListMealsWithResponse(ctx context.Context, user UserRef, params *ListMealsParams, reqEditors ...RequestEditorFn) (*ListMealsResponse, error)
 
 	// CreateMealWithBodyWithResponse Log a meal
 	//
@@ -4874,8 +5070,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /users/@me/meals (the `CreateMeal` operationId).
-	CreateMealWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMealResponse, error)
+	// Corresponds with POST /users/{user}/meals (the `CreateMeal` operationId).
+	CreateMealWithBodyWithResponse(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMealResponse, error)
 
 	// CreateMealWithFormdataBodyWithResponse Log a meal
 	//
@@ -4884,8 +5080,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /users/@me/meals (the `CreateMeal` operationId).
-	CreateMealWithFormdataBodyWithResponse(ctx context.Context, body CreateMealFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateMealResponse, error)
+	// Corresponds with POST /users/{user}/meals (the `CreateMeal` operationId).
+	CreateMealWithFormdataBodyWithResponse(ctx context.Context, user UserRef, body CreateMealFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateMealResponse, error)
 
 	// GetMoodWithResponse Get the user's mood for a day
 	//
@@ -4893,8 +5089,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /users/@me/mood (the `GetMood` operationId).
-	GetMoodWithResponse(ctx context.Context, params *GetMoodParams, reqEditors ...RequestEditorFn) (*GetMoodResponse, error)
+	// Corresponds with GET /users/{user}/mood (the `GetMood` operationId).
+	GetMoodWithResponse(ctx context.Context, user UserRef, params *GetMoodParams, reqEditors ...RequestEditorFn) (*GetMoodResponse, error)
 
 	// CreateMoodWithBodyWithResponse Record the user's mood
 	//
@@ -4902,8 +5098,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /users/@me/mood (the `CreateMood` operationId).
-	CreateMoodWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMoodResponse, error)
+	// Corresponds with POST /users/{user}/mood (the `CreateMood` operationId).
+	CreateMoodWithBodyWithResponse(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMoodResponse, error)
 
 	// CreateMoodWithFormdataBodyWithResponse Record the user's mood
 	//
@@ -4911,8 +5107,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /users/@me/mood (the `CreateMood` operationId).
-	CreateMoodWithFormdataBodyWithResponse(ctx context.Context, body CreateMoodFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateMoodResponse, error)
+	// Corresponds with POST /users/{user}/mood (the `CreateMood` operationId).
+	CreateMoodWithFormdataBodyWithResponse(ctx context.Context, user UserRef, body CreateMoodFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateMoodResponse, error)
 
 	// ListMovesWithResponse List the user's moves
 	//
@@ -4921,8 +5117,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /users/@me/moves (the `ListMoves` operationId).
-	ListMovesWithResponse(ctx context.Context, params *ListMovesParams, reqEditors ...RequestEditorFn) (*ListMovesResponse, error)
+	// Corresponds with GET /users/{user}/moves (the `ListMoves` operationId).
+	ListMovesWithResponse(ctx context.Context, user UserRef, params *ListMovesParams, reqEditors ...RequestEditorFn) (*ListMovesResponse, error)
 
 	// UnsubscribePubSubWithResponse Remove the user's webhook
 	//
@@ -4930,8 +5126,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with DELETE /users/@me/pubsub (the `UnsubscribePubSub` operationId).
-	UnsubscribePubSubWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*UnsubscribePubSubResponse, error)
+	// Corresponds with DELETE /users/{user}/pubsub (the `UnsubscribePubSub` operationId).
+	UnsubscribePubSubWithResponse(ctx context.Context, user UserRef, reqEditors ...RequestEditorFn) (*UnsubscribePubSubResponse, error)
 
 	// SubscribePubSubWithResponse Register a webhook for the user
 	//
@@ -4940,8 +5136,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /users/@me/pubsub (the `SubscribePubSub` operationId).
-	SubscribePubSubWithResponse(ctx context.Context, params *SubscribePubSubParams, reqEditors ...RequestEditorFn) (*SubscribePubSubResponse, error)
+	// Corresponds with POST /users/{user}/pubsub (the `SubscribePubSub` operationId).
+	SubscribePubSubWithResponse(ctx context.Context, user UserRef, params *SubscribePubSubParams, reqEditors ...RequestEditorFn) (*SubscribePubSubResponse, error)
 
 	// GetRefreshTokenWithBodyWithResponse Get the user's refresh token
 	//
@@ -4950,8 +5146,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /users/@me/refreshToken (the `GetRefreshToken` operationId).
-	GetRefreshTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GetRefreshTokenResponse, error)
+	// Corresponds with POST /users/{user}/refreshToken (the `GetRefreshToken` operationId).
+	GetRefreshTokenWithBodyWithResponse(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GetRefreshTokenResponse, error)
 
 	// GetRefreshTokenWithFormdataBodyWithResponse Get the user's refresh token
 	//
@@ -4960,8 +5156,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /users/@me/refreshToken (the `GetRefreshToken` operationId).
-	GetRefreshTokenWithFormdataBodyWithResponse(ctx context.Context, body GetRefreshTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*GetRefreshTokenResponse, error)
+	// Corresponds with POST /users/{user}/refreshToken (the `GetRefreshToken` operationId).
+	GetRefreshTokenWithFormdataBodyWithResponse(ctx context.Context, user UserRef, body GetRefreshTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*GetRefreshTokenResponse, error)
 
 	// GetSettingsWithResponse Get the user's sharing settings
 	//
@@ -4969,8 +5165,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /users/@me/settings (the `GetSettings` operationId).
-	GetSettingsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetSettingsResponse, error)
+	// Corresponds with GET /users/{user}/settings (the `GetSettings` operationId).
+	GetSettingsWithResponse(ctx context.Context, user UserRef, reqEditors ...RequestEditorFn) (*GetSettingsResponse, error)
 
 	// ListSleepsWithResponse List the user's sleeps
 	//
@@ -4978,8 +5174,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /users/@me/sleeps (the `ListSleeps` operationId).
-	ListSleepsWithResponse(ctx context.Context, params *ListSleepsParams, reqEditors ...RequestEditorFn) (*ListSleepsResponse, error)
+	// Corresponds with GET /users/{user}/sleeps (the `ListSleeps` operationId).
+	ListSleepsWithResponse(ctx context.Context, user UserRef, params *ListSleepsParams, reqEditors ...RequestEditorFn) (*ListSleepsResponse, error)
 
 	// CreateSleepWithBodyWithResponse Log a sleep
 	//
@@ -4987,8 +5183,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /users/@me/sleeps (the `CreateSleep` operationId).
-	CreateSleepWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSleepResponse, error)
+	// Corresponds with POST /users/{user}/sleeps (the `CreateSleep` operationId).
+	CreateSleepWithBodyWithResponse(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSleepResponse, error)
 
 	// CreateSleepWithFormdataBodyWithResponse Log a sleep
 	//
@@ -4996,8 +5192,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /users/@me/sleeps (the `CreateSleep` operationId).
-	CreateSleepWithFormdataBodyWithResponse(ctx context.Context, body CreateSleepFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateSleepResponse, error)
+	// Corresponds with POST /users/{user}/sleeps (the `CreateSleep` operationId).
+	CreateSleepWithFormdataBodyWithResponse(ctx context.Context, user UserRef, body CreateSleepFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateSleepResponse, error)
 
 	// GetTimeZoneWithResponse Get the user's time zones
 	//
@@ -5006,8 +5202,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /users/@me/timezone (the `GetTimeZone` operationId).
-	GetTimeZoneWithResponse(ctx context.Context, params *GetTimeZoneParams, reqEditors ...RequestEditorFn) (*GetTimeZoneResponse, error)
+	// Corresponds with GET /users/{user}/timezone (the `GetTimeZone` operationId).
+	GetTimeZoneWithResponse(ctx context.Context, user UserRef, params *GetTimeZoneParams, reqEditors ...RequestEditorFn) (*GetTimeZoneResponse, error)
 
 	// GetTrendsWithResponse Get the user's trends
 	//
@@ -5017,8 +5213,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /users/@me/trends (the `GetTrends` operationId).
-	GetTrendsWithResponse(ctx context.Context, params *GetTrendsParams, reqEditors ...RequestEditorFn) (*GetTrendsResponse, error)
+	// Corresponds with GET /users/{user}/trends (the `GetTrends` operationId).
+	GetTrendsWithResponse(ctx context.Context, user UserRef, params *GetTrendsParams, reqEditors ...RequestEditorFn) (*GetTrendsResponse, error)
 
 	// ListWorkoutsWithResponse List the user's workouts
 	//
@@ -5027,8 +5223,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /users/@me/workouts (the `ListWorkouts` operationId).
-	ListWorkoutsWithResponse(ctx context.Context, params *ListWorkoutsParams, reqEditors ...RequestEditorFn) (*ListWorkoutsResponse, error)
+	// Corresponds with GET /users/{user}/workouts (the `ListWorkouts` operationId).
+	ListWorkoutsWithResponse(ctx context.Context, user UserRef, params *ListWorkoutsParams, reqEditors ...RequestEditorFn) (*ListWorkoutsResponse, error)
 
 	// CreateWorkoutWithBodyWithResponse Log a workout
 	//
@@ -5036,8 +5232,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /users/@me/workouts (the `CreateWorkout` operationId).
-	CreateWorkoutWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateWorkoutResponse, error)
+	// Corresponds with POST /users/{user}/workouts (the `CreateWorkout` operationId).
+	CreateWorkoutWithBodyWithResponse(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateWorkoutResponse, error)
 
 	// CreateWorkoutWithFormdataBodyWithResponse Log a workout
 	//
@@ -5045,8 +5241,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /users/@me/workouts (the `CreateWorkout` operationId).
-	CreateWorkoutWithFormdataBodyWithResponse(ctx context.Context, body CreateWorkoutFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateWorkoutResponse, error)
+	// Corresponds with POST /users/{user}/workouts (the `CreateWorkout` operationId).
+	CreateWorkoutWithFormdataBodyWithResponse(ctx context.Context, user UserRef, body CreateWorkoutFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateWorkoutResponse, error)
 
 	// DeleteWorkoutWithResponse Delete a workout
 	//
@@ -7983,9 +8179,9 @@ func (c *ClientWithResponses) ListSleepTicksWithResponse(ctx context.Context, xi
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /users/@me (the `GetUser` operationId).
-func (c *ClientWithResponses) GetUserWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetUserResponse, error) {
-	rsp, err := c.GetUser(ctx, reqEditors...)
+// Corresponds with GET /users/{user} (the `GetUser` operationId).
+func (c *ClientWithResponses) GetUserWithResponse(ctx context.Context, user UserRef, reqEditors ...RequestEditorFn) (*GetUserResponse, error) {
+	rsp, err := c.GetUser(ctx, user, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -7999,9 +8195,9 @@ func (c *ClientWithResponses) GetUserWithResponse(ctx context.Context, reqEditor
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with DELETE /users/@me/PartnerAppMembership (the `Disconnect` operationId).
-func (c *ClientWithResponses) DisconnectWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*DisconnectResponse, error) {
-	rsp, err := c.Disconnect(ctx, reqEditors...)
+// Corresponds with DELETE /users/{user}/PartnerAppMembership (the `Disconnect` operationId).
+func (c *ClientWithResponses) DisconnectWithResponse(ctx context.Context, user UserRef, reqEditors ...RequestEditorFn) (*DisconnectResponse, error) {
+	rsp, err := c.Disconnect(ctx, user, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8015,9 +8211,9 @@ func (c *ClientWithResponses) DisconnectWithResponse(ctx context.Context, reqEdi
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /users/@me/bandevents (the `ListBandEvents` operationId).
-func (c *ClientWithResponses) ListBandEventsWithResponse(ctx context.Context, params *ListBandEventsParams, reqEditors ...RequestEditorFn) (*ListBandEventsResponse, error) {
-	rsp, err := c.ListBandEvents(ctx, params, reqEditors...)
+// Corresponds with GET /users/{user}/bandevents (the `ListBandEvents` operationId).
+func (c *ClientWithResponses) ListBandEventsWithResponse(ctx context.Context, user UserRef, params *ListBandEventsParams, reqEditors ...RequestEditorFn) (*ListBandEventsResponse, error) {
+	rsp, err := c.ListBandEvents(ctx, user, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8030,9 +8226,9 @@ func (c *ClientWithResponses) ListBandEventsWithResponse(ctx context.Context, pa
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /users/@me/body_events (the `ListBodyEvents` operationId).
-func (c *ClientWithResponses) ListBodyEventsWithResponse(ctx context.Context, params *ListBodyEventsParams, reqEditors ...RequestEditorFn) (*ListBodyEventsResponse, error) {
-	rsp, err := c.ListBodyEvents(ctx, params, reqEditors...)
+// Corresponds with GET /users/{user}/body_events (the `ListBodyEvents` operationId).
+func (c *ClientWithResponses) ListBodyEventsWithResponse(ctx context.Context, user UserRef, params *ListBodyEventsParams, reqEditors ...RequestEditorFn) (*ListBodyEventsResponse, error) {
+	rsp, err := c.ListBodyEvents(ctx, user, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8045,9 +8241,9 @@ func (c *ClientWithResponses) ListBodyEventsWithResponse(ctx context.Context, pa
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /users/@me/body_events (the `CreateBodyEvent` operationId).
-func (c *ClientWithResponses) CreateBodyEventWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateBodyEventResponse, error) {
-	rsp, err := c.CreateBodyEventWithBody(ctx, contentType, body, reqEditors...)
+// Corresponds with POST /users/{user}/body_events (the `CreateBodyEvent` operationId).
+func (c *ClientWithResponses) CreateBodyEventWithBodyWithResponse(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateBodyEventResponse, error) {
+	rsp, err := c.CreateBodyEventWithBody(ctx, user, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8060,9 +8256,9 @@ func (c *ClientWithResponses) CreateBodyEventWithBodyWithResponse(ctx context.Co
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /users/@me/body_events (the `CreateBodyEvent` operationId).
-func (c *ClientWithResponses) CreateBodyEventWithFormdataBodyWithResponse(ctx context.Context, body CreateBodyEventFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateBodyEventResponse, error) {
-	rsp, err := c.CreateBodyEventWithFormdataBody(ctx, body, reqEditors...)
+// Corresponds with POST /users/{user}/body_events (the `CreateBodyEvent` operationId).
+func (c *ClientWithResponses) CreateBodyEventWithFormdataBodyWithResponse(ctx context.Context, user UserRef, body CreateBodyEventFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateBodyEventResponse, error) {
+	rsp, err := c.CreateBodyEventWithFormdataBody(ctx, user, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8075,11 +8271,11 @@ func (c *ClientWithResponses) CreateBodyEventWithFormdataBodyWithResponse(ctx co
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /users/@me/cardiac_events (the `ListCardiacEvents` operationId).
+// Corresponds with GET /users/{user}/cardiac_events (the `ListCardiacEvents` operationId).
 //
 // Deprecated: Cardiac events are API v1.0; use heart rates (listHeartRates).
-func (c *ClientWithResponses) ListCardiacEventsWithResponse(ctx context.Context, params *ListCardiacEventsParams, reqEditors ...RequestEditorFn) (*ListCardiacEventsResponse, error) {
-	rsp, err := c.ListCardiacEvents(ctx, params, reqEditors...)
+func (c *ClientWithResponses) ListCardiacEventsWithResponse(ctx context.Context, user UserRef, params *ListCardiacEventsParams, reqEditors ...RequestEditorFn) (*ListCardiacEventsResponse, error) {
+	rsp, err := c.ListCardiacEvents(ctx, user, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8092,11 +8288,11 @@ func (c *ClientWithResponses) ListCardiacEventsWithResponse(ctx context.Context,
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /users/@me/cardiac_events (the `CreateCardiacEvent` operationId).
+// Corresponds with POST /users/{user}/cardiac_events (the `CreateCardiacEvent` operationId).
 //
 // Deprecated: Cardiac events are API v1.0; use heart rates (listHeartRates).
-func (c *ClientWithResponses) CreateCardiacEventWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCardiacEventResponse, error) {
-	rsp, err := c.CreateCardiacEventWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateCardiacEventWithBodyWithResponse(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCardiacEventResponse, error) {
+	rsp, err := c.CreateCardiacEventWithBody(ctx, user, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8109,10 +8305,10 @@ func (c *ClientWithResponses) CreateCardiacEventWithBodyWithResponse(ctx context
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /users/@me/cardiac_events (the `CreateCardiacEvent` operationId).
+// Corresponds with POST /users/{user}/cardiac_events (the `CreateCardiacEvent` operationId).
 // Deprecated: Cardiac events are API v1.0; use heart rates (listHeartRates).
-func (c *ClientWithResponses) CreateCardiacEventWithFormdataBodyWithResponse(ctx context.Context, body CreateCardiacEventFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateCardiacEventResponse, error) {
-	rsp, err := c.CreateCardiacEventWithFormdataBody(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreateCardiacEventWithFormdataBodyWithResponse(ctx context.Context, user UserRef, body CreateCardiacEventFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateCardiacEventResponse, error) {
+	rsp, err := c.CreateCardiacEventWithFormdataBody(ctx, user, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8125,9 +8321,9 @@ func (c *ClientWithResponses) CreateCardiacEventWithFormdataBodyWithResponse(ctx
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /users/@me/friends (the `ListFriends` operationId).
-func (c *ClientWithResponses) ListFriendsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListFriendsResponse, error) {
-	rsp, err := c.ListFriends(ctx, reqEditors...)
+// Corresponds with GET /users/{user}/friends (the `ListFriends` operationId).
+func (c *ClientWithResponses) ListFriendsWithResponse(ctx context.Context, user UserRef, reqEditors ...RequestEditorFn) (*ListFriendsResponse, error) {
+	rsp, err := c.ListFriends(ctx, user, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8140,9 +8336,9 @@ func (c *ClientWithResponses) ListFriendsWithResponse(ctx context.Context, reqEd
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /users/@me/generic_events (the `ListGenericEvents` operationId).
-func (c *ClientWithResponses) ListGenericEventsWithResponse(ctx context.Context, params *ListGenericEventsParams, reqEditors ...RequestEditorFn) (*ListGenericEventsResponse, error) {
-	rsp, err := c.ListGenericEvents(ctx, params, reqEditors...)
+// Corresponds with GET /users/{user}/generic_events (the `ListGenericEvents` operationId).
+func (c *ClientWithResponses) ListGenericEventsWithResponse(ctx context.Context, user UserRef, params *ListGenericEventsParams, reqEditors ...RequestEditorFn) (*ListGenericEventsResponse, error) {
+	rsp, err := c.ListGenericEvents(ctx, user, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8155,9 +8351,9 @@ func (c *ClientWithResponses) ListGenericEventsWithResponse(ctx context.Context,
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /users/@me/generic_events (the `CreateGenericEvent` operationId).
-func (c *ClientWithResponses) CreateGenericEventWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateGenericEventResponse, error) {
-	rsp, err := c.CreateGenericEventWithBody(ctx, contentType, body, reqEditors...)
+// Corresponds with POST /users/{user}/generic_events (the `CreateGenericEvent` operationId).
+func (c *ClientWithResponses) CreateGenericEventWithBodyWithResponse(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateGenericEventResponse, error) {
+	rsp, err := c.CreateGenericEventWithBody(ctx, user, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8170,9 +8366,9 @@ func (c *ClientWithResponses) CreateGenericEventWithBodyWithResponse(ctx context
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /users/@me/generic_events (the `CreateGenericEvent` operationId).
-func (c *ClientWithResponses) CreateGenericEventWithFormdataBodyWithResponse(ctx context.Context, body CreateGenericEventFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateGenericEventResponse, error) {
-	rsp, err := c.CreateGenericEventWithFormdataBody(ctx, body, reqEditors...)
+// Corresponds with POST /users/{user}/generic_events (the `CreateGenericEvent` operationId).
+func (c *ClientWithResponses) CreateGenericEventWithFormdataBodyWithResponse(ctx context.Context, user UserRef, body CreateGenericEventFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateGenericEventResponse, error) {
+	rsp, err := c.CreateGenericEventWithFormdataBody(ctx, user, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8185,9 +8381,9 @@ func (c *ClientWithResponses) CreateGenericEventWithFormdataBodyWithResponse(ctx
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /users/@me/goals (the `GetGoals` operationId).
-func (c *ClientWithResponses) GetGoalsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetGoalsResponse, error) {
-	rsp, err := c.GetGoals(ctx, reqEditors...)
+// Corresponds with GET /users/{user}/goals (the `GetGoals` operationId).
+func (c *ClientWithResponses) GetGoalsWithResponse(ctx context.Context, user UserRef, reqEditors ...RequestEditorFn) (*GetGoalsResponse, error) {
+	rsp, err := c.GetGoals(ctx, user, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8200,9 +8396,9 @@ func (c *ClientWithResponses) GetGoalsWithResponse(ctx context.Context, reqEdito
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /users/@me/goals (the `UpdateGoals` operationId).
-func (c *ClientWithResponses) UpdateGoalsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateGoalsResponse, error) {
-	rsp, err := c.UpdateGoalsWithBody(ctx, contentType, body, reqEditors...)
+// Corresponds with POST /users/{user}/goals (the `UpdateGoals` operationId).
+func (c *ClientWithResponses) UpdateGoalsWithBodyWithResponse(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateGoalsResponse, error) {
+	rsp, err := c.UpdateGoalsWithBody(ctx, user, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8215,9 +8411,9 @@ func (c *ClientWithResponses) UpdateGoalsWithBodyWithResponse(ctx context.Contex
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /users/@me/goals (the `UpdateGoals` operationId).
-func (c *ClientWithResponses) UpdateGoalsWithFormdataBodyWithResponse(ctx context.Context, body UpdateGoalsFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateGoalsResponse, error) {
-	rsp, err := c.UpdateGoalsWithFormdataBody(ctx, body, reqEditors...)
+// Corresponds with POST /users/{user}/goals (the `UpdateGoals` operationId).
+func (c *ClientWithResponses) UpdateGoalsWithFormdataBodyWithResponse(ctx context.Context, user UserRef, body UpdateGoalsFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateGoalsResponse, error) {
+	rsp, err := c.UpdateGoalsWithFormdataBody(ctx, user, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8230,9 +8426,9 @@ func (c *ClientWithResponses) UpdateGoalsWithFormdataBodyWithResponse(ctx contex
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /users/@me/heartrates (the `ListHeartRates` operationId).
-func (c *ClientWithResponses) ListHeartRatesWithResponse(ctx context.Context, params *ListHeartRatesParams, reqEditors ...RequestEditorFn) (*ListHeartRatesResponse, error) {
-	rsp, err := c.ListHeartRates(ctx, params, reqEditors...)
+// Corresponds with GET /users/{user}/heartrates (the `ListHeartRates` operationId).
+func (c *ClientWithResponses) ListHeartRatesWithResponse(ctx context.Context, user UserRef, params *ListHeartRatesParams, reqEditors ...RequestEditorFn) (*ListHeartRatesResponse, error) {
+	rsp, err := c.ListHeartRates(ctx, user, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8246,9 +8442,9 @@ func (c *ClientWithResponses) ListHeartRatesWithResponse(ctx context.Context, pa
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /users/@me/meals (the `ListMeals` operationId).
-func (c *ClientWithResponses) ListMealsWithResponse(ctx context.Context, params *ListMealsParams, reqEditors ...RequestEditorFn) (*ListMealsResponse, error) {
-	rsp, err := c.ListMeals(ctx, params, reqEditors...)
+// Corresponds with GET /users/{user}/meals (the `ListMeals` operationId).
+func (c *ClientWithResponses) ListMealsWithResponse(ctx context.Context, user UserRef, params *ListMealsParams, reqEditors ...RequestEditorFn) (*ListMealsResponse, error) {
+	rsp, err := c.ListMeals(ctx, user, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8262,9 +8458,9 @@ func (c *ClientWithResponses) ListMealsWithResponse(ctx context.Context, params 
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /users/@me/meals (the `CreateMeal` operationId).
-func (c *ClientWithResponses) CreateMealWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMealResponse, error) {
-	rsp, err := c.CreateMealWithBody(ctx, contentType, body, reqEditors...)
+// Corresponds with POST /users/{user}/meals (the `CreateMeal` operationId).
+func (c *ClientWithResponses) CreateMealWithBodyWithResponse(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMealResponse, error) {
+	rsp, err := c.CreateMealWithBody(ctx, user, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8278,9 +8474,9 @@ func (c *ClientWithResponses) CreateMealWithBodyWithResponse(ctx context.Context
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /users/@me/meals (the `CreateMeal` operationId).
-func (c *ClientWithResponses) CreateMealWithFormdataBodyWithResponse(ctx context.Context, body CreateMealFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateMealResponse, error) {
-	rsp, err := c.CreateMealWithFormdataBody(ctx, body, reqEditors...)
+// Corresponds with POST /users/{user}/meals (the `CreateMeal` operationId).
+func (c *ClientWithResponses) CreateMealWithFormdataBodyWithResponse(ctx context.Context, user UserRef, body CreateMealFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateMealResponse, error) {
+	rsp, err := c.CreateMealWithFormdataBody(ctx, user, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8293,9 +8489,9 @@ func (c *ClientWithResponses) CreateMealWithFormdataBodyWithResponse(ctx context
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /users/@me/mood (the `GetMood` operationId).
-func (c *ClientWithResponses) GetMoodWithResponse(ctx context.Context, params *GetMoodParams, reqEditors ...RequestEditorFn) (*GetMoodResponse, error) {
-	rsp, err := c.GetMood(ctx, params, reqEditors...)
+// Corresponds with GET /users/{user}/mood (the `GetMood` operationId).
+func (c *ClientWithResponses) GetMoodWithResponse(ctx context.Context, user UserRef, params *GetMoodParams, reqEditors ...RequestEditorFn) (*GetMoodResponse, error) {
+	rsp, err := c.GetMood(ctx, user, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8308,9 +8504,9 @@ func (c *ClientWithResponses) GetMoodWithResponse(ctx context.Context, params *G
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /users/@me/mood (the `CreateMood` operationId).
-func (c *ClientWithResponses) CreateMoodWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMoodResponse, error) {
-	rsp, err := c.CreateMoodWithBody(ctx, contentType, body, reqEditors...)
+// Corresponds with POST /users/{user}/mood (the `CreateMood` operationId).
+func (c *ClientWithResponses) CreateMoodWithBodyWithResponse(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMoodResponse, error) {
+	rsp, err := c.CreateMoodWithBody(ctx, user, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8323,9 +8519,9 @@ func (c *ClientWithResponses) CreateMoodWithBodyWithResponse(ctx context.Context
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /users/@me/mood (the `CreateMood` operationId).
-func (c *ClientWithResponses) CreateMoodWithFormdataBodyWithResponse(ctx context.Context, body CreateMoodFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateMoodResponse, error) {
-	rsp, err := c.CreateMoodWithFormdataBody(ctx, body, reqEditors...)
+// Corresponds with POST /users/{user}/mood (the `CreateMood` operationId).
+func (c *ClientWithResponses) CreateMoodWithFormdataBodyWithResponse(ctx context.Context, user UserRef, body CreateMoodFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateMoodResponse, error) {
+	rsp, err := c.CreateMoodWithFormdataBody(ctx, user, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8339,9 +8535,9 @@ func (c *ClientWithResponses) CreateMoodWithFormdataBodyWithResponse(ctx context
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /users/@me/moves (the `ListMoves` operationId).
-func (c *ClientWithResponses) ListMovesWithResponse(ctx context.Context, params *ListMovesParams, reqEditors ...RequestEditorFn) (*ListMovesResponse, error) {
-	rsp, err := c.ListMoves(ctx, params, reqEditors...)
+// Corresponds with GET /users/{user}/moves (the `ListMoves` operationId).
+func (c *ClientWithResponses) ListMovesWithResponse(ctx context.Context, user UserRef, params *ListMovesParams, reqEditors ...RequestEditorFn) (*ListMovesResponse, error) {
+	rsp, err := c.ListMoves(ctx, user, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8354,9 +8550,9 @@ func (c *ClientWithResponses) ListMovesWithResponse(ctx context.Context, params 
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with DELETE /users/@me/pubsub (the `UnsubscribePubSub` operationId).
-func (c *ClientWithResponses) UnsubscribePubSubWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*UnsubscribePubSubResponse, error) {
-	rsp, err := c.UnsubscribePubSub(ctx, reqEditors...)
+// Corresponds with DELETE /users/{user}/pubsub (the `UnsubscribePubSub` operationId).
+func (c *ClientWithResponses) UnsubscribePubSubWithResponse(ctx context.Context, user UserRef, reqEditors ...RequestEditorFn) (*UnsubscribePubSubResponse, error) {
+	rsp, err := c.UnsubscribePubSub(ctx, user, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8370,9 +8566,9 @@ func (c *ClientWithResponses) UnsubscribePubSubWithResponse(ctx context.Context,
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /users/@me/pubsub (the `SubscribePubSub` operationId).
-func (c *ClientWithResponses) SubscribePubSubWithResponse(ctx context.Context, params *SubscribePubSubParams, reqEditors ...RequestEditorFn) (*SubscribePubSubResponse, error) {
-	rsp, err := c.SubscribePubSub(ctx, params, reqEditors...)
+// Corresponds with POST /users/{user}/pubsub (the `SubscribePubSub` operationId).
+func (c *ClientWithResponses) SubscribePubSubWithResponse(ctx context.Context, user UserRef, params *SubscribePubSubParams, reqEditors ...RequestEditorFn) (*SubscribePubSubResponse, error) {
+	rsp, err := c.SubscribePubSub(ctx, user, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8386,9 +8582,9 @@ func (c *ClientWithResponses) SubscribePubSubWithResponse(ctx context.Context, p
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /users/@me/refreshToken (the `GetRefreshToken` operationId).
-func (c *ClientWithResponses) GetRefreshTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GetRefreshTokenResponse, error) {
-	rsp, err := c.GetRefreshTokenWithBody(ctx, contentType, body, reqEditors...)
+// Corresponds with POST /users/{user}/refreshToken (the `GetRefreshToken` operationId).
+func (c *ClientWithResponses) GetRefreshTokenWithBodyWithResponse(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GetRefreshTokenResponse, error) {
+	rsp, err := c.GetRefreshTokenWithBody(ctx, user, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8402,9 +8598,9 @@ func (c *ClientWithResponses) GetRefreshTokenWithBodyWithResponse(ctx context.Co
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /users/@me/refreshToken (the `GetRefreshToken` operationId).
-func (c *ClientWithResponses) GetRefreshTokenWithFormdataBodyWithResponse(ctx context.Context, body GetRefreshTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*GetRefreshTokenResponse, error) {
-	rsp, err := c.GetRefreshTokenWithFormdataBody(ctx, body, reqEditors...)
+// Corresponds with POST /users/{user}/refreshToken (the `GetRefreshToken` operationId).
+func (c *ClientWithResponses) GetRefreshTokenWithFormdataBodyWithResponse(ctx context.Context, user UserRef, body GetRefreshTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*GetRefreshTokenResponse, error) {
+	rsp, err := c.GetRefreshTokenWithFormdataBody(ctx, user, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8417,9 +8613,9 @@ func (c *ClientWithResponses) GetRefreshTokenWithFormdataBodyWithResponse(ctx co
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /users/@me/settings (the `GetSettings` operationId).
-func (c *ClientWithResponses) GetSettingsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetSettingsResponse, error) {
-	rsp, err := c.GetSettings(ctx, reqEditors...)
+// Corresponds with GET /users/{user}/settings (the `GetSettings` operationId).
+func (c *ClientWithResponses) GetSettingsWithResponse(ctx context.Context, user UserRef, reqEditors ...RequestEditorFn) (*GetSettingsResponse, error) {
+	rsp, err := c.GetSettings(ctx, user, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8432,9 +8628,9 @@ func (c *ClientWithResponses) GetSettingsWithResponse(ctx context.Context, reqEd
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /users/@me/sleeps (the `ListSleeps` operationId).
-func (c *ClientWithResponses) ListSleepsWithResponse(ctx context.Context, params *ListSleepsParams, reqEditors ...RequestEditorFn) (*ListSleepsResponse, error) {
-	rsp, err := c.ListSleeps(ctx, params, reqEditors...)
+// Corresponds with GET /users/{user}/sleeps (the `ListSleeps` operationId).
+func (c *ClientWithResponses) ListSleepsWithResponse(ctx context.Context, user UserRef, params *ListSleepsParams, reqEditors ...RequestEditorFn) (*ListSleepsResponse, error) {
+	rsp, err := c.ListSleeps(ctx, user, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8447,9 +8643,9 @@ func (c *ClientWithResponses) ListSleepsWithResponse(ctx context.Context, params
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /users/@me/sleeps (the `CreateSleep` operationId).
-func (c *ClientWithResponses) CreateSleepWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSleepResponse, error) {
-	rsp, err := c.CreateSleepWithBody(ctx, contentType, body, reqEditors...)
+// Corresponds with POST /users/{user}/sleeps (the `CreateSleep` operationId).
+func (c *ClientWithResponses) CreateSleepWithBodyWithResponse(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSleepResponse, error) {
+	rsp, err := c.CreateSleepWithBody(ctx, user, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8462,9 +8658,9 @@ func (c *ClientWithResponses) CreateSleepWithBodyWithResponse(ctx context.Contex
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /users/@me/sleeps (the `CreateSleep` operationId).
-func (c *ClientWithResponses) CreateSleepWithFormdataBodyWithResponse(ctx context.Context, body CreateSleepFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateSleepResponse, error) {
-	rsp, err := c.CreateSleepWithFormdataBody(ctx, body, reqEditors...)
+// Corresponds with POST /users/{user}/sleeps (the `CreateSleep` operationId).
+func (c *ClientWithResponses) CreateSleepWithFormdataBodyWithResponse(ctx context.Context, user UserRef, body CreateSleepFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateSleepResponse, error) {
+	rsp, err := c.CreateSleepWithFormdataBody(ctx, user, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8478,9 +8674,9 @@ func (c *ClientWithResponses) CreateSleepWithFormdataBodyWithResponse(ctx contex
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /users/@me/timezone (the `GetTimeZone` operationId).
-func (c *ClientWithResponses) GetTimeZoneWithResponse(ctx context.Context, params *GetTimeZoneParams, reqEditors ...RequestEditorFn) (*GetTimeZoneResponse, error) {
-	rsp, err := c.GetTimeZone(ctx, params, reqEditors...)
+// Corresponds with GET /users/{user}/timezone (the `GetTimeZone` operationId).
+func (c *ClientWithResponses) GetTimeZoneWithResponse(ctx context.Context, user UserRef, params *GetTimeZoneParams, reqEditors ...RequestEditorFn) (*GetTimeZoneResponse, error) {
+	rsp, err := c.GetTimeZone(ctx, user, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8495,9 +8691,9 @@ func (c *ClientWithResponses) GetTimeZoneWithResponse(ctx context.Context, param
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /users/@me/trends (the `GetTrends` operationId).
-func (c *ClientWithResponses) GetTrendsWithResponse(ctx context.Context, params *GetTrendsParams, reqEditors ...RequestEditorFn) (*GetTrendsResponse, error) {
-	rsp, err := c.GetTrends(ctx, params, reqEditors...)
+// Corresponds with GET /users/{user}/trends (the `GetTrends` operationId).
+func (c *ClientWithResponses) GetTrendsWithResponse(ctx context.Context, user UserRef, params *GetTrendsParams, reqEditors ...RequestEditorFn) (*GetTrendsResponse, error) {
+	rsp, err := c.GetTrends(ctx, user, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8511,9 +8707,9 @@ func (c *ClientWithResponses) GetTrendsWithResponse(ctx context.Context, params 
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /users/@me/workouts (the `ListWorkouts` operationId).
-func (c *ClientWithResponses) ListWorkoutsWithResponse(ctx context.Context, params *ListWorkoutsParams, reqEditors ...RequestEditorFn) (*ListWorkoutsResponse, error) {
-	rsp, err := c.ListWorkouts(ctx, params, reqEditors...)
+// Corresponds with GET /users/{user}/workouts (the `ListWorkouts` operationId).
+func (c *ClientWithResponses) ListWorkoutsWithResponse(ctx context.Context, user UserRef, params *ListWorkoutsParams, reqEditors ...RequestEditorFn) (*ListWorkoutsResponse, error) {
+	rsp, err := c.ListWorkouts(ctx, user, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8526,9 +8722,9 @@ func (c *ClientWithResponses) ListWorkoutsWithResponse(ctx context.Context, para
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /users/@me/workouts (the `CreateWorkout` operationId).
-func (c *ClientWithResponses) CreateWorkoutWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateWorkoutResponse, error) {
-	rsp, err := c.CreateWorkoutWithBody(ctx, contentType, body, reqEditors...)
+// Corresponds with POST /users/{user}/workouts (the `CreateWorkout` operationId).
+func (c *ClientWithResponses) CreateWorkoutWithBodyWithResponse(ctx context.Context, user UserRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateWorkoutResponse, error) {
+	rsp, err := c.CreateWorkoutWithBody(ctx, user, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8541,9 +8737,9 @@ func (c *ClientWithResponses) CreateWorkoutWithBodyWithResponse(ctx context.Cont
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /users/@me/workouts (the `CreateWorkout` operationId).
-func (c *ClientWithResponses) CreateWorkoutWithFormdataBodyWithResponse(ctx context.Context, body CreateWorkoutFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateWorkoutResponse, error) {
-	rsp, err := c.CreateWorkoutWithFormdataBody(ctx, body, reqEditors...)
+// Corresponds with POST /users/{user}/workouts (the `CreateWorkout` operationId).
+func (c *ClientWithResponses) CreateWorkoutWithFormdataBodyWithResponse(ctx context.Context, user UserRef, body CreateWorkoutFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateWorkoutResponse, error) {
+	rsp, err := c.CreateWorkoutWithFormdataBody(ctx, user, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -10410,4 +10606,132 @@ func ParseListWorkoutTicksResponse(rsp *http.Response) (*ListWorkoutTicksRespons
 	}
 
 	return response, nil
+}
+
+// CallbackInitiator sends OpenAPI callback requests to target URLs.
+// Modeled on the generated Client, but with no stored Server -- the full
+// target URL is provided per-call by the caller (typically discovered
+// from a callback expression on the parent operation's request body,
+// e.g. `{$request.body#/callbackUrl}`).
+type CallbackInitiator struct {
+	// Doer for performing requests, typically a *http.Client with any
+	// customized settings, such as certificate chains.
+	Client HttpRequestDoer
+
+	// A list of callbacks for modifying requests which are generated before sending over
+	// the network.
+	RequestEditors []RequestEditorFn
+}
+
+// CallbackInitiatorOption allows setting custom parameters during construction.
+type CallbackInitiatorOption func(*CallbackInitiator) error
+
+// NewCallbackInitiator creates a new CallbackInitiator with reasonable defaults.
+func NewCallbackInitiator(opts ...CallbackInitiatorOption) (*CallbackInitiator, error) {
+	initiator := CallbackInitiator{}
+	for _, o := range opts {
+		if err := o(&initiator); err != nil {
+			return nil, err
+		}
+	}
+	if initiator.Client == nil {
+		initiator.Client = &http.Client{}
+	}
+	return &initiator, nil
+}
+
+// WithCallbackHTTPClient allows overriding the default Doer, which is
+// automatically created using http.Client. This is useful for tests.
+func WithCallbackHTTPClient(doer HttpRequestDoer) CallbackInitiatorOption {
+	return func(p *CallbackInitiator) error {
+		p.Client = doer
+		return nil
+	}
+}
+
+// WithCallbackRequestEditorFn allows setting up a callback function, which
+// will be called right before sending the callback request. This can be
+// used to mutate the request, e.g. to add signature headers.
+func WithCallbackRequestEditorFn(fn RequestEditorFn) CallbackInitiatorOption {
+	return func(p *CallbackInitiator) error {
+		p.RequestEditors = append(p.RequestEditors, fn)
+		return nil
+	}
+}
+
+func (p *CallbackInitiator) applyCallbackEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
+	for _, r := range p.RequestEditors {
+		if err := r(ctx, req); err != nil {
+			return err
+		}
+	}
+	for _, r := range additionalEditors {
+		if err := r(ctx, req); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CallbackInitiatorInterface is the interface specification for the callback initiator.
+type CallbackInitiatorInterface interface {
+	// ReceiveNotificationWithBody fires the notification callback with any body
+	ReceiveNotificationWithBody(ctx context.Context, targetURL string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	ReceiveNotificationWithFormdataBody(ctx context.Context, targetURL string, body ReceiveNotificationFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+func (p *CallbackInitiator) ReceiveNotificationWithBody(ctx context.Context, targetURL string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReceiveNotificationCallbackRequestWithBody(targetURL, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyCallbackEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *CallbackInitiator) ReceiveNotificationWithFormdataBody(ctx context.Context, targetURL string, body ReceiveNotificationFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReceiveNotificationCallbackRequestWithFormdataBody(targetURL, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyCallbackEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+// NewReceiveNotificationCallbackRequestWithFormdataBody builds a application/x-www-form-urlencoded POST request for the notification callback
+func NewReceiveNotificationCallbackRequestWithFormdataBody(targetURL string, body ReceiveNotificationFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewReceiveNotificationCallbackRequestWithBody(targetURL, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewReceiveNotificationCallbackRequestWithBody builds a POST request for the notification callback with any body
+func NewReceiveNotificationCallbackRequestWithBody(targetURL string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
 }

@@ -83,93 +83,93 @@ type ServerInterface interface {
 	// (GET /sleeps/{xid}/ticks)
 	ListSleepTicks(w http.ResponseWriter, r *http.Request, xid XID)
 	// GetUser Get the user
-	// (GET /users/@me)
-	GetUser(w http.ResponseWriter, r *http.Request)
+	// (GET /users/{user})
+	GetUser(w http.ResponseWriter, r *http.Request, user UserRef)
 	// Disconnect Disconnect the app from the user
-	// (DELETE /users/@me/PartnerAppMembership)
-	Disconnect(w http.ResponseWriter, r *http.Request)
+	// (DELETE /users/{user}/PartnerAppMembership)
+	Disconnect(w http.ResponseWriter, r *http.Request, user UserRef)
 	// ListBandEvents List the band's events
-	// (GET /users/@me/bandevents)
-	ListBandEvents(w http.ResponseWriter, r *http.Request, params ListBandEventsParams)
+	// (GET /users/{user}/bandevents)
+	ListBandEvents(w http.ResponseWriter, r *http.Request, user UserRef, params ListBandEventsParams)
 	// ListBodyEvents List the user's body events
-	// (GET /users/@me/body_events)
-	ListBodyEvents(w http.ResponseWriter, r *http.Request, params ListBodyEventsParams)
+	// (GET /users/{user}/body_events)
+	ListBodyEvents(w http.ResponseWriter, r *http.Request, user UserRef, params ListBodyEventsParams)
 	// CreateBodyEvent Log a body measurement
-	// (POST /users/@me/body_events)
-	CreateBodyEvent(w http.ResponseWriter, r *http.Request)
+	// (POST /users/{user}/body_events)
+	CreateBodyEvent(w http.ResponseWriter, r *http.Request, user UserRef)
 	// ListCardiacEvents List the user's cardiac events
-	// (GET /users/@me/cardiac_events)
+	// (GET /users/{user}/cardiac_events)
 	//
 	// Deprecated: Cardiac events are API v1.0; use heart rates (listHeartRates).
-	ListCardiacEvents(w http.ResponseWriter, r *http.Request, params ListCardiacEventsParams)
+	ListCardiacEvents(w http.ResponseWriter, r *http.Request, user UserRef, params ListCardiacEventsParams)
 	// CreateCardiacEvent Log a cardiac event
-	// (POST /users/@me/cardiac_events)
+	// (POST /users/{user}/cardiac_events)
 	//
 	// Deprecated: Cardiac events are API v1.0; use heart rates (listHeartRates).
-	CreateCardiacEvent(w http.ResponseWriter, r *http.Request)
+	CreateCardiacEvent(w http.ResponseWriter, r *http.Request, user UserRef)
 	// ListFriends List the user's friends
-	// (GET /users/@me/friends)
-	ListFriends(w http.ResponseWriter, r *http.Request)
+	// (GET /users/{user}/friends)
+	ListFriends(w http.ResponseWriter, r *http.Request, user UserRef)
 	// ListGenericEvents List the user's generic events
-	// (GET /users/@me/generic_events)
-	ListGenericEvents(w http.ResponseWriter, r *http.Request, params ListGenericEventsParams)
+	// (GET /users/{user}/generic_events)
+	ListGenericEvents(w http.ResponseWriter, r *http.Request, user UserRef, params ListGenericEventsParams)
 	// CreateGenericEvent Write a generic event
-	// (POST /users/@me/generic_events)
-	CreateGenericEvent(w http.ResponseWriter, r *http.Request)
+	// (POST /users/{user}/generic_events)
+	CreateGenericEvent(w http.ResponseWriter, r *http.Request, user UserRef)
 	// GetGoals Get the user's goals
-	// (GET /users/@me/goals)
-	GetGoals(w http.ResponseWriter, r *http.Request)
+	// (GET /users/{user}/goals)
+	GetGoals(w http.ResponseWriter, r *http.Request, user UserRef)
 	// UpdateGoals Set the user's goals
-	// (POST /users/@me/goals)
-	UpdateGoals(w http.ResponseWriter, r *http.Request)
+	// (POST /users/{user}/goals)
+	UpdateGoals(w http.ResponseWriter, r *http.Request, user UserRef)
 	// ListHeartRates List the user's resting heart rates
-	// (GET /users/@me/heartrates)
-	ListHeartRates(w http.ResponseWriter, r *http.Request, params ListHeartRatesParams)
+	// (GET /users/{user}/heartrates)
+	ListHeartRates(w http.ResponseWriter, r *http.Request, user UserRef, params ListHeartRatesParams)
 	// ListMeals List the user's meals
-	// (GET /users/@me/meals)
-	ListMeals(w http.ResponseWriter, r *http.Request, params ListMealsParams)
+	// (GET /users/{user}/meals)
+	ListMeals(w http.ResponseWriter, r *http.Request, user UserRef, params ListMealsParams)
 	// CreateMeal Log a meal
-	// (POST /users/@me/meals)
-	CreateMeal(w http.ResponseWriter, r *http.Request)
+	// (POST /users/{user}/meals)
+	CreateMeal(w http.ResponseWriter, r *http.Request, user UserRef)
 	// GetMood Get the user's mood for a day
-	// (GET /users/@me/mood)
-	GetMood(w http.ResponseWriter, r *http.Request, params GetMoodParams)
+	// (GET /users/{user}/mood)
+	GetMood(w http.ResponseWriter, r *http.Request, user UserRef, params GetMoodParams)
 	// CreateMood Record the user's mood
-	// (POST /users/@me/mood)
-	CreateMood(w http.ResponseWriter, r *http.Request)
+	// (POST /users/{user}/mood)
+	CreateMood(w http.ResponseWriter, r *http.Request, user UserRef)
 	// ListMoves List the user's moves
-	// (GET /users/@me/moves)
-	ListMoves(w http.ResponseWriter, r *http.Request, params ListMovesParams)
+	// (GET /users/{user}/moves)
+	ListMoves(w http.ResponseWriter, r *http.Request, user UserRef, params ListMovesParams)
 	// UnsubscribePubSub Remove the user's webhook
-	// (DELETE /users/@me/pubsub)
-	UnsubscribePubSub(w http.ResponseWriter, r *http.Request)
+	// (DELETE /users/{user}/pubsub)
+	UnsubscribePubSub(w http.ResponseWriter, r *http.Request, user UserRef)
 	// SubscribePubSub Register a webhook for the user
-	// (POST /users/@me/pubsub)
-	SubscribePubSub(w http.ResponseWriter, r *http.Request, params SubscribePubSubParams)
+	// (POST /users/{user}/pubsub)
+	SubscribePubSub(w http.ResponseWriter, r *http.Request, user UserRef, params SubscribePubSubParams)
 	// GetRefreshToken Get the user's refresh token
-	// (POST /users/@me/refreshToken)
-	GetRefreshToken(w http.ResponseWriter, r *http.Request)
+	// (POST /users/{user}/refreshToken)
+	GetRefreshToken(w http.ResponseWriter, r *http.Request, user UserRef)
 	// GetSettings Get the user's sharing settings
-	// (GET /users/@me/settings)
-	GetSettings(w http.ResponseWriter, r *http.Request)
+	// (GET /users/{user}/settings)
+	GetSettings(w http.ResponseWriter, r *http.Request, user UserRef)
 	// ListSleeps List the user's sleeps
-	// (GET /users/@me/sleeps)
-	ListSleeps(w http.ResponseWriter, r *http.Request, params ListSleepsParams)
+	// (GET /users/{user}/sleeps)
+	ListSleeps(w http.ResponseWriter, r *http.Request, user UserRef, params ListSleepsParams)
 	// CreateSleep Log a sleep
-	// (POST /users/@me/sleeps)
-	CreateSleep(w http.ResponseWriter, r *http.Request)
+	// (POST /users/{user}/sleeps)
+	CreateSleep(w http.ResponseWriter, r *http.Request, user UserRef)
 	// GetTimeZone Get the user's time zones
-	// (GET /users/@me/timezone)
-	GetTimeZone(w http.ResponseWriter, r *http.Request, params GetTimeZoneParams)
+	// (GET /users/{user}/timezone)
+	GetTimeZone(w http.ResponseWriter, r *http.Request, user UserRef, params GetTimeZoneParams)
 	// GetTrends Get the user's trends
-	// (GET /users/@me/trends)
-	GetTrends(w http.ResponseWriter, r *http.Request, params GetTrendsParams)
+	// (GET /users/{user}/trends)
+	GetTrends(w http.ResponseWriter, r *http.Request, user UserRef, params GetTrendsParams)
 	// ListWorkouts List the user's workouts
-	// (GET /users/@me/workouts)
-	ListWorkouts(w http.ResponseWriter, r *http.Request, params ListWorkoutsParams)
+	// (GET /users/{user}/workouts)
+	ListWorkouts(w http.ResponseWriter, r *http.Request, user UserRef, params ListWorkoutsParams)
 	// CreateWorkout Log a workout
-	// (POST /users/@me/workouts)
-	CreateWorkout(w http.ResponseWriter, r *http.Request)
+	// (POST /users/{user}/workouts)
+	CreateWorkout(w http.ResponseWriter, r *http.Request, user UserRef)
 	// DeleteWorkout Delete a workout
 	// (DELETE /workouts/{xid})
 	DeleteWorkout(w http.ResponseWriter, r *http.Request, xid XID)
@@ -693,8 +693,20 @@ func (siw *ServerInterfaceWrapper) ListSleepTicks(w http.ResponseWriter, r *http
 // GetUser operation middleware
 func (siw *ServerInterfaceWrapper) GetUser(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// ------------- Path parameter "user" -------------
+	var user UserRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "user", r.PathValue("user"), &user, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user", Err: err})
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetUser(w, r)
+		siw.Handler.GetUser(w, r, user)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -707,8 +719,20 @@ func (siw *ServerInterfaceWrapper) GetUser(w http.ResponseWriter, r *http.Reques
 // Disconnect operation middleware
 func (siw *ServerInterfaceWrapper) Disconnect(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// ------------- Path parameter "user" -------------
+	var user UserRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "user", r.PathValue("user"), &user, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user", Err: err})
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.Disconnect(w, r)
+		siw.Handler.Disconnect(w, r, user)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -723,6 +747,15 @@ func (siw *ServerInterfaceWrapper) ListBandEvents(w http.ResponseWriter, r *http
 
 	var err error
 	_ = err
+
+	// ------------- Path parameter "user" -------------
+	var user UserRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "user", r.PathValue("user"), &user, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user", Err: err})
+		return
+	}
 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListBandEventsParams
@@ -806,7 +839,7 @@ func (siw *ServerInterfaceWrapper) ListBandEvents(w http.ResponseWriter, r *http
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListBandEvents(w, r, params)
+		siw.Handler.ListBandEvents(w, r, user, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -821,6 +854,15 @@ func (siw *ServerInterfaceWrapper) ListBodyEvents(w http.ResponseWriter, r *http
 
 	var err error
 	_ = err
+
+	// ------------- Path parameter "user" -------------
+	var user UserRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "user", r.PathValue("user"), &user, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user", Err: err})
+		return
+	}
 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListBodyEventsParams
@@ -904,7 +946,7 @@ func (siw *ServerInterfaceWrapper) ListBodyEvents(w http.ResponseWriter, r *http
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListBodyEvents(w, r, params)
+		siw.Handler.ListBodyEvents(w, r, user, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -917,8 +959,20 @@ func (siw *ServerInterfaceWrapper) ListBodyEvents(w http.ResponseWriter, r *http
 // CreateBodyEvent operation middleware
 func (siw *ServerInterfaceWrapper) CreateBodyEvent(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// ------------- Path parameter "user" -------------
+	var user UserRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "user", r.PathValue("user"), &user, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user", Err: err})
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.CreateBodyEvent(w, r)
+		siw.Handler.CreateBodyEvent(w, r, user)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -933,6 +987,15 @@ func (siw *ServerInterfaceWrapper) ListCardiacEvents(w http.ResponseWriter, r *h
 
 	var err error
 	_ = err
+
+	// ------------- Path parameter "user" -------------
+	var user UserRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "user", r.PathValue("user"), &user, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user", Err: err})
+		return
+	}
 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListCardiacEventsParams
@@ -1016,7 +1079,7 @@ func (siw *ServerInterfaceWrapper) ListCardiacEvents(w http.ResponseWriter, r *h
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListCardiacEvents(w, r, params)
+		siw.Handler.ListCardiacEvents(w, r, user, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1029,8 +1092,20 @@ func (siw *ServerInterfaceWrapper) ListCardiacEvents(w http.ResponseWriter, r *h
 // CreateCardiacEvent operation middleware
 func (siw *ServerInterfaceWrapper) CreateCardiacEvent(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// ------------- Path parameter "user" -------------
+	var user UserRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "user", r.PathValue("user"), &user, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user", Err: err})
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.CreateCardiacEvent(w, r)
+		siw.Handler.CreateCardiacEvent(w, r, user)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1043,8 +1118,20 @@ func (siw *ServerInterfaceWrapper) CreateCardiacEvent(w http.ResponseWriter, r *
 // ListFriends operation middleware
 func (siw *ServerInterfaceWrapper) ListFriends(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// ------------- Path parameter "user" -------------
+	var user UserRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "user", r.PathValue("user"), &user, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user", Err: err})
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListFriends(w, r)
+		siw.Handler.ListFriends(w, r, user)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1059,6 +1146,15 @@ func (siw *ServerInterfaceWrapper) ListGenericEvents(w http.ResponseWriter, r *h
 
 	var err error
 	_ = err
+
+	// ------------- Path parameter "user" -------------
+	var user UserRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "user", r.PathValue("user"), &user, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user", Err: err})
+		return
+	}
 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListGenericEventsParams
@@ -1142,7 +1238,7 @@ func (siw *ServerInterfaceWrapper) ListGenericEvents(w http.ResponseWriter, r *h
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListGenericEvents(w, r, params)
+		siw.Handler.ListGenericEvents(w, r, user, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1155,8 +1251,20 @@ func (siw *ServerInterfaceWrapper) ListGenericEvents(w http.ResponseWriter, r *h
 // CreateGenericEvent operation middleware
 func (siw *ServerInterfaceWrapper) CreateGenericEvent(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// ------------- Path parameter "user" -------------
+	var user UserRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "user", r.PathValue("user"), &user, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user", Err: err})
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.CreateGenericEvent(w, r)
+		siw.Handler.CreateGenericEvent(w, r, user)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1169,8 +1277,20 @@ func (siw *ServerInterfaceWrapper) CreateGenericEvent(w http.ResponseWriter, r *
 // GetGoals operation middleware
 func (siw *ServerInterfaceWrapper) GetGoals(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// ------------- Path parameter "user" -------------
+	var user UserRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "user", r.PathValue("user"), &user, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user", Err: err})
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetGoals(w, r)
+		siw.Handler.GetGoals(w, r, user)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1183,8 +1303,20 @@ func (siw *ServerInterfaceWrapper) GetGoals(w http.ResponseWriter, r *http.Reque
 // UpdateGoals operation middleware
 func (siw *ServerInterfaceWrapper) UpdateGoals(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// ------------- Path parameter "user" -------------
+	var user UserRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "user", r.PathValue("user"), &user, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user", Err: err})
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.UpdateGoals(w, r)
+		siw.Handler.UpdateGoals(w, r, user)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1199,6 +1331,15 @@ func (siw *ServerInterfaceWrapper) ListHeartRates(w http.ResponseWriter, r *http
 
 	var err error
 	_ = err
+
+	// ------------- Path parameter "user" -------------
+	var user UserRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "user", r.PathValue("user"), &user, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user", Err: err})
+		return
+	}
 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListHeartRatesParams
@@ -1282,7 +1423,7 @@ func (siw *ServerInterfaceWrapper) ListHeartRates(w http.ResponseWriter, r *http
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListHeartRates(w, r, params)
+		siw.Handler.ListHeartRates(w, r, user, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1297,6 +1438,15 @@ func (siw *ServerInterfaceWrapper) ListMeals(w http.ResponseWriter, r *http.Requ
 
 	var err error
 	_ = err
+
+	// ------------- Path parameter "user" -------------
+	var user UserRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "user", r.PathValue("user"), &user, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user", Err: err})
+		return
+	}
 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListMealsParams
@@ -1380,7 +1530,7 @@ func (siw *ServerInterfaceWrapper) ListMeals(w http.ResponseWriter, r *http.Requ
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListMeals(w, r, params)
+		siw.Handler.ListMeals(w, r, user, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1393,8 +1543,20 @@ func (siw *ServerInterfaceWrapper) ListMeals(w http.ResponseWriter, r *http.Requ
 // CreateMeal operation middleware
 func (siw *ServerInterfaceWrapper) CreateMeal(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// ------------- Path parameter "user" -------------
+	var user UserRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "user", r.PathValue("user"), &user, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user", Err: err})
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.CreateMeal(w, r)
+		siw.Handler.CreateMeal(w, r, user)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1409,6 +1571,15 @@ func (siw *ServerInterfaceWrapper) GetMood(w http.ResponseWriter, r *http.Reques
 
 	var err error
 	_ = err
+
+	// ------------- Path parameter "user" -------------
+	var user UserRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "user", r.PathValue("user"), &user, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user", Err: err})
+		return
+	}
 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params GetMoodParams
@@ -1427,7 +1598,7 @@ func (siw *ServerInterfaceWrapper) GetMood(w http.ResponseWriter, r *http.Reques
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetMood(w, r, params)
+		siw.Handler.GetMood(w, r, user, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1440,8 +1611,20 @@ func (siw *ServerInterfaceWrapper) GetMood(w http.ResponseWriter, r *http.Reques
 // CreateMood operation middleware
 func (siw *ServerInterfaceWrapper) CreateMood(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// ------------- Path parameter "user" -------------
+	var user UserRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "user", r.PathValue("user"), &user, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user", Err: err})
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.CreateMood(w, r)
+		siw.Handler.CreateMood(w, r, user)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1456,6 +1639,15 @@ func (siw *ServerInterfaceWrapper) ListMoves(w http.ResponseWriter, r *http.Requ
 
 	var err error
 	_ = err
+
+	// ------------- Path parameter "user" -------------
+	var user UserRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "user", r.PathValue("user"), &user, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user", Err: err})
+		return
+	}
 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListMovesParams
@@ -1539,7 +1731,7 @@ func (siw *ServerInterfaceWrapper) ListMoves(w http.ResponseWriter, r *http.Requ
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListMoves(w, r, params)
+		siw.Handler.ListMoves(w, r, user, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1552,8 +1744,20 @@ func (siw *ServerInterfaceWrapper) ListMoves(w http.ResponseWriter, r *http.Requ
 // UnsubscribePubSub operation middleware
 func (siw *ServerInterfaceWrapper) UnsubscribePubSub(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// ------------- Path parameter "user" -------------
+	var user UserRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "user", r.PathValue("user"), &user, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user", Err: err})
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.UnsubscribePubSub(w, r)
+		siw.Handler.UnsubscribePubSub(w, r, user)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1568,6 +1772,15 @@ func (siw *ServerInterfaceWrapper) SubscribePubSub(w http.ResponseWriter, r *htt
 
 	var err error
 	_ = err
+
+	// ------------- Path parameter "user" -------------
+	var user UserRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "user", r.PathValue("user"), &user, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user", Err: err})
+		return
+	}
 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params SubscribePubSubParams
@@ -1586,7 +1799,7 @@ func (siw *ServerInterfaceWrapper) SubscribePubSub(w http.ResponseWriter, r *htt
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.SubscribePubSub(w, r, params)
+		siw.Handler.SubscribePubSub(w, r, user, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1599,8 +1812,20 @@ func (siw *ServerInterfaceWrapper) SubscribePubSub(w http.ResponseWriter, r *htt
 // GetRefreshToken operation middleware
 func (siw *ServerInterfaceWrapper) GetRefreshToken(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// ------------- Path parameter "user" -------------
+	var user UserRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "user", r.PathValue("user"), &user, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user", Err: err})
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetRefreshToken(w, r)
+		siw.Handler.GetRefreshToken(w, r, user)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1613,8 +1838,20 @@ func (siw *ServerInterfaceWrapper) GetRefreshToken(w http.ResponseWriter, r *htt
 // GetSettings operation middleware
 func (siw *ServerInterfaceWrapper) GetSettings(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// ------------- Path parameter "user" -------------
+	var user UserRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "user", r.PathValue("user"), &user, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user", Err: err})
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetSettings(w, r)
+		siw.Handler.GetSettings(w, r, user)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1629,6 +1866,15 @@ func (siw *ServerInterfaceWrapper) ListSleeps(w http.ResponseWriter, r *http.Req
 
 	var err error
 	_ = err
+
+	// ------------- Path parameter "user" -------------
+	var user UserRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "user", r.PathValue("user"), &user, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user", Err: err})
+		return
+	}
 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListSleepsParams
@@ -1712,7 +1958,7 @@ func (siw *ServerInterfaceWrapper) ListSleeps(w http.ResponseWriter, r *http.Req
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListSleeps(w, r, params)
+		siw.Handler.ListSleeps(w, r, user, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1725,8 +1971,20 @@ func (siw *ServerInterfaceWrapper) ListSleeps(w http.ResponseWriter, r *http.Req
 // CreateSleep operation middleware
 func (siw *ServerInterfaceWrapper) CreateSleep(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// ------------- Path parameter "user" -------------
+	var user UserRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "user", r.PathValue("user"), &user, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user", Err: err})
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.CreateSleep(w, r)
+		siw.Handler.CreateSleep(w, r, user)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1741,6 +1999,15 @@ func (siw *ServerInterfaceWrapper) GetTimeZone(w http.ResponseWriter, r *http.Re
 
 	var err error
 	_ = err
+
+	// ------------- Path parameter "user" -------------
+	var user UserRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "user", r.PathValue("user"), &user, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user", Err: err})
+		return
+	}
 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params GetTimeZoneParams
@@ -1798,7 +2065,7 @@ func (siw *ServerInterfaceWrapper) GetTimeZone(w http.ResponseWriter, r *http.Re
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetTimeZone(w, r, params)
+		siw.Handler.GetTimeZone(w, r, user, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1813,6 +2080,15 @@ func (siw *ServerInterfaceWrapper) GetTrends(w http.ResponseWriter, r *http.Requ
 
 	var err error
 	_ = err
+
+	// ------------- Path parameter "user" -------------
+	var user UserRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "user", r.PathValue("user"), &user, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user", Err: err})
+		return
+	}
 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params GetTrendsParams
@@ -1870,7 +2146,7 @@ func (siw *ServerInterfaceWrapper) GetTrends(w http.ResponseWriter, r *http.Requ
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetTrends(w, r, params)
+		siw.Handler.GetTrends(w, r, user, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1885,6 +2161,15 @@ func (siw *ServerInterfaceWrapper) ListWorkouts(w http.ResponseWriter, r *http.R
 
 	var err error
 	_ = err
+
+	// ------------- Path parameter "user" -------------
+	var user UserRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "user", r.PathValue("user"), &user, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user", Err: err})
+		return
+	}
 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListWorkoutsParams
@@ -1968,7 +2253,7 @@ func (siw *ServerInterfaceWrapper) ListWorkouts(w http.ResponseWriter, r *http.R
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListWorkouts(w, r, params)
+		siw.Handler.ListWorkouts(w, r, user, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1981,8 +2266,20 @@ func (siw *ServerInterfaceWrapper) ListWorkouts(w http.ResponseWriter, r *http.R
 // CreateWorkout operation middleware
 func (siw *ServerInterfaceWrapper) CreateWorkout(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// ------------- Path parameter "user" -------------
+	var user UserRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "user", r.PathValue("user"), &user, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user", Err: err})
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.CreateWorkout(w, r)
+		siw.Handler.CreateWorkout(w, r, user)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2242,60 +2539,95 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 		ErrorHandlerFunc:   options.ErrorHandlerFunc,
 	}
 
-	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/@me", wrapper.GetUser)
-	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/@me/friends", wrapper.ListFriends)
-	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/@me/trends", wrapper.GetTrends)
-	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/@me/goals", wrapper.GetGoals)
-	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/users/@me/goals", wrapper.UpdateGoals)
-	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/@me/settings", wrapper.GetSettings)
-	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/@me/timezone", wrapper.GetTimeZone)
-	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/users/@me/refreshToken", wrapper.GetRefreshToken)
-	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/@me/moves", wrapper.ListMoves)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/{user}", wrapper.GetUser)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/{user}/friends", wrapper.ListFriends)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/{user}/trends", wrapper.GetTrends)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/{user}/goals", wrapper.GetGoals)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/users/{user}/goals", wrapper.UpdateGoals)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/{user}/settings", wrapper.GetSettings)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/{user}/timezone", wrapper.GetTimeZone)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/users/{user}/refreshToken", wrapper.GetRefreshToken)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/{user}/moves", wrapper.ListMoves)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/moves/{xid}", wrapper.GetMove)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/moves/{xid}/image", wrapper.GetMoveImage)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/moves/{xid}/ticks", wrapper.ListMoveTicks)
-	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/@me/workouts", wrapper.ListWorkouts)
-	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/users/@me/workouts", wrapper.CreateWorkout)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/{user}/workouts", wrapper.ListWorkouts)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/users/{user}/workouts", wrapper.CreateWorkout)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/workouts/{xid}", wrapper.DeleteWorkout)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/workouts/{xid}", wrapper.GetWorkout)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/workouts/{xid}/partialUpdate", wrapper.UpdateWorkout)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/workouts/{xid}/image", wrapper.GetWorkoutImage)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/workouts/{xid}/ticks", wrapper.ListWorkoutTicks)
-	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/@me/sleeps", wrapper.ListSleeps)
-	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/users/@me/sleeps", wrapper.CreateSleep)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/{user}/sleeps", wrapper.ListSleeps)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/users/{user}/sleeps", wrapper.CreateSleep)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/sleeps/{xid}", wrapper.DeleteSleep)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/sleeps/{xid}", wrapper.GetSleep)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/sleeps/{xid}/image", wrapper.GetSleepImage)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/sleeps/{xid}/ticks", wrapper.ListSleepTicks)
-	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/@me/meals", wrapper.ListMeals)
-	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/users/@me/meals", wrapper.CreateMeal)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/{user}/meals", wrapper.ListMeals)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/users/{user}/meals", wrapper.CreateMeal)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/meals/{xid}", wrapper.DeleteMeal)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/meals/{xid}", wrapper.GetMeal)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/meals/{xid}/partialUpdate", wrapper.UpdateMeal)
-	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/@me/body_events", wrapper.ListBodyEvents)
-	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/users/@me/body_events", wrapper.CreateBodyEvent)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/{user}/body_events", wrapper.ListBodyEvents)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/users/{user}/body_events", wrapper.CreateBodyEvent)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/body_events/{xid}", wrapper.DeleteBodyEvent)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/body_events/{xid}", wrapper.GetBodyEvent)
-	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/@me/heartrates", wrapper.ListHeartRates)
-	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/@me/generic_events", wrapper.ListGenericEvents)
-	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/users/@me/generic_events", wrapper.CreateGenericEvent)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/{user}/heartrates", wrapper.ListHeartRates)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/{user}/generic_events", wrapper.ListGenericEvents)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/users/{user}/generic_events", wrapper.CreateGenericEvent)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/generic_events/{xid}", wrapper.DeleteGenericEvent)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/generic_events/{xid}", wrapper.GetGenericEvent)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/generic_events/{xid}/partialUpdate", wrapper.UpdateGenericEvent)
-	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/@me/mood", wrapper.GetMood)
-	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/users/@me/mood", wrapper.CreateMood)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/{user}/mood", wrapper.GetMood)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/users/{user}/mood", wrapper.CreateMood)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/mood/{xid}", wrapper.DeleteMood)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/mood/{xid}", wrapper.GetMoodEvent)
-	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/@me/bandevents", wrapper.ListBandEvents)
-	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/users/@me/pubsub", wrapper.UnsubscribePubSub)
-	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/users/@me/pubsub", wrapper.SubscribePubSub)
-	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/users/@me/PartnerAppMembership", wrapper.Disconnect)
-	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/@me/cardiac_events", wrapper.ListCardiacEvents)
-	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/users/@me/cardiac_events", wrapper.CreateCardiacEvent)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/{user}/bandevents", wrapper.ListBandEvents)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/users/{user}/pubsub", wrapper.UnsubscribePubSub)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/users/{user}/pubsub", wrapper.SubscribePubSub)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/users/{user}/PartnerAppMembership", wrapper.Disconnect)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/{user}/cardiac_events", wrapper.ListCardiacEvents)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/users/{user}/cardiac_events", wrapper.CreateCardiacEvent)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/cardiac_events/{xid}", wrapper.DeleteCardiacEvent)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/cardiac_events/{xid}", wrapper.GetCardiacEvent)
 
 	return m
+}
+
+// CallbackReceiverInterface represents handlers for receiving inbound
+// callback requests. Each callback becomes a Handle*Callback
+// method that the implementation fills in. The caller mounts the per-
+// callback http.Handler returned by {Op}CallbackHandler at
+// whatever URL path they advertise to senders.
+type CallbackReceiverInterface interface {
+	// Receive a notification (sent by UP to the app's webhook)
+	// HandleReceiveNotificationCallback handles the POST callback for notification.
+	HandleReceiveNotificationCallback(w http.ResponseWriter, r *http.Request)
+}
+
+// CallbackReceiverMiddlewareFunc wraps an http.Handler with cross-
+// cutting behavior (signature verification, logging, rate limiting, ...).
+type CallbackReceiverMiddlewareFunc func(http.Handler) http.Handler
+
+// ReceiveNotificationCallbackHandler returns the http.Handler for the notification callback.
+// Mount this at the URL path advertised to callback senders. errHandler
+// may be nil; if so, parameter-binding errors return 400 with the error
+// message. Middlewares are applied in the order provided -- the last
+// argument becomes the outermost wrapper.
+func ReceiveNotificationCallbackHandler(si CallbackReceiverInterface, errHandler func(w http.ResponseWriter, r *http.Request, err error), middlewares ...CallbackReceiverMiddlewareFunc) http.Handler {
+	if errHandler == nil {
+		errHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+		}
+	}
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		si.HandleReceiveNotificationCallback(w, r)
+	})
+	for _, mw := range middlewares {
+		h = mw(h)
+	}
+	return h
 }
 
 type BodyEventResultJSONResponse BodyEventEnvelope
@@ -3102,6 +3434,7 @@ func (response ListSleepTicksdefaultJSONResponse) VisitListSleepTicksResponse(w 
 }
 
 type GetUserRequestObject struct {
+	User UserRef `json:"user"`
 }
 
 type GetUserResponseObject interface {
@@ -3140,6 +3473,7 @@ func (response GetUserdefaultJSONResponse) VisitGetUserResponse(w http.ResponseW
 }
 
 type DisconnectRequestObject struct {
+	User UserRef `json:"user"`
 }
 
 type DisconnectResponseObject interface {
@@ -3178,6 +3512,7 @@ func (response DisconnectdefaultJSONResponse) VisitDisconnectResponse(w http.Res
 }
 
 type ListBandEventsRequestObject struct {
+	User   UserRef `json:"user"`
 	Params ListBandEventsParams
 }
 
@@ -3217,6 +3552,7 @@ func (response ListBandEventsdefaultJSONResponse) VisitListBandEventsResponse(w 
 }
 
 type ListBodyEventsRequestObject struct {
+	User   UserRef `json:"user"`
 	Params ListBodyEventsParams
 }
 
@@ -3256,6 +3592,7 @@ func (response ListBodyEventsdefaultJSONResponse) VisitListBodyEventsResponse(w 
 }
 
 type CreateBodyEventRequestObject struct {
+	User UserRef `json:"user"`
 	Body *CreateBodyEventFormdataRequestBody
 }
 
@@ -3309,6 +3646,7 @@ func (response CreateBodyEventdefaultJSONResponse) VisitCreateBodyEventResponse(
 }
 
 type ListCardiacEventsRequestObject struct {
+	User   UserRef `json:"user"`
 	Params ListCardiacEventsParams
 }
 
@@ -3348,6 +3686,7 @@ func (response ListCardiacEventsdefaultJSONResponse) VisitListCardiacEventsRespo
 }
 
 type CreateCardiacEventRequestObject struct {
+	User UserRef `json:"user"`
 	Body *CreateCardiacEventFormdataRequestBody
 }
 
@@ -3401,6 +3740,7 @@ func (response CreateCardiacEventdefaultJSONResponse) VisitCreateCardiacEventRes
 }
 
 type ListFriendsRequestObject struct {
+	User UserRef `json:"user"`
 }
 
 type ListFriendsResponseObject interface {
@@ -3439,6 +3779,7 @@ func (response ListFriendsdefaultJSONResponse) VisitListFriendsResponse(w http.R
 }
 
 type ListGenericEventsRequestObject struct {
+	User   UserRef `json:"user"`
 	Params ListGenericEventsParams
 }
 
@@ -3478,6 +3819,7 @@ func (response ListGenericEventsdefaultJSONResponse) VisitListGenericEventsRespo
 }
 
 type CreateGenericEventRequestObject struct {
+	User UserRef `json:"user"`
 	Body *CreateGenericEventFormdataRequestBody
 }
 
@@ -3531,6 +3873,7 @@ func (response CreateGenericEventdefaultJSONResponse) VisitCreateGenericEventRes
 }
 
 type GetGoalsRequestObject struct {
+	User UserRef `json:"user"`
 }
 
 type GetGoalsResponseObject interface {
@@ -3569,6 +3912,7 @@ func (response GetGoalsdefaultJSONResponse) VisitGetGoalsResponse(w http.Respons
 }
 
 type UpdateGoalsRequestObject struct {
+	User UserRef `json:"user"`
 	Body *UpdateGoalsFormdataRequestBody
 }
 
@@ -3622,6 +3966,7 @@ func (response UpdateGoalsdefaultJSONResponse) VisitUpdateGoalsResponse(w http.R
 }
 
 type ListHeartRatesRequestObject struct {
+	User   UserRef `json:"user"`
 	Params ListHeartRatesParams
 }
 
@@ -3661,6 +4006,7 @@ func (response ListHeartRatesdefaultJSONResponse) VisitListHeartRatesResponse(w 
 }
 
 type ListMealsRequestObject struct {
+	User   UserRef `json:"user"`
 	Params ListMealsParams
 }
 
@@ -3700,6 +4046,7 @@ func (response ListMealsdefaultJSONResponse) VisitListMealsResponse(w http.Respo
 }
 
 type CreateMealRequestObject struct {
+	User          UserRef `json:"user"`
 	FormdataBody  *CreateMealFormdataRequestBody
 	MultipartBody *multipart.Reader
 }
@@ -3754,6 +4101,7 @@ func (response CreateMealdefaultJSONResponse) VisitCreateMealResponse(w http.Res
 }
 
 type GetMoodRequestObject struct {
+	User   UserRef `json:"user"`
 	Params GetMoodParams
 }
 
@@ -3793,6 +4141,7 @@ func (response GetMooddefaultJSONResponse) VisitGetMoodResponse(w http.ResponseW
 }
 
 type CreateMoodRequestObject struct {
+	User UserRef `json:"user"`
 	Body *CreateMoodFormdataRequestBody
 }
 
@@ -3846,6 +4195,7 @@ func (response CreateMooddefaultJSONResponse) VisitCreateMoodResponse(w http.Res
 }
 
 type ListMovesRequestObject struct {
+	User   UserRef `json:"user"`
 	Params ListMovesParams
 }
 
@@ -3885,6 +4235,7 @@ func (response ListMovesdefaultJSONResponse) VisitListMovesResponse(w http.Respo
 }
 
 type UnsubscribePubSubRequestObject struct {
+	User UserRef `json:"user"`
 }
 
 type UnsubscribePubSubResponseObject interface {
@@ -3923,6 +4274,7 @@ func (response UnsubscribePubSubdefaultJSONResponse) VisitUnsubscribePubSubRespo
 }
 
 type SubscribePubSubRequestObject struct {
+	User   UserRef `json:"user"`
 	Params SubscribePubSubParams
 }
 
@@ -3962,6 +4314,7 @@ func (response SubscribePubSubdefaultJSONResponse) VisitSubscribePubSubResponse(
 }
 
 type GetRefreshTokenRequestObject struct {
+	User UserRef `json:"user"`
 	Body *GetRefreshTokenFormdataRequestBody
 }
 
@@ -4001,6 +4354,7 @@ func (response GetRefreshTokendefaultJSONResponse) VisitGetRefreshTokenResponse(
 }
 
 type GetSettingsRequestObject struct {
+	User UserRef `json:"user"`
 }
 
 type GetSettingsResponseObject interface {
@@ -4039,6 +4393,7 @@ func (response GetSettingsdefaultJSONResponse) VisitGetSettingsResponse(w http.R
 }
 
 type ListSleepsRequestObject struct {
+	User   UserRef `json:"user"`
 	Params ListSleepsParams
 }
 
@@ -4078,6 +4433,7 @@ func (response ListSleepsdefaultJSONResponse) VisitListSleepsResponse(w http.Res
 }
 
 type CreateSleepRequestObject struct {
+	User UserRef `json:"user"`
 	Body *CreateSleepFormdataRequestBody
 }
 
@@ -4131,6 +4487,7 @@ func (response CreateSleepdefaultJSONResponse) VisitCreateSleepResponse(w http.R
 }
 
 type GetTimeZoneRequestObject struct {
+	User   UserRef `json:"user"`
 	Params GetTimeZoneParams
 }
 
@@ -4170,6 +4527,7 @@ func (response GetTimeZonedefaultJSONResponse) VisitGetTimeZoneResponse(w http.R
 }
 
 type GetTrendsRequestObject struct {
+	User   UserRef `json:"user"`
 	Params GetTrendsParams
 }
 
@@ -4209,6 +4567,7 @@ func (response GetTrendsdefaultJSONResponse) VisitGetTrendsResponse(w http.Respo
 }
 
 type ListWorkoutsRequestObject struct {
+	User   UserRef `json:"user"`
 	Params ListWorkoutsParams
 }
 
@@ -4248,6 +4607,7 @@ func (response ListWorkoutsdefaultJSONResponse) VisitListWorkoutsResponse(w http
 }
 
 type CreateWorkoutRequestObject struct {
+	User UserRef `json:"user"`
 	Body *CreateWorkoutFormdataRequestBody
 }
 
@@ -4577,92 +4937,92 @@ type StrictServerInterface interface {
 	// (GET /sleeps/{xid}/ticks)
 	ListSleepTicks(ctx context.Context, request ListSleepTicksRequestObject) (ListSleepTicksResponseObject, error)
 	// GetUser Get the user
-	// (GET /users/@me)
+	// (GET /users/{user})
 	GetUser(ctx context.Context, request GetUserRequestObject) (GetUserResponseObject, error)
 	// Disconnect Disconnect the app from the user
-	// (DELETE /users/@me/PartnerAppMembership)
+	// (DELETE /users/{user}/PartnerAppMembership)
 	Disconnect(ctx context.Context, request DisconnectRequestObject) (DisconnectResponseObject, error)
 	// ListBandEvents List the band's events
-	// (GET /users/@me/bandevents)
+	// (GET /users/{user}/bandevents)
 	ListBandEvents(ctx context.Context, request ListBandEventsRequestObject) (ListBandEventsResponseObject, error)
 	// ListBodyEvents List the user's body events
-	// (GET /users/@me/body_events)
+	// (GET /users/{user}/body_events)
 	ListBodyEvents(ctx context.Context, request ListBodyEventsRequestObject) (ListBodyEventsResponseObject, error)
 	// CreateBodyEvent Log a body measurement
-	// (POST /users/@me/body_events)
+	// (POST /users/{user}/body_events)
 	CreateBodyEvent(ctx context.Context, request CreateBodyEventRequestObject) (CreateBodyEventResponseObject, error)
 	// ListCardiacEvents List the user's cardiac events
-	// (GET /users/@me/cardiac_events)
+	// (GET /users/{user}/cardiac_events)
 	//
 	// Deprecated: Cardiac events are API v1.0; use heart rates (listHeartRates).
 	ListCardiacEvents(ctx context.Context, request ListCardiacEventsRequestObject) (ListCardiacEventsResponseObject, error)
 	// CreateCardiacEvent Log a cardiac event
-	// (POST /users/@me/cardiac_events)
+	// (POST /users/{user}/cardiac_events)
 	//
 	// Deprecated: Cardiac events are API v1.0; use heart rates (listHeartRates).
 	CreateCardiacEvent(ctx context.Context, request CreateCardiacEventRequestObject) (CreateCardiacEventResponseObject, error)
 	// ListFriends List the user's friends
-	// (GET /users/@me/friends)
+	// (GET /users/{user}/friends)
 	ListFriends(ctx context.Context, request ListFriendsRequestObject) (ListFriendsResponseObject, error)
 	// ListGenericEvents List the user's generic events
-	// (GET /users/@me/generic_events)
+	// (GET /users/{user}/generic_events)
 	ListGenericEvents(ctx context.Context, request ListGenericEventsRequestObject) (ListGenericEventsResponseObject, error)
 	// CreateGenericEvent Write a generic event
-	// (POST /users/@me/generic_events)
+	// (POST /users/{user}/generic_events)
 	CreateGenericEvent(ctx context.Context, request CreateGenericEventRequestObject) (CreateGenericEventResponseObject, error)
 	// GetGoals Get the user's goals
-	// (GET /users/@me/goals)
+	// (GET /users/{user}/goals)
 	GetGoals(ctx context.Context, request GetGoalsRequestObject) (GetGoalsResponseObject, error)
 	// UpdateGoals Set the user's goals
-	// (POST /users/@me/goals)
+	// (POST /users/{user}/goals)
 	UpdateGoals(ctx context.Context, request UpdateGoalsRequestObject) (UpdateGoalsResponseObject, error)
 	// ListHeartRates List the user's resting heart rates
-	// (GET /users/@me/heartrates)
+	// (GET /users/{user}/heartrates)
 	ListHeartRates(ctx context.Context, request ListHeartRatesRequestObject) (ListHeartRatesResponseObject, error)
 	// ListMeals List the user's meals
-	// (GET /users/@me/meals)
+	// (GET /users/{user}/meals)
 	ListMeals(ctx context.Context, request ListMealsRequestObject) (ListMealsResponseObject, error)
 	// CreateMeal Log a meal
-	// (POST /users/@me/meals)
+	// (POST /users/{user}/meals)
 	CreateMeal(ctx context.Context, request CreateMealRequestObject) (CreateMealResponseObject, error)
 	// GetMood Get the user's mood for a day
-	// (GET /users/@me/mood)
+	// (GET /users/{user}/mood)
 	GetMood(ctx context.Context, request GetMoodRequestObject) (GetMoodResponseObject, error)
 	// CreateMood Record the user's mood
-	// (POST /users/@me/mood)
+	// (POST /users/{user}/mood)
 	CreateMood(ctx context.Context, request CreateMoodRequestObject) (CreateMoodResponseObject, error)
 	// ListMoves List the user's moves
-	// (GET /users/@me/moves)
+	// (GET /users/{user}/moves)
 	ListMoves(ctx context.Context, request ListMovesRequestObject) (ListMovesResponseObject, error)
 	// UnsubscribePubSub Remove the user's webhook
-	// (DELETE /users/@me/pubsub)
+	// (DELETE /users/{user}/pubsub)
 	UnsubscribePubSub(ctx context.Context, request UnsubscribePubSubRequestObject) (UnsubscribePubSubResponseObject, error)
 	// SubscribePubSub Register a webhook for the user
-	// (POST /users/@me/pubsub)
+	// (POST /users/{user}/pubsub)
 	SubscribePubSub(ctx context.Context, request SubscribePubSubRequestObject) (SubscribePubSubResponseObject, error)
 	// GetRefreshToken Get the user's refresh token
-	// (POST /users/@me/refreshToken)
+	// (POST /users/{user}/refreshToken)
 	GetRefreshToken(ctx context.Context, request GetRefreshTokenRequestObject) (GetRefreshTokenResponseObject, error)
 	// GetSettings Get the user's sharing settings
-	// (GET /users/@me/settings)
+	// (GET /users/{user}/settings)
 	GetSettings(ctx context.Context, request GetSettingsRequestObject) (GetSettingsResponseObject, error)
 	// ListSleeps List the user's sleeps
-	// (GET /users/@me/sleeps)
+	// (GET /users/{user}/sleeps)
 	ListSleeps(ctx context.Context, request ListSleepsRequestObject) (ListSleepsResponseObject, error)
 	// CreateSleep Log a sleep
-	// (POST /users/@me/sleeps)
+	// (POST /users/{user}/sleeps)
 	CreateSleep(ctx context.Context, request CreateSleepRequestObject) (CreateSleepResponseObject, error)
 	// GetTimeZone Get the user's time zones
-	// (GET /users/@me/timezone)
+	// (GET /users/{user}/timezone)
 	GetTimeZone(ctx context.Context, request GetTimeZoneRequestObject) (GetTimeZoneResponseObject, error)
 	// GetTrends Get the user's trends
-	// (GET /users/@me/trends)
+	// (GET /users/{user}/trends)
 	GetTrends(ctx context.Context, request GetTrendsRequestObject) (GetTrendsResponseObject, error)
 	// ListWorkouts List the user's workouts
-	// (GET /users/@me/workouts)
+	// (GET /users/{user}/workouts)
 	ListWorkouts(ctx context.Context, request ListWorkoutsRequestObject) (ListWorkoutsResponseObject, error)
 	// CreateWorkout Log a workout
-	// (POST /users/@me/workouts)
+	// (POST /users/{user}/workouts)
 	CreateWorkout(ctx context.Context, request CreateWorkoutRequestObject) (CreateWorkoutResponseObject, error)
 	// DeleteWorkout Delete a workout
 	// (DELETE /workouts/{xid})
@@ -5237,8 +5597,10 @@ func (sh *strictHandler) ListSleepTicks(w http.ResponseWriter, r *http.Request, 
 }
 
 // GetUser operation middleware
-func (sh *strictHandler) GetUser(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) GetUser(w http.ResponseWriter, r *http.Request, user UserRef) {
 	var request GetUserRequestObject
+
+	request.User = user
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.GetUser(ctx, request.(GetUserRequestObject))
@@ -5261,8 +5623,10 @@ func (sh *strictHandler) GetUser(w http.ResponseWriter, r *http.Request) {
 }
 
 // Disconnect operation middleware
-func (sh *strictHandler) Disconnect(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) Disconnect(w http.ResponseWriter, r *http.Request, user UserRef) {
 	var request DisconnectRequestObject
+
+	request.User = user
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.Disconnect(ctx, request.(DisconnectRequestObject))
@@ -5285,9 +5649,10 @@ func (sh *strictHandler) Disconnect(w http.ResponseWriter, r *http.Request) {
 }
 
 // ListBandEvents operation middleware
-func (sh *strictHandler) ListBandEvents(w http.ResponseWriter, r *http.Request, params ListBandEventsParams) {
+func (sh *strictHandler) ListBandEvents(w http.ResponseWriter, r *http.Request, user UserRef, params ListBandEventsParams) {
 	var request ListBandEventsRequestObject
 
+	request.User = user
 	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
@@ -5311,9 +5676,10 @@ func (sh *strictHandler) ListBandEvents(w http.ResponseWriter, r *http.Request, 
 }
 
 // ListBodyEvents operation middleware
-func (sh *strictHandler) ListBodyEvents(w http.ResponseWriter, r *http.Request, params ListBodyEventsParams) {
+func (sh *strictHandler) ListBodyEvents(w http.ResponseWriter, r *http.Request, user UserRef, params ListBodyEventsParams) {
 	var request ListBodyEventsRequestObject
 
+	request.User = user
 	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
@@ -5337,8 +5703,10 @@ func (sh *strictHandler) ListBodyEvents(w http.ResponseWriter, r *http.Request, 
 }
 
 // CreateBodyEvent operation middleware
-func (sh *strictHandler) CreateBodyEvent(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) CreateBodyEvent(w http.ResponseWriter, r *http.Request, user UserRef) {
 	var request CreateBodyEventRequestObject
+
+	request.User = user
 
 	if err := r.ParseForm(); err != nil {
 		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode formdata: %w", err))
@@ -5372,9 +5740,10 @@ func (sh *strictHandler) CreateBodyEvent(w http.ResponseWriter, r *http.Request)
 }
 
 // ListCardiacEvents operation middleware
-func (sh *strictHandler) ListCardiacEvents(w http.ResponseWriter, r *http.Request, params ListCardiacEventsParams) {
+func (sh *strictHandler) ListCardiacEvents(w http.ResponseWriter, r *http.Request, user UserRef, params ListCardiacEventsParams) {
 	var request ListCardiacEventsRequestObject
 
+	request.User = user
 	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
@@ -5398,8 +5767,10 @@ func (sh *strictHandler) ListCardiacEvents(w http.ResponseWriter, r *http.Reques
 }
 
 // CreateCardiacEvent operation middleware
-func (sh *strictHandler) CreateCardiacEvent(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) CreateCardiacEvent(w http.ResponseWriter, r *http.Request, user UserRef) {
 	var request CreateCardiacEventRequestObject
+
+	request.User = user
 
 	if err := r.ParseForm(); err != nil {
 		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode formdata: %w", err))
@@ -5433,8 +5804,10 @@ func (sh *strictHandler) CreateCardiacEvent(w http.ResponseWriter, r *http.Reque
 }
 
 // ListFriends operation middleware
-func (sh *strictHandler) ListFriends(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) ListFriends(w http.ResponseWriter, r *http.Request, user UserRef) {
 	var request ListFriendsRequestObject
+
+	request.User = user
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.ListFriends(ctx, request.(ListFriendsRequestObject))
@@ -5457,9 +5830,10 @@ func (sh *strictHandler) ListFriends(w http.ResponseWriter, r *http.Request) {
 }
 
 // ListGenericEvents operation middleware
-func (sh *strictHandler) ListGenericEvents(w http.ResponseWriter, r *http.Request, params ListGenericEventsParams) {
+func (sh *strictHandler) ListGenericEvents(w http.ResponseWriter, r *http.Request, user UserRef, params ListGenericEventsParams) {
 	var request ListGenericEventsRequestObject
 
+	request.User = user
 	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
@@ -5483,8 +5857,10 @@ func (sh *strictHandler) ListGenericEvents(w http.ResponseWriter, r *http.Reques
 }
 
 // CreateGenericEvent operation middleware
-func (sh *strictHandler) CreateGenericEvent(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) CreateGenericEvent(w http.ResponseWriter, r *http.Request, user UserRef) {
 	var request CreateGenericEventRequestObject
+
+	request.User = user
 
 	if err := r.ParseForm(); err != nil {
 		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode formdata: %w", err))
@@ -5518,8 +5894,10 @@ func (sh *strictHandler) CreateGenericEvent(w http.ResponseWriter, r *http.Reque
 }
 
 // GetGoals operation middleware
-func (sh *strictHandler) GetGoals(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) GetGoals(w http.ResponseWriter, r *http.Request, user UserRef) {
 	var request GetGoalsRequestObject
+
+	request.User = user
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.GetGoals(ctx, request.(GetGoalsRequestObject))
@@ -5542,8 +5920,10 @@ func (sh *strictHandler) GetGoals(w http.ResponseWriter, r *http.Request) {
 }
 
 // UpdateGoals operation middleware
-func (sh *strictHandler) UpdateGoals(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) UpdateGoals(w http.ResponseWriter, r *http.Request, user UserRef) {
 	var request UpdateGoalsRequestObject
+
+	request.User = user
 
 	if err := r.ParseForm(); err != nil {
 		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode formdata: %w", err))
@@ -5577,9 +5957,10 @@ func (sh *strictHandler) UpdateGoals(w http.ResponseWriter, r *http.Request) {
 }
 
 // ListHeartRates operation middleware
-func (sh *strictHandler) ListHeartRates(w http.ResponseWriter, r *http.Request, params ListHeartRatesParams) {
+func (sh *strictHandler) ListHeartRates(w http.ResponseWriter, r *http.Request, user UserRef, params ListHeartRatesParams) {
 	var request ListHeartRatesRequestObject
 
+	request.User = user
 	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
@@ -5603,9 +5984,10 @@ func (sh *strictHandler) ListHeartRates(w http.ResponseWriter, r *http.Request, 
 }
 
 // ListMeals operation middleware
-func (sh *strictHandler) ListMeals(w http.ResponseWriter, r *http.Request, params ListMealsParams) {
+func (sh *strictHandler) ListMeals(w http.ResponseWriter, r *http.Request, user UserRef, params ListMealsParams) {
 	var request ListMealsRequestObject
 
+	request.User = user
 	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
@@ -5629,9 +6011,10 @@ func (sh *strictHandler) ListMeals(w http.ResponseWriter, r *http.Request, param
 }
 
 // CreateMeal operation middleware
-func (sh *strictHandler) CreateMeal(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) CreateMeal(w http.ResponseWriter, r *http.Request, user UserRef) {
 	var request CreateMealRequestObject
 
+	request.User = user
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
 		if err := r.ParseForm(); err != nil {
 			sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode formdata: %w", err))
@@ -5674,9 +6057,10 @@ func (sh *strictHandler) CreateMeal(w http.ResponseWriter, r *http.Request) {
 }
 
 // GetMood operation middleware
-func (sh *strictHandler) GetMood(w http.ResponseWriter, r *http.Request, params GetMoodParams) {
+func (sh *strictHandler) GetMood(w http.ResponseWriter, r *http.Request, user UserRef, params GetMoodParams) {
 	var request GetMoodRequestObject
 
+	request.User = user
 	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
@@ -5700,8 +6084,10 @@ func (sh *strictHandler) GetMood(w http.ResponseWriter, r *http.Request, params 
 }
 
 // CreateMood operation middleware
-func (sh *strictHandler) CreateMood(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) CreateMood(w http.ResponseWriter, r *http.Request, user UserRef) {
 	var request CreateMoodRequestObject
+
+	request.User = user
 
 	if err := r.ParseForm(); err != nil {
 		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode formdata: %w", err))
@@ -5735,9 +6121,10 @@ func (sh *strictHandler) CreateMood(w http.ResponseWriter, r *http.Request) {
 }
 
 // ListMoves operation middleware
-func (sh *strictHandler) ListMoves(w http.ResponseWriter, r *http.Request, params ListMovesParams) {
+func (sh *strictHandler) ListMoves(w http.ResponseWriter, r *http.Request, user UserRef, params ListMovesParams) {
 	var request ListMovesRequestObject
 
+	request.User = user
 	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
@@ -5761,8 +6148,10 @@ func (sh *strictHandler) ListMoves(w http.ResponseWriter, r *http.Request, param
 }
 
 // UnsubscribePubSub operation middleware
-func (sh *strictHandler) UnsubscribePubSub(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) UnsubscribePubSub(w http.ResponseWriter, r *http.Request, user UserRef) {
 	var request UnsubscribePubSubRequestObject
+
+	request.User = user
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.UnsubscribePubSub(ctx, request.(UnsubscribePubSubRequestObject))
@@ -5785,9 +6174,10 @@ func (sh *strictHandler) UnsubscribePubSub(w http.ResponseWriter, r *http.Reques
 }
 
 // SubscribePubSub operation middleware
-func (sh *strictHandler) SubscribePubSub(w http.ResponseWriter, r *http.Request, params SubscribePubSubParams) {
+func (sh *strictHandler) SubscribePubSub(w http.ResponseWriter, r *http.Request, user UserRef, params SubscribePubSubParams) {
 	var request SubscribePubSubRequestObject
 
+	request.User = user
 	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
@@ -5811,8 +6201,10 @@ func (sh *strictHandler) SubscribePubSub(w http.ResponseWriter, r *http.Request,
 }
 
 // GetRefreshToken operation middleware
-func (sh *strictHandler) GetRefreshToken(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) GetRefreshToken(w http.ResponseWriter, r *http.Request, user UserRef) {
 	var request GetRefreshTokenRequestObject
+
+	request.User = user
 
 	if err := r.ParseForm(); err != nil {
 		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode formdata: %w", err))
@@ -5846,8 +6238,10 @@ func (sh *strictHandler) GetRefreshToken(w http.ResponseWriter, r *http.Request)
 }
 
 // GetSettings operation middleware
-func (sh *strictHandler) GetSettings(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) GetSettings(w http.ResponseWriter, r *http.Request, user UserRef) {
 	var request GetSettingsRequestObject
+
+	request.User = user
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.GetSettings(ctx, request.(GetSettingsRequestObject))
@@ -5870,9 +6264,10 @@ func (sh *strictHandler) GetSettings(w http.ResponseWriter, r *http.Request) {
 }
 
 // ListSleeps operation middleware
-func (sh *strictHandler) ListSleeps(w http.ResponseWriter, r *http.Request, params ListSleepsParams) {
+func (sh *strictHandler) ListSleeps(w http.ResponseWriter, r *http.Request, user UserRef, params ListSleepsParams) {
 	var request ListSleepsRequestObject
 
+	request.User = user
 	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
@@ -5896,8 +6291,10 @@ func (sh *strictHandler) ListSleeps(w http.ResponseWriter, r *http.Request, para
 }
 
 // CreateSleep operation middleware
-func (sh *strictHandler) CreateSleep(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) CreateSleep(w http.ResponseWriter, r *http.Request, user UserRef) {
 	var request CreateSleepRequestObject
+
+	request.User = user
 
 	if err := r.ParseForm(); err != nil {
 		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode formdata: %w", err))
@@ -5931,9 +6328,10 @@ func (sh *strictHandler) CreateSleep(w http.ResponseWriter, r *http.Request) {
 }
 
 // GetTimeZone operation middleware
-func (sh *strictHandler) GetTimeZone(w http.ResponseWriter, r *http.Request, params GetTimeZoneParams) {
+func (sh *strictHandler) GetTimeZone(w http.ResponseWriter, r *http.Request, user UserRef, params GetTimeZoneParams) {
 	var request GetTimeZoneRequestObject
 
+	request.User = user
 	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
@@ -5957,9 +6355,10 @@ func (sh *strictHandler) GetTimeZone(w http.ResponseWriter, r *http.Request, par
 }
 
 // GetTrends operation middleware
-func (sh *strictHandler) GetTrends(w http.ResponseWriter, r *http.Request, params GetTrendsParams) {
+func (sh *strictHandler) GetTrends(w http.ResponseWriter, r *http.Request, user UserRef, params GetTrendsParams) {
 	var request GetTrendsRequestObject
 
+	request.User = user
 	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
@@ -5983,9 +6382,10 @@ func (sh *strictHandler) GetTrends(w http.ResponseWriter, r *http.Request, param
 }
 
 // ListWorkouts operation middleware
-func (sh *strictHandler) ListWorkouts(w http.ResponseWriter, r *http.Request, params ListWorkoutsParams) {
+func (sh *strictHandler) ListWorkouts(w http.ResponseWriter, r *http.Request, user UserRef, params ListWorkoutsParams) {
 	var request ListWorkoutsRequestObject
 
+	request.User = user
 	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
@@ -6009,8 +6409,10 @@ func (sh *strictHandler) ListWorkouts(w http.ResponseWriter, r *http.Request, pa
 }
 
 // CreateWorkout operation middleware
-func (sh *strictHandler) CreateWorkout(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) CreateWorkout(w http.ResponseWriter, r *http.Request, user UserRef) {
 	var request CreateWorkoutRequestObject
+
+	request.User = user
 
 	if err := r.ParseForm(); err != nil {
 		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode formdata: %w", err))

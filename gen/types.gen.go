@@ -35,6 +35,24 @@ func (e BandEventAction) Valid() bool {
 	}
 }
 
+// Defines values for OAuthTokenRequestGrantType.
+const (
+	OAuthTokenRequestGrantTypeAuthorizationCode OAuthTokenRequestGrantType = "authorization_code"
+	OAuthTokenRequestGrantTypeRefreshToken      OAuthTokenRequestGrantType = "refresh_token"
+)
+
+// Valid indicates whether the value is a known member of the OAuthTokenRequestGrantType enum.
+func (e OAuthTokenRequestGrantType) Valid() bool {
+	switch e {
+	case OAuthTokenRequestGrantTypeAuthorizationCode:
+		return true
+	case OAuthTokenRequestGrantTypeRefreshToken:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TrendUnit.
 const (
 	TrendUnitDay   TrendUnit = "d"
@@ -98,13 +116,13 @@ type BandEvent struct {
 	Action BandEventAction `json:"action"`
 
 	// Date The day of the event, in the user's time zone at the time.
-	Date wire.Date `json:"date"`
+	Date DateParam `json:"date"`
 
 	// TimeCreated When the band changed mode.
-	TimeCreated wire.Epoch `json:"time_created"`
+	TimeCreated EpochParam `json:"time_created"`
 
 	// TZ Time zone of the band when it happened.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 }
 
 // BandEventAction The change. Sleep mode logs a sleep; stopwatch mode logs a workout.
@@ -142,7 +160,7 @@ type BodyEvent struct {
 	BodyFat *float64 `json:"body_fat,omitempty"`
 
 	// Date The day of the event, in the user's time zone at the time.
-	Date wire.Date `json:"date"`
+	Date DateParam `json:"date"`
 
 	// Details Details of an event that has nothing to detail but its time zone.
 	Details *TZDetails `json:"details,omitempty"`
@@ -160,10 +178,10 @@ type BodyEvent struct {
 	PlaceAcc *int `json:"place_acc,omitempty"`
 
 	// PlaceLat Latitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLat *wire.Coordinate `json:"place_lat,omitempty"`
+	PlaceLat *Coordinate `json:"place_lat,omitempty"`
 
 	// PlaceLon Longitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLon *wire.Coordinate `json:"place_lon,omitempty"`
+	PlaceLon *Coordinate `json:"place_lon,omitempty"`
 
 	// PlaceName Name of the place (`location_read`).
 	PlaceName *string `json:"place_name,omitempty"`
@@ -172,12 +190,12 @@ type BodyEvent struct {
 	Shared *bool `json:"shared,omitempty"`
 
 	// TimeCreated When the event started.
-	TimeCreated wire.Epoch `json:"time_created"`
+	TimeCreated EpochParam `json:"time_created"`
 
 	// TimeUpdated When the event last changed.
-	TimeUpdated *wire.Epoch `json:"time_updated,omitempty"`
+	TimeUpdated *EpochParam `json:"time_updated,omitempty"`
 
-	// Title A short summary of the measurement.
+	// Title A short summary of the measurement; null in some recorded payloads.
 	Title *string `json:"title,omitempty"`
 
 	// Type Always `body`.
@@ -223,13 +241,13 @@ type BodyEventCreate struct {
 	Share *bool `json:"share,omitempty"`
 
 	// TimeCreated When the measurement was taken.
-	TimeCreated *wire.Epoch `json:"time_created,omitempty"`
+	TimeCreated *EpochParam `json:"time_created,omitempty"`
 
 	// Title A title for the event.
 	Title string `json:"title"`
 
 	// TZ Time zone the event happened in.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 
 	// Weight Weight in kilograms.
 	Weight *float64 `json:"weight,omitempty"`
@@ -273,7 +291,7 @@ type BodyEventListEnvelope struct {
 // Deprecated: Cardiac events are API v1.0; use heart rates (HeartRate).
 type CardiacEvent struct {
 	// Date The day of the event, in the user's time zone at the time.
-	Date wire.Date `json:"date"`
+	Date DateParam `json:"date"`
 
 	// Details Details of an event that has nothing to detail but its time zone.
 	Details *TZDetails `json:"details,omitempty"`
@@ -288,10 +306,10 @@ type CardiacEvent struct {
 	PlaceAcc *int `json:"place_acc,omitempty"`
 
 	// PlaceLat Latitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLat *wire.Coordinate `json:"place_lat,omitempty"`
+	PlaceLat *Coordinate `json:"place_lat,omitempty"`
 
 	// PlaceLon Longitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLon *wire.Coordinate `json:"place_lon,omitempty"`
+	PlaceLon *Coordinate `json:"place_lon,omitempty"`
 
 	// PlaceName Name of the place (`location_read`).
 	PlaceName *string `json:"place_name,omitempty"`
@@ -303,10 +321,10 @@ type CardiacEvent struct {
 	SystolicPressure *int `json:"systolic_pressure,omitempty"`
 
 	// TimeCreated When the event started.
-	TimeCreated wire.Epoch `json:"time_created"`
+	TimeCreated EpochParam `json:"time_created"`
 
 	// TimeUpdated When the event last changed.
-	TimeUpdated *wire.Epoch `json:"time_updated,omitempty"`
+	TimeUpdated *EpochParam `json:"time_updated,omitempty"`
 
 	// Title A short summary, e.g. `My heart rate on November 21st, 2013`.
 	Title *string `json:"title,omitempty"`
@@ -347,13 +365,13 @@ type CardiacEventCreate struct {
 	SystolicPressure *int `json:"systolic_pressure,omitempty"`
 
 	// TimeCreated When the reading was taken.
-	TimeCreated *wire.Epoch `json:"time_created,omitempty"`
+	TimeCreated *EpochParam `json:"time_created,omitempty"`
 
 	// Title A title for the event.
 	Title *string `json:"title,omitempty"`
 
 	// TZ Time zone the event happened in.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 }
 
 // CardiacEventEnvelope The response to a cardiac event's get and create.
@@ -398,9 +416,13 @@ type CardiacEventListEnvelope struct {
 
 // Coordinate Decimal degrees. Documented as a float, but every payload from the real servers carries it as a JSON
 // string (`"37.451572"`), so it is declared as one; empty when unknown.
+//
+// Example: 37.451572
 type Coordinate = wire.Coordinate
 
 // DateParam A calendar day as the integer YYYYMMDD, in the user's time zone.
+//
+// Example: 20131113
 type DateParam = wire.Date
 
 // EmptyEnvelope The envelope of a request that has nothing to return.
@@ -414,6 +436,8 @@ type EmptyEnvelope struct {
 }
 
 // EpochParam A moment in whole seconds since the Unix epoch.
+//
+// Example: 1384390680
 type EpochParam = wire.Epoch
 
 // ErrorEnvelope The envelope of a failed request. It may have no `data`.
@@ -451,13 +475,19 @@ type FriendListEnvelope struct {
 	Meta Meta `json:"meta"`
 }
 
+// Gender A user's gender. The trends example sends a boolean (`true` female, `false` male); Jawbone's iOS SDK reads a
+// number (0 male, any other female). Both forms are accepted (decision 17).
+//
+// Example: false
+type Gender = wire.Gender
+
 // GenericEvent A custom event a partner app wrote to the user's feed.
 type GenericEvent struct {
 	// Attributes The app's own key-value data for the event.
 	Attributes *map[string]interface{} `json:"attributes,omitempty"`
 
 	// Date The day of the event, in the user's time zone at the time.
-	Date wire.Date `json:"date"`
+	Date DateParam `json:"date"`
 
 	// Details Details of an event that has nothing to detail but its time zone.
 	Details *TZDetails `json:"details,omitempty"`
@@ -472,10 +502,10 @@ type GenericEvent struct {
 	PlaceAcc *int `json:"place_acc,omitempty"`
 
 	// PlaceLat Latitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLat *wire.Coordinate `json:"place_lat,omitempty"`
+	PlaceLat *Coordinate `json:"place_lat,omitempty"`
 
 	// PlaceLon Longitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLon *wire.Coordinate `json:"place_lon,omitempty"`
+	PlaceLon *Coordinate `json:"place_lon,omitempty"`
 
 	// PlaceName Name of the place (`location_read`).
 	PlaceName *string `json:"place_name,omitempty"`
@@ -484,10 +514,10 @@ type GenericEvent struct {
 	Shared *bool `json:"shared,omitempty"`
 
 	// TimeCreated When the event started.
-	TimeCreated wire.Epoch `json:"time_created"`
+	TimeCreated EpochParam `json:"time_created"`
 
 	// TimeUpdated When the event last changed.
-	TimeUpdated *wire.Epoch `json:"time_updated,omitempty"`
+	TimeUpdated *EpochParam `json:"time_updated,omitempty"`
 
 	// Title The event's title.
 	Title *string `json:"title,omitempty"`
@@ -511,6 +541,8 @@ type GenericEventCreate struct {
 	Attributes *string `json:"attributes,omitempty"`
 
 	// ImageURL An image for the event, fetched by the server.
+	//
+	// Example: https://myapp.example/images/event.png
 	ImageURL *string `json:"image_url,omitempty"`
 
 	// Note A note.
@@ -532,13 +564,13 @@ type GenericEventCreate struct {
 	Share *bool `json:"share,omitempty"`
 
 	// TimeCreated When the event happened.
-	TimeCreated *wire.Epoch `json:"time_created,omitempty"`
+	TimeCreated *EpochParam `json:"time_created,omitempty"`
 
 	// Title The event's title.
 	Title string `json:"title"`
 
 	// TZ Time zone the event happened in.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 
 	// Verb What the user did, as a verb (e.g. `read`, `ran`).
 	Verb string `json:"verb"`
@@ -582,6 +614,8 @@ type GenericEventUpdate struct {
 	Attributes *string `json:"attributes,omitempty"`
 
 	// ImageURL An image for the event, fetched by the server.
+	//
+	// Example: https://myapp.example/images/event.png
 	ImageURL *string `json:"image_url,omitempty"`
 
 	// Note A note.
@@ -603,13 +637,13 @@ type GenericEventUpdate struct {
 	Share *bool `json:"share,omitempty"`
 
 	// TimeCreated When the event happened.
-	TimeCreated *wire.Epoch `json:"time_created,omitempty"`
+	TimeCreated *EpochParam `json:"time_created,omitempty"`
 
 	// Title The event's title.
 	Title *string `json:"title,omitempty"`
 
 	// TZ Time zone the event happened in.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 
 	// Verb What the user did, as a verb (e.g. `read`, `ran`).
 	Verb *string `json:"verb,omitempty"`
@@ -685,7 +719,7 @@ type GoalsUpdate struct {
 // HeartRate A resting heart rate, one per day.
 type HeartRate struct {
 	// Date The day of the event, in the user's time zone at the time.
-	Date wire.Date `json:"date"`
+	Date DateParam `json:"date"`
 
 	// Details Details of an event that has nothing to detail but its time zone.
 	Details *TZDetails `json:"details,omitempty"`
@@ -694,10 +728,10 @@ type HeartRate struct {
 	PlaceAcc *int `json:"place_acc,omitempty"`
 
 	// PlaceLat Latitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLat *wire.Coordinate `json:"place_lat,omitempty"`
+	PlaceLat *Coordinate `json:"place_lat,omitempty"`
 
 	// PlaceLon Longitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLon *wire.Coordinate `json:"place_lon,omitempty"`
+	PlaceLon *Coordinate `json:"place_lon,omitempty"`
 
 	// PlaceName Name of the place (`location_read`).
 	PlaceName *string `json:"place_name,omitempty"`
@@ -709,10 +743,10 @@ type HeartRate struct {
 	Shared *bool `json:"shared,omitempty"`
 
 	// TimeCreated When the event started.
-	TimeCreated wire.Epoch `json:"time_created"`
+	TimeCreated EpochParam `json:"time_created"`
 
 	// TimeUpdated When the event last changed.
-	TimeUpdated *wire.Epoch `json:"time_updated,omitempty"`
+	TimeUpdated *EpochParam `json:"time_updated,omitempty"`
 
 	// Title A short summary, e.g. `My resting heart rate on December 10th, 2014`.
 	Title *string `json:"title,omitempty"`
@@ -772,15 +806,20 @@ type HourlyTotal struct {
 
 // Links Related pages. Absent on the last page.
 type Links struct {
-	// Next The next page, as a path relative to `https://jawbone.com` that carries `page_token` and `limit`, e.g.
-	// `/nudge/api/v.1.1/users/6xl39CsoVp2KirfHwVq_Fx/moves?page_token=1384390680&limit=10`. Absent on the last page.
+	// Next The next page, as a path relative to `https://jawbone.com` that carries `page_token` (and `limit`), e.g.
+	// `/nudge/api/v.1.1/users/6xl39CsoVp2KirfHwVq_Fx/moves?page_token=1384390680&limit=10`. Absent on the last
+	// page. It always stays under the API's base path `/nudge/api/v.1.1`, with no `.` or `..` segment, so a
+	// client can refuse any other link (decision 19).
+	//
+	//
+	// Example: /nudge/api/v.1.1/users/6xl39CsoVp2KirfHwVq_Fx/moves?page_token=1384390680&limit=10
 	Next *string `json:"next,omitempty"`
 }
 
 // Meal A meal. `GET /meals/{xid}` adds the foods and drinks in `items`.
 type Meal struct {
 	// Date The day of the event, in the user's time zone at the time.
-	Date wire.Date `json:"date"`
+	Date DateParam `json:"date"`
 
 	// Details The meal's totals. Units are undocumented; the v1.0 example's values (fat 23.15, potassium 164.0) read as grams
 	// for macronutrients and milligrams for cholesterol and minerals.
@@ -799,10 +838,10 @@ type Meal struct {
 	PlaceAcc *int `json:"place_acc,omitempty"`
 
 	// PlaceLat Latitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLat *wire.Coordinate `json:"place_lat,omitempty"`
+	PlaceLat *Coordinate `json:"place_lat,omitempty"`
 
 	// PlaceLon Longitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLon *wire.Coordinate `json:"place_lon,omitempty"`
+	PlaceLon *Coordinate `json:"place_lon,omitempty"`
 
 	// PlaceName Name of the place (`location_read`).
 	PlaceName *string `json:"place_name,omitempty"`
@@ -817,13 +856,13 @@ type Meal struct {
 	SubType *int `json:"sub_type,omitempty"`
 
 	// TimeCompleted When the event ended.
-	TimeCompleted *wire.Epoch `json:"time_completed,omitempty"`
+	TimeCompleted *EpochParam `json:"time_completed,omitempty"`
 
 	// TimeCreated When the event started.
-	TimeCreated wire.Epoch `json:"time_created"`
+	TimeCreated EpochParam `json:"time_created"`
 
 	// TimeUpdated When the event last changed.
-	TimeUpdated *wire.Epoch `json:"time_updated,omitempty"`
+	TimeUpdated *EpochParam `json:"time_updated,omitempty"`
 
 	// Title The meal's name, e.g. `Something Good`; the same as `note`.
 	Title *string `json:"title,omitempty"`
@@ -838,6 +877,8 @@ type Meal struct {
 // MealCreate Form fields of `POST /users/@me/meals`.
 type MealCreate struct {
 	// ImageURL An image for the event, fetched by the server.
+	//
+	// Example: https://myapp.example/images/event.png
 	ImageURL *string `json:"image_url,omitempty"`
 
 	// Items The foods and drinks, as a JSON document (an array of `MealItem`) encoded into this one form field.
@@ -865,15 +906,17 @@ type MealCreate struct {
 	SubType *int `json:"sub_type,omitempty"`
 
 	// TimeCreated When the meal was eaten.
-	TimeCreated *wire.Epoch `json:"time_created,omitempty"`
+	TimeCreated *EpochParam `json:"time_created,omitempty"`
 
 	// TZ Time zone the event happened in.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 }
 
 // MealCreateWithPhoto Multipart form fields of `POST /users/@me/meals` when a photo is attached.
 type MealCreateWithPhoto struct {
 	// ImageURL An image for the event, fetched by the server.
+	//
+	// Example: https://myapp.example/images/event.png
 	ImageURL *string `json:"image_url,omitempty"`
 
 	// Items The foods and drinks, as a JSON document (an array of `MealItem`) encoded into this one form field.
@@ -883,6 +926,9 @@ type MealCreateWithPhoto struct {
 	Note string `json:"note"`
 
 	// Photo A photo of the meal (PNG or JPEG).
+	//
+	// Example: PNG
+	// 
 	Photo *openapi_types.File `json:"photo,omitempty"`
 
 	// PlaceAcc Accuracy of the location, in metres.
@@ -904,10 +950,10 @@ type MealCreateWithPhoto struct {
 	SubType *int `json:"sub_type,omitempty"`
 
 	// TimeCreated When the meal was eaten.
-	TimeCreated *wire.Epoch `json:"time_created,omitempty"`
+	TimeCreated *EpochParam `json:"time_created,omitempty"`
 
 	// TZ Time zone the event happened in.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 }
 
 // MealDetails The meal's totals. Units are undocumented; the v1.0 example's values (fat 23.15, potassium 164.0) read as grams
@@ -974,7 +1020,7 @@ type MealDetails struct {
 	Sugar *float64 `json:"sugar,omitempty"`
 
 	// TZ Time zone of the meal.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 
 	// UnsaturatedFat Unsaturated fat.
 	UnsaturatedFat *float64 `json:"unsaturated_fat,omitempty"`
@@ -1111,6 +1157,8 @@ type MealListEnvelope struct {
 // MealUpdate Form fields of `POST /meals/{xid}/partialUpdate`; at least one.
 type MealUpdate struct {
 	// ImageURL An image for the event, fetched by the server.
+	//
+	// Example: https://myapp.example/images/event.png
 	ImageURL *string `json:"image_url,omitempty"`
 
 	// Items The foods and drinks, as a JSON document (an array of `MealItem`) encoded into this one form field.
@@ -1138,10 +1186,10 @@ type MealUpdate struct {
 	SubType *int `json:"sub_type,omitempty"`
 
 	// TimeCreated When the meal was eaten.
-	TimeCreated *wire.Epoch `json:"time_created,omitempty"`
+	TimeCreated *EpochParam `json:"time_created,omitempty"`
 
 	// TZ Time zone the event happened in.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 }
 
 // Meta What the server says about the response. Present on every response, successful or not; clients must ignore
@@ -1163,7 +1211,7 @@ type Meta struct {
 	Message string `json:"message"`
 
 	// Time The server's clock when it answered.
-	Time wire.Epoch `json:"time"`
+	Time EpochParam `json:"time"`
 
 	// UserXID XID of the user who owns the access token.
 	UserXID string `json:"user_xid"`
@@ -1172,7 +1220,7 @@ type Meta struct {
 // Mood How the user felt. Every field is absent when the user logged no mood that day.
 type Mood struct {
 	// Date The day of the event, in the user's time zone at the time.
-	Date *wire.Date `json:"date,omitempty"`
+	Date *DateParam `json:"date,omitempty"`
 
 	// Details Details of an event that has nothing to detail but its time zone.
 	Details *TZDetails `json:"details,omitempty"`
@@ -1184,10 +1232,10 @@ type Mood struct {
 	SubType *int `json:"sub_type,omitempty"`
 
 	// TimeCreated When the event started.
-	TimeCreated *wire.Epoch `json:"time_created,omitempty"`
+	TimeCreated *EpochParam `json:"time_created,omitempty"`
 
 	// TimeUpdated When the event last changed.
-	TimeUpdated *wire.Epoch `json:"time_updated,omitempty"`
+	TimeUpdated *EpochParam `json:"time_updated,omitempty"`
 
 	// Title The mood in words, e.g. `Pumped up`.
 	Title *string `json:"title,omitempty"`
@@ -1208,13 +1256,13 @@ type MoodCreate struct {
 	SubType int `json:"sub_type"`
 
 	// TimeCreated When the user felt so.
-	TimeCreated *wire.Epoch `json:"time_created,omitempty"`
+	TimeCreated *EpochParam `json:"time_created,omitempty"`
 
 	// Title The mood in words.
 	Title string `json:"title"`
 
 	// TZ Time zone the event happened in.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 }
 
 // MoodEnvelope The response to a mood's get and create.
@@ -1231,7 +1279,7 @@ type MoodEnvelope struct {
 // updated as data syncs.
 type Move struct {
 	// Date The day of the event, in the user's time zone at the time.
-	Date wire.Date `json:"date"`
+	Date DateParam `json:"date"`
 
 	// Details The day's activity figures.
 	Details *MoveDetails `json:"details,omitempty"`
@@ -1243,13 +1291,13 @@ type Move struct {
 	SnapshotImage *string `json:"snapshot_image,omitempty"`
 
 	// TimeCompleted When the event ended.
-	TimeCompleted *wire.Epoch `json:"time_completed,omitempty"`
+	TimeCompleted *EpochParam `json:"time_completed,omitempty"`
 
 	// TimeCreated When the event started.
-	TimeCreated wire.Epoch `json:"time_created"`
+	TimeCreated EpochParam `json:"time_created"`
 
 	// TimeUpdated When the event last changed.
-	TimeUpdated *wire.Epoch `json:"time_updated,omitempty"`
+	TimeUpdated *EpochParam `json:"time_updated,omitempty"`
 
 	// Title A short summary, e.g. `16,804 steps`.
 	Title *string `json:"title,omitempty"`
@@ -1297,7 +1345,7 @@ type MoveDetails struct {
 	// LongestIdle Seconds of the longest idle stretch.
 	LongestIdle *int `json:"longest_idle,omitempty"`
 
-	// SeriesIds Added to v1.1 responses in 2016; undocumented, and empty in recorded payloads.
+	// SeriesIds Added to v1.1 responses in 2016; undocumented, and empty in recorded payloads, so any JSON value is accepted as an element.
 	SeriesIds *[]interface{} `json:"series_ids,omitempty"`
 
 	// Steps Steps.
@@ -1307,13 +1355,13 @@ type MoveDetails struct {
 	Steps3Am *int `json:"steps_3am,omitempty"`
 
 	// Sunrise Sunrise that day where the user was; 0 when unknown (seen in v1.1 responses).
-	Sunrise *wire.Epoch `json:"sunrise,omitempty"`
+	Sunrise *EpochParam `json:"sunrise,omitempty"`
 
 	// Sunset Sunset that day where the user was; 0 when unknown (seen in v1.1 responses).
-	Sunset *wire.Epoch `json:"sunset,omitempty"`
+	Sunset *EpochParam `json:"sunset,omitempty"`
 
 	// TZ Time zone of the day. The v1.0 docs example writes `America/Los Angeles` with a space; it is kept as sent.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 
 	// TZS Time-zone changes during the day, oldest first, as `[epoch, zone]` pairs.
 	TZS *[]TZTransition `json:"tzs,omitempty"`
@@ -1393,6 +1441,32 @@ type OAuthToken struct {
 	TokenType string `json:"token_type"`
 }
 
+// OAuthTokenRequest The form fields of a token request. Credentials travel in the body, never as Basic auth.
+type OAuthTokenRequest struct {
+	// ClientID The app's client ID.
+	ClientID string `json:"client_id"`
+
+	// ClientSecret The app's client secret.
+	ClientSecret string `json:"client_secret"`
+
+	// Code The code UP sent to the redirect URI (with `authorization_code`).
+	Code *string `json:"code,omitempty"`
+
+	// GrantType `authorization_code` to exchange a code, `refresh_token` to refresh.
+	GrantType OAuthTokenRequestGrantType `json:"grant_type"`
+
+	// RedirectURI The redirect URI the authorization request named, when it named one (with `authorization_code`).
+	//
+	// Example: https://myapp.example/up/callback
+	RedirectURI *string `json:"redirect_uri,omitempty"`
+
+	// RefreshToken The refresh token (with `refresh_token`).
+	RefreshToken *string `json:"refresh_token,omitempty"`
+}
+
+// OAuthTokenRequestGrantType `authorization_code` to exchange a code, `refresh_token` to refresh.
+type OAuthTokenRequestGrantType string
+
 // RefreshToken The user's refresh token.
 type RefreshToken struct {
 	// RefreshToken The refresh token for the access token used in the call.
@@ -1446,7 +1520,7 @@ type SettingsEnvelope struct {
 // Sleep A sleep period.
 type Sleep struct {
 	// Date The day of the event, in the user's time zone at the time.
-	Date wire.Date `json:"date"`
+	Date DateParam `json:"date"`
 
 	// Details The sleep's figures. Duration minus awake equals light plus sound plus REM.
 	Details *SleepDetails `json:"details,omitempty"`
@@ -1455,10 +1529,10 @@ type Sleep struct {
 	PlaceAcc *int `json:"place_acc,omitempty"`
 
 	// PlaceLat Latitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLat *wire.Coordinate `json:"place_lat,omitempty"`
+	PlaceLat *Coordinate `json:"place_lat,omitempty"`
 
 	// PlaceLon Longitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLon *wire.Coordinate `json:"place_lon,omitempty"`
+	PlaceLon *Coordinate `json:"place_lon,omitempty"`
 
 	// PlaceName Name of the place (`location_read`).
 	PlaceName *string `json:"place_name,omitempty"`
@@ -1473,13 +1547,13 @@ type Sleep struct {
 	SubType *int `json:"sub_type,omitempty"`
 
 	// TimeCompleted When the sleep period ended.
-	TimeCompleted *wire.Epoch `json:"time_completed,omitempty"`
+	TimeCompleted *EpochParam `json:"time_completed,omitempty"`
 
 	// TimeCreated When the sleep period started (the user went to bed).
-	TimeCreated wire.Epoch `json:"time_created"`
+	TimeCreated EpochParam `json:"time_created"`
 
 	// TimeUpdated When the event last changed.
-	TimeUpdated *wire.Epoch `json:"time_updated,omitempty"`
+	TimeUpdated *EpochParam `json:"time_updated,omitempty"`
 
 	// Title A short summary, e.g. `for 6h 46m`.
 	Title *string `json:"title,omitempty"`
@@ -1497,28 +1571,28 @@ type SleepCreate struct {
 	Share *bool `json:"share,omitempty"`
 
 	// TimeCompleted When the user got up.
-	TimeCompleted wire.Epoch `json:"time_completed"`
+	TimeCompleted *EpochParam `json:"time_completed,omitempty"`
 
 	// TimeCreated When the user went to bed.
-	TimeCreated wire.Epoch `json:"time_created"`
+	TimeCreated EpochParam `json:"time_created"`
 
 	// Title A title for the sleep.
 	Title *string `json:"title,omitempty"`
 
 	// TZ Time zone the event happened in.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 }
 
 // SleepDetails The sleep's figures. Duration minus awake equals light plus sound plus REM.
 type SleepDetails struct {
 	// AsleepTime When the user fell asleep.
-	AsleepTime *wire.Epoch `json:"asleep_time,omitempty"`
+	AsleepTime *EpochParam `json:"asleep_time,omitempty"`
 
 	// Awake Seconds awake.
 	Awake *int `json:"awake,omitempty"`
 
 	// AwakeTime When the user woke up.
-	AwakeTime *wire.Epoch `json:"awake_time,omitempty"`
+	AwakeTime *EpochParam `json:"awake_time,omitempty"`
 
 	// Awakenings How many times the user woke up.
 	Awakenings *int `json:"awakenings,omitempty"`
@@ -1546,19 +1620,19 @@ type SleepDetails struct {
 	Rem *int `json:"rem,omitempty"`
 
 	// SmartAlarmFire When the smart alarm went off; 0 when it did not.
-	SmartAlarmFire *wire.Epoch `json:"smart_alarm_fire,omitempty"`
+	SmartAlarmFire *EpochParam `json:"smart_alarm_fire,omitempty"`
 
 	// Sound Seconds of sound (deep) sleep. v1.1 servers send this name.
 	Sound *int `json:"sound,omitempty"`
 
 	// Sunrise Sunrise that day where the user was; 0 when unknown.
-	Sunrise *wire.Epoch `json:"sunrise,omitempty"`
+	Sunrise *EpochParam `json:"sunrise,omitempty"`
 
 	// Sunset Sunset that day where the user was; 0 when unknown.
-	Sunset *wire.Epoch `json:"sunset,omitempty"`
+	Sunset *EpochParam `json:"sunset,omitempty"`
 
 	// TZ Time zone of the sleep.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 }
 
 // SleepEnvelope The response to a sleep's get and create.
@@ -1599,7 +1673,7 @@ type SleepTick struct {
 	Depth int `json:"depth"`
 
 	// Time When the phase began.
-	Time wire.Epoch `json:"time"`
+	Time EpochParam `json:"time"`
 }
 
 // SleepTickList A sleep's phase changes, oldest first.
@@ -1627,11 +1701,13 @@ type SleepTickListEnvelope struct {
 // TZDetails Details of an event that has nothing to detail but its time zone.
 type TZDetails struct {
 	// TZ Time zone the event happened in.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 }
 
 // TZTransition A time-zone change, as the pair `[epoch, zone]`: when it happened and the zone from then on. The zone is an
 // Olson name; some payloads carry an integer offset from UTC in seconds instead, so both are accepted.
+//
+// Example: [1384963500,"America/Los_Angeles"]
 type TZTransition = wire.TZTransition
 
 // Tick Activity in one interval of a move or workout.
@@ -1652,7 +1728,7 @@ type Tick struct {
 	Steps *int `json:"steps,omitempty"`
 
 	// Time Start of the interval.
-	Time wire.Epoch `json:"time"`
+	Time EpochParam `json:"time"`
 }
 
 // TickList An intraday series of a move or workout, oldest first.
@@ -1680,10 +1756,10 @@ type TickListEnvelope struct {
 // TimeZone A time zone the user was in, from the moment it took effect.
 type TimeZone struct {
 	// Time When the zone took effect.
-	Time wire.Epoch `json:"time"`
+	Time EpochParam `json:"time"`
 
 	// TZ The zone.
-	TZ string `json:"tz"`
+	TZ TimeZoneName `json:"tz"`
 }
 
 // TimeZoneList The time zones in effect over the requested period, oldest first.
@@ -1707,6 +1783,8 @@ type TimeZoneListEnvelope struct {
 
 // TimeZoneName An Olson time-zone name such as `America/Los_Angeles`. The body table of the types page calls it an int;
 // every payload carries a string.
+//
+// Example: America/Los_Angeles
 type TimeZoneName = string
 
 // TrendMetrics The aggregates of one bucket. Prefixes name the source: `m_` move, `s_` sleep, `e_` eat. Metrics the token's
@@ -1748,8 +1826,8 @@ type TrendMetrics struct {
 	// EUnsatFat Unsaturated fat eaten, in grams.
 	EUnsatFat *float64 `json:"e_unsat_fat,omitempty"`
 
-	// Gender `true` for female.
-	Gender *bool `json:"gender,omitempty"`
+	// Gender The user's gender, as `Gender` (decision 17); null when the token may not see it.
+	Gender *wire.Gender `json:"gender,omitempty"`
 
 	// Height Height in metres.
 	Height *float64 `json:"height,omitempty"`
@@ -1792,6 +1870,8 @@ type TrendMetrics struct {
 }
 
 // TrendPoint One bucket of a trend, as the pair `[YYYYMMDD, {metrics}]`: the day the bucket starts, then its aggregates.
+//
+// Example: [20131121,{"gender":false,"height":1.8034,"m_steps":16804,"s_duration":24360,"weight":94.6}]
 type TrendPoint = wire.Dated[TrendMetrics]
 
 // TrendUnit A unit of time: d (days), w (weeks), m (months) or y (years).
@@ -1803,7 +1883,7 @@ type Trends struct {
 	Data []TrendPoint `json:"data"`
 
 	// Earliest The earliest day for which the user has data.
-	Earliest wire.Date `json:"earliest"`
+	Earliest DateParam `json:"earliest"`
 }
 
 // TrendsEnvelope The response to `GET /users/@me/trends`.
@@ -1821,8 +1901,8 @@ type User struct {
 	// First First name.
 	First *string `json:"first,omitempty"`
 
-	// Gender `true` for female, `false` for male (`extended_read`).
-	Gender *bool `json:"gender,omitempty"`
+	// Gender The user's gender (`extended_read`).
+	Gender *Gender `json:"gender,omitempty"`
 
 	// Height Height in metres (`extended_read`).
 	Height *float64 `json:"height,omitempty"`
@@ -1879,6 +1959,12 @@ type WebhookEvent struct {
 // WebhookEventAction What happened. `creation`, `updation` and `deletion` for data; the band's mode change otherwise.
 type WebhookEventAction string
 
+// WebhookForm The form UP POSTs to a webhook (decision 23).
+type WebhookForm struct {
+	// File The notification, a `WebhookNotification` encoded as JSON into this one form field.
+	File string `json:"file"`
+}
+
 // WebhookNotification What UP POSTs to a registered webhook, in the form field `file` of the request body. The receiver must
 // answer 200; otherwise UP tries twice more and then drops the notification. Events are not in time order.
 //
@@ -1898,7 +1984,7 @@ type WebhookTimestamp struct {
 	union json.RawMessage
 }
 
-// WebhookTimestamp0 defines model for WebhookTimestamp.0.
+// WebhookTimestamp0 Example: 1372787949
 type WebhookTimestamp0 = string
 
 // WebhookTimestamp1 defines model for WebhookTimestamp.1.
@@ -1907,7 +1993,7 @@ type WebhookTimestamp1 = int64
 // Workout A workout.
 type Workout struct {
 	// Date The day of the event, in the user's time zone at the time.
-	Date wire.Date `json:"date"`
+	Date DateParam `json:"date"`
 
 	// Details The workout's figures.
 	Details *WorkoutDetails `json:"details,omitempty"`
@@ -1919,10 +2005,10 @@ type Workout struct {
 	PlaceAcc *int `json:"place_acc,omitempty"`
 
 	// PlaceLat Latitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLat *wire.Coordinate `json:"place_lat,omitempty"`
+	PlaceLat *Coordinate `json:"place_lat,omitempty"`
 
 	// PlaceLon Longitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLon *wire.Coordinate `json:"place_lon,omitempty"`
+	PlaceLon *Coordinate `json:"place_lon,omitempty"`
 
 	// PlaceName Name of the place (`location_read`).
 	PlaceName *string `json:"place_name,omitempty"`
@@ -1947,13 +2033,13 @@ type Workout struct {
 	SubType *int `json:"sub_type,omitempty"`
 
 	// TimeCompleted When the event ended.
-	TimeCompleted *wire.Epoch `json:"time_completed,omitempty"`
+	TimeCompleted *EpochParam `json:"time_completed,omitempty"`
 
 	// TimeCreated When the event started.
-	TimeCreated wire.Epoch `json:"time_created"`
+	TimeCreated EpochParam `json:"time_created"`
 
 	// TimeUpdated When the event last changed.
-	TimeUpdated *wire.Epoch `json:"time_updated,omitempty"`
+	TimeUpdated *EpochParam `json:"time_updated,omitempty"`
 
 	// Title A short name, e.g. `Run`; the server derives it from `sub_type` when none was given.
 	Title *string `json:"title,omitempty"`
@@ -1974,6 +2060,8 @@ type WorkoutCreate struct {
 	Distance *float64 `json:"distance,omitempty"`
 
 	// ImageURL An image for the event, fetched by the server.
+	//
+	// Example: https://myapp.example/images/event.png
 	ImageURL *string `json:"image_url,omitempty"`
 
 	// Intensity 1 easy, 2 moderate, 3 intermediate, 4 difficult, 5 hard.
@@ -2001,16 +2089,16 @@ type WorkoutCreate struct {
 	SubType int `json:"sub_type"`
 
 	// TimeCompleted When the workout ended.
-	TimeCompleted wire.Epoch `json:"time_completed"`
+	TimeCompleted *EpochParam `json:"time_completed,omitempty"`
 
 	// TimeCreated When the workout started.
-	TimeCreated wire.Epoch `json:"time_created"`
+	TimeCreated *EpochParam `json:"time_created,omitempty"`
 
 	// Title A name for the workout.
 	Title *string `json:"title,omitempty"`
 
 	// TZ Time zone the event happened in.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 }
 
 // WorkoutDetails The workout's figures.
@@ -2052,7 +2140,7 @@ type WorkoutDetails struct {
 	Time *int `json:"time,omitempty"`
 
 	// TZ Time zone of the workout.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 }
 
 // WorkoutEnvelope The response to a workout's get, create and update.
@@ -2096,6 +2184,8 @@ type WorkoutUpdate struct {
 	Distance *float64 `json:"distance,omitempty"`
 
 	// ImageURL An image for the event, fetched by the server.
+	//
+	// Example: https://myapp.example/images/event.png
 	ImageURL *string `json:"image_url,omitempty"`
 
 	// Intensity 1 easy, 2 moderate, 3 intermediate, 4 difficult, 5 hard.
@@ -2123,22 +2213,26 @@ type WorkoutUpdate struct {
 	SubType *int `json:"sub_type,omitempty"`
 
 	// TimeCompleted When the workout ended.
-	TimeCompleted *wire.Epoch `json:"time_completed,omitempty"`
+	TimeCompleted *EpochParam `json:"time_completed,omitempty"`
 
 	// TimeCreated When the workout started.
-	TimeCreated *wire.Epoch `json:"time_created,omitempty"`
+	TimeCreated *EpochParam `json:"time_created,omitempty"`
 
 	// Title A name for the workout.
 	Title *string `json:"title,omitempty"`
 
 	// TZ Time zone the event happened in.
-	TZ *string `json:"tz,omitempty"`
+	TZ *TimeZoneName `json:"tz,omitempty"`
 }
 
 // Date A calendar day as the integer YYYYMMDD, in the user's time zone.
+//
+// Example: 20131113
 type Date = DateParam
 
 // EndTime A moment in whole seconds since the Unix epoch.
+//
+// Example: 1384390680
 type EndTime = EpochParam
 
 // Limit defines model for Limit.
@@ -2148,10 +2242,17 @@ type Limit = int
 type PageToken = int64
 
 // StartTime A moment in whole seconds since the Unix epoch.
+//
+// Example: 1384390680
 type StartTime = EpochParam
 
 // UpdatedAfter A moment in whole seconds since the Unix epoch.
+//
+// Example: 1384390680
 type UpdatedAfter = EpochParam
+
+// UserRef Example: @me
+type UserRef = string
 
 // XID defines model for XID.
 type XID = string
@@ -2476,6 +2577,12 @@ type CreateWorkoutFormdataRequestBody = WorkoutCreate
 
 // UpdateWorkoutFormdataRequestBody defines body for UpdateWorkout for application/x-www-form-urlencoded ContentType.
 type UpdateWorkoutFormdataRequestBody = WorkoutUpdate
+
+// ReceiveNotificationFormdataRequestBody defines body for ReceiveNotification for application/x-www-form-urlencoded ContentType.
+type ReceiveNotificationFormdataRequestBody = WebhookForm
+
+// ReceiveNotificationMultipartRequestBody defines body for ReceiveNotification for multipart/form-data ContentType.
+type ReceiveNotificationMultipartRequestBody = WebhookForm
 
 // AsWebhookTimestamp0 returns the union data inside the WebhookTimestamp as a WebhookTimestamp0
 func (t WebhookTimestamp) AsWebhookTimestamp0() (WebhookTimestamp0, error) {

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/upapi/up-go/gen"
+	"github.com/upapi/up-go/gen/spec"
 	"github.com/upapi/up-go/up"
 )
 
@@ -61,15 +62,15 @@ type benchPayloads struct {
 }
 
 var loadBenchPayloads = sync.OnceValues(func() (*benchPayloads, error) {
-	spec, err := gen.GetSpecJSON()
+	doc, err := spec.GetSpecJSON()
 	if err != nil {
 		return nil, err
 	}
-	user, err := specExample(spec, "/users/@me", "docs")
+	user, err := specExample(doc, "/users/@me", "docs")
 	if err != nil {
 		return nil, err
 	}
-	tickDoc, err := specExample(spec, "/moves/{xid}/ticks", "illustrative")
+	tickDoc, err := specExample(doc, "/moves/{xid}/ticks", "illustrative")
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,7 @@ func (c *Client) BodyEvents(ctx context.Context, q ListQuery) iter.Seq2[BodyEven
 // that q selects (GET /users/@me/body_events; scope weight_read).
 func (c *Client) BodyEventsPage(ctx context.Context, q ListQuery) (*Page[BodyEvent], error) {
 	return listPage[BodyEvent](ctx, c, q, func(s string, p listParams) (*http.Request, error) {
-		return gen.NewListBodyEventsRequest(s, (*gen.ListBodyEventsParams)(&p))
+		return gen.NewListBodyEventsRequest(s, me, (*gen.ListBodyEventsParams)(&p))
 	})
 }
 
@@ -38,7 +38,7 @@ func (c *Client) CreateBodyEvent(ctx context.Context, b BodyEventCreate) (*BodyE
 	if b.Weight == nil && b.BodyFat == nil && b.LeanMass == nil && b.BMI == nil {
 		return nil, nil, &InputError{Reason: "a body event needs weight, body_fat, lean_mass or bmi"}
 	}
-	return sendForm[BodyEvent](ctx, c, b, gen.NewCreateBodyEventRequestWithBody)
+	return sendForm[BodyEvent](ctx, c, b, bodyForMe(gen.NewCreateBodyEventRequestWithBody))
 }
 
 // DeleteBodyEvent deletes a body measurement this application created
@@ -58,7 +58,7 @@ func (c *Client) HeartRates(ctx context.Context, q ListQuery) iter.Seq2[HeartRat
 // that q selects (GET /users/@me/heartrates; scope heartrate_read).
 func (c *Client) HeartRatesPage(ctx context.Context, q ListQuery) (*Page[HeartRate], error) {
 	return listPage[HeartRate](ctx, c, q, func(s string, p listParams) (*http.Request, error) {
-		return gen.NewListHeartRatesRequest(s, (*gen.ListHeartRatesParams)(&p))
+		return gen.NewListHeartRatesRequest(s, me, (*gen.ListHeartRatesParams)(&p))
 	})
 }
 
@@ -75,7 +75,7 @@ func (c *Client) CardiacEvents(ctx context.Context, q ListQuery) iter.Seq2[Cardi
 // Deprecated: cardiac events are API v1.0; use HeartRatesPage.
 func (c *Client) CardiacEventsPage(ctx context.Context, q ListQuery) (*Page[CardiacEvent], error) {
 	return listPage[CardiacEvent](ctx, c, q, func(s string, p listParams) (*http.Request, error) {
-		return gen.NewListCardiacEventsRequest(s, (*gen.ListCardiacEventsParams)(&p))
+		return gen.NewListCardiacEventsRequest(s, me, (*gen.ListCardiacEventsParams)(&p))
 	})
 }
 
@@ -95,7 +95,7 @@ func (c *Client) CreateCardiacEvent(ctx context.Context, e CardiacEventCreate) (
 	if e.HeartRate <= 0 {
 		return nil, nil, &InputError{Field: "heart_rate", Reason: "must be positive"}
 	}
-	return sendForm[CardiacEvent](ctx, c, e, gen.NewCreateCardiacEventRequestWithBody)
+	return sendForm[CardiacEvent](ctx, c, e, bodyForMe(gen.NewCreateCardiacEventRequestWithBody))
 }
 
 // DeleteCardiacEvent deletes a cardiac event this application created

@@ -144,13 +144,13 @@ var jsonCalls = map[string]func(ctx context.Context, c *Client) error{
 	"MovesPage": func(ctx context.Context, c *Client) error { _, err := c.MovesPage(ctx, ListQuery{}); return err },
 	"Workout":   func(ctx context.Context, c *Client) error { _, _, err := c.Workout(ctx, "xid"); return err },
 	"CreateWorkout": func(ctx context.Context, c *Client) error {
-		_, _, err := c.CreateWorkout(ctx, WorkoutCreate{SubType: 1, TimeCreated: 1384963500, TimeCompleted: 1384967100})
+		_, _, err := c.CreateWorkout(ctx, WorkoutCreate{SubType: 1, TimeCreated: Ptr(Epoch(1384963500)), TimeCompleted: Ptr(Epoch(1384967100))})
 		return err
 	},
 	"DeleteWorkout": func(ctx context.Context, c *Client) error { _, err := c.DeleteWorkout(ctx, "xid"); return err },
 	"getJSON":       func(ctx context.Context, c *Client) error { return c.getJSON(ctx, "/users/@me", nil, &struct{}{}) },
 	"API": func(ctx context.Context, c *Client) error {
-		_, err := c.API().GetUserWithResponse(ctx)
+		_, err := c.API().GetUserWithResponse(ctx, me)
 		return err
 	},
 }

@@ -20,12 +20,17 @@ func (e *InputError) Error() string {
 	return "up: invalid input: " + e.Field + ": " + e.Reason
 }
 
-// checkSpan requires an event to end no earlier than it starts.
-func checkSpan(start, end Epoch) error {
-	if start <= 0 {
+// checkSpan requires the times an event sets to be real moments, and the
+// event to end no earlier than it starts. A nil time is left to UP, which
+// takes the moment of the request.
+func checkSpan(start, end *Epoch) error {
+	if start != nil && *start <= 0 {
 		return &InputError{Field: "time_created", Reason: "not set"}
 	}
-	if end < start {
+	if end != nil && *end <= 0 {
+		return &InputError{Field: "time_completed", Reason: "not set"}
+	}
+	if start != nil && end != nil && *end < *start {
 		return &InputError{Field: "time_completed", Reason: fmt.Sprintf("%s is before time_created %s", end.Time(), start.Time())}
 	}
 	return nil

@@ -80,8 +80,8 @@ func ExampleClient_CreateWorkout() {
 	start := exampleNow.Add(-time.Hour)
 	w, resp, err := client.CreateWorkout(ctx, up.WorkoutCreate{
 		SubType:       2, // run
-		TimeCreated:   up.EpochOf(start),
-		TimeCompleted: up.EpochOf(start.Add(35 * time.Minute)),
+		TimeCreated:   up.Ptr(up.EpochOf(start)),
+		TimeCompleted: up.Ptr(up.EpochOf(start.Add(35 * time.Minute))),
 		Title:         up.Ptr("Lunch run"),
 		Distance:      up.Ptr(6100.0),
 	})

@@ -54,8 +54,8 @@ var matrixOps = []matrixOp{
 			start := time.Now().Add(-time.Hour).Truncate(time.Second)
 			_, _, err := c.CreateWorkout(ctx, up.WorkoutCreate{
 				SubType:       2,
-				TimeCreated:   up.EpochOf(start),
-				TimeCompleted: up.EpochOf(start.Add(30 * time.Minute)),
+				TimeCreated:   up.Ptr(up.EpochOf(start)),
+				TimeCompleted: up.Ptr(up.EpochOf(start.Add(30 * time.Minute))),
 				Title:         up.Ptr(title),
 			})
 			return err

@@ -216,7 +216,7 @@ func FuzzRedirectLocation(f *testing.F) {
 			if method == http.MethodGet {
 				_, _, err = c.User(context.Background())
 			} else {
-				_, _, err = c.CreateWorkout(context.Background(), WorkoutCreate{SubType: 1, TimeCreated: 1, TimeCompleted: 2})
+				_, _, err = c.CreateWorkout(context.Background(), WorkoutCreate{SubType: 1, TimeCreated: Ptr(Epoch(1)), TimeCompleted: Ptr(Epoch(2))})
 			}
 			if err == nil {
 				t.Fatalf("%s redirected to %q succeeded", method, location)

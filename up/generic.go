@@ -55,7 +55,7 @@ func (c *Client) GenericEvents(ctx context.Context, q ListQuery) iter.Seq2[Gener
 // selects (GET /users/@me/generic_events; scope generic_event_read).
 func (c *Client) GenericEventsPage(ctx context.Context, q ListQuery) (*Page[GenericEvent], error) {
 	return listPage[GenericEvent](ctx, c, q, func(s string, p listParams) (*http.Request, error) {
-		return gen.NewListGenericEventsRequest(s, (*gen.ListGenericEventsParams)(&p))
+		return gen.NewListGenericEventsRequest(s, me, (*gen.ListGenericEventsParams)(&p))
 	})
 }
 
@@ -81,7 +81,7 @@ func (c *Client) CreateGenericEvent(ctx context.Context, e GenericEventCreate) (
 		PlaceLat: e.PlaceLat, PlaceLon: e.PlaceLon, PlaceAcc: e.PlaceAcc, PlaceName: e.PlaceName,
 		TimeCreated: e.TimeCreated, TZ: e.TZ, Share: e.Share,
 	}
-	return sendForm[GenericEvent](ctx, c, fields, gen.NewCreateGenericEventRequestWithBody)
+	return sendForm[GenericEvent](ctx, c, fields, bodyForMe(gen.NewCreateGenericEventRequestWithBody))
 }
 
 // UpdateGenericEvent changes what u sets and leaves the rest as it is (POST

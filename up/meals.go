@@ -67,7 +67,7 @@ func (c *Client) Meals(ctx context.Context, q ListQuery) iter.Seq2[Meal, error] 
 // /users/@me/meals; scope meal_read).
 func (c *Client) MealsPage(ctx context.Context, q ListQuery) (*Page[Meal], error) {
 	return listPage[Meal](ctx, c, q, func(s string, p listParams) (*http.Request, error) {
-		return gen.NewListMealsRequest(s, (*gen.ListMealsParams)(&p))
+		return gen.NewListMealsRequest(s, me, (*gen.ListMealsParams)(&p))
 	})
 }
 
@@ -93,14 +93,14 @@ func (c *Client) CreateMeal(ctx context.Context, m MealCreate) (*Meal, *Response
 		TimeCreated: m.TimeCreated, TZ: m.TZ, Share: m.Share,
 	}
 	if m.Photo == nil {
-		return sendForm[Meal](ctx, c, fields, gen.NewCreateMealRequestWithBody)
+		return sendForm[Meal](ctx, c, fields, bodyForMe(gen.NewCreateMealRequestWithBody))
 	}
 	body, contentType, err := multipartMeal(fields, m.Photo)
 	if err != nil {
 		return nil, nil, err
 	}
 	return send[Meal](ctx, c, func(s string) (*http.Request, error) {
-		return gen.NewCreateMealRequestWithBody(s, contentType, bytes.NewReader(body))
+		return gen.NewCreateMealRequestWithBody(s, me, contentType, bytes.NewReader(body))
 	})
 }
 

@@ -21,7 +21,7 @@ func (c *Client) Mood(ctx context.Context, date Date) (*Mood, *Response, error) 
 		}
 		p.Date = &date
 	}
-	return send[Mood](ctx, c, func(s string) (*http.Request, error) { return gen.NewGetMoodRequest(s, &p) })
+	return send[Mood](ctx, c, func(s string) (*http.Request, error) { return gen.NewGetMoodRequest(s, me, &p) })
 }
 
 // MoodEvent fetches one mood event (GET /mood/{xid}; scope mood_read).
@@ -39,7 +39,7 @@ func (c *Client) CreateMood(ctx context.Context, m MoodCreate) (*Mood, *Response
 	if m.SubType < 1 || m.SubType > 8 {
 		return nil, nil, &InputError{Field: "sub_type", Reason: "must be 1 (amazing) to 8 (totally done)"}
 	}
-	return sendForm[Mood](ctx, c, m, gen.NewCreateMoodRequestWithBody)
+	return sendForm[Mood](ctx, c, m, bodyForMe(gen.NewCreateMoodRequestWithBody))
 }
 
 // DeleteMood deletes a mood this application recorded (DELETE /mood/{xid};
@@ -77,5 +77,5 @@ func (c *Client) BandEventsPage(ctx context.Context, q BandEventQuery) (*Page[Ba
 	if !q.CreatedAfter.IsZero() {
 		p.CreatedAfter = Ptr(EpochOf(q.CreatedAfter))
 	}
-	return firstPage[BandEvent](ctx, c, func(s string) (*http.Request, error) { return gen.NewListBandEventsRequest(s, &p) })
+	return firstPage[BandEvent](ctx, c, func(s string) (*http.Request, error) { return gen.NewListBandEventsRequest(s, me, &p) })
 }

@@ -19,7 +19,7 @@ func (c *Client) Moves(ctx context.Context, q ListQuery) iter.Seq2[Move, error] 
 // /users/@me/moves; scope move_read).
 func (c *Client) MovesPage(ctx context.Context, q ListQuery) (*Page[Move], error) {
 	return listPage[Move](ctx, c, q, func(s string, p listParams) (*http.Request, error) {
-		return gen.NewListMovesRequest(s, (*gen.ListMovesParams)(&p))
+		return gen.NewListMovesRequest(s, me, (*gen.ListMovesParams)(&p))
 	})
 }
 

@@ -87,7 +87,7 @@ func TestRedirectPolicy(t *testing.T) {
 	}
 	writes := map[string]func(ctx context.Context, c *Client) error{
 		"POST": func(ctx context.Context, c *Client) error {
-			_, _, err := c.CreateWorkout(ctx, WorkoutCreate{SubType: 1, TimeCreated: 1384963500, TimeCompleted: 1384967100})
+			_, _, err := c.CreateWorkout(ctx, WorkoutCreate{SubType: 1, TimeCreated: Ptr(Epoch(1384963500)), TimeCompleted: Ptr(Epoch(1384967100))})
 			return err
 		},
 		"DELETE": func(ctx context.Context, c *Client) error { _, err := c.DeleteWorkout(ctx, "xid"); return err },

@@ -30,6 +30,21 @@ func listPage[T any](ctx context.Context, c *Client, q ListQuery, build listBuil
 // bodyBuilder is a generated request builder that takes a body.
 type bodyBuilder func(server, contentType string, body io.Reader) (*http.Request, error)
 
+// me names, in the paths under /users/{user}, the user who owns the access
+// token: the SDK always acts for that user.
+const me gen.UserRef = "@me"
+
+// forMe binds a generated builder of a /users/{user} request to me.
+func forMe(build func(server string, user gen.UserRef) (*http.Request, error)) request {
+	return func(s string) (*http.Request, error) { return build(s, me) }
+}
+
+// bodyForMe binds a generated builder of a /users/{user} request with a
+// body to me.
+func bodyForMe(build func(server string, user gen.UserRef, contentType string, body io.Reader) (*http.Request, error)) bodyBuilder {
+	return func(s, ct string, body io.Reader) (*http.Request, error) { return build(s, me, ct, body) }
+}
+
 // sendForm encodes fields as an application/x-www-form-urlencoded body and
 // sends it. The body can be replayed, so a 401 refresh resends it; nothing
 // else ever does, because creates are not idempotent.

@@ -19,7 +19,7 @@ func (c *Client) Sleeps(ctx context.Context, q ListQuery) iter.Seq2[Sleep, error
 // (GET /users/@me/sleeps; scope sleep_read).
 func (c *Client) SleepsPage(ctx context.Context, q ListQuery) (*Page[Sleep], error) {
 	return listPage[Sleep](ctx, c, q, func(s string, p listParams) (*http.Request, error) {
-		return gen.NewListSleepsRequest(s, (*gen.ListSleepsParams)(&p))
+		return gen.NewListSleepsRequest(s, me, (*gen.ListSleepsParams)(&p))
 	})
 }
 
@@ -31,10 +31,10 @@ func (c *Client) Sleep(ctx context.Context, xid string) (*Sleep, *Response, erro
 // CreateSleep logs a sleep (POST /users/@me/sleeps; scope sleep_write). It
 // is never resent, except once the token is refreshed after a 401.
 func (c *Client) CreateSleep(ctx context.Context, sl SleepCreate) (*Sleep, *Response, error) {
-	if err := checkSpan(sl.TimeCreated, sl.TimeCompleted); err != nil {
+	if err := checkSpan(&sl.TimeCreated, sl.TimeCompleted); err != nil {
 		return nil, nil, err
 	}
-	return sendForm[Sleep](ctx, c, sl, gen.NewCreateSleepRequestWithBody)
+	return sendForm[Sleep](ctx, c, sl, bodyForMe(gen.NewCreateSleepRequestWithBody))
 }
 
 // DeleteSleep deletes a sleep this application created (DELETE

@@ -138,7 +138,7 @@ func TestBuildServerIsBaseURL(t *testing.T) {
 		if want := cl.cfg.baseURL() + "/"; cl.server != want {
 			t.Errorf("server %q, want %q", cl.server, want)
 		}
-		req, err := cl.build(t.Context(), gen.NewGetUserRequest)
+		req, err := cl.build(t.Context(), forMe(gen.NewGetUserRequest))
 		if err != nil {
 			t.Fatal(err)
 		}

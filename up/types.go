@@ -17,6 +17,9 @@ type (
 	Coordinate = wire.Coordinate
 	// TZTransition is a time-zone change within a move's day.
 	TZTransition = wire.TZTransition
+	// Gender is a user's gender, sent as a boolean or as a number; Female
+	// reads it. See https://jawbone.com/up/developer/endpoints/user.
+	Gender = wire.Gender
 )
 
 // EpochOf returns t as an Epoch.
@@ -34,6 +37,10 @@ func ParseDate(s string) (Date, error) { return wire.ParseDate(s) }
 
 // CoordinateOf formats f as a Coordinate.
 func CoordinateOf(f float64) Coordinate { return wire.CoordinateOf(f) }
+
+// GenderOf returns the female Gender when female is true, the male one
+// otherwise.
+func GenderOf(female bool) Gender { return wire.GenderOf(female) }
 
 // The user, their friends and their settings.
 type (

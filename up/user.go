@@ -31,7 +31,7 @@ func (c *Client) newAPI() *gen.ClientWithResponses {
 // scope basic_read, plus extended_read for weight, height and gender). See
 // https://jawbone.com/up/developer/endpoints/user.
 func (c *Client) User(ctx context.Context) (*User, *Response, error) {
-	return send[User](ctx, c, gen.NewGetUserRequest)
+	return send[User](ctx, c, forMe(gen.NewGetUserRequest))
 }
 
 // friendsCache is the user's friends as first fetched.
@@ -63,7 +63,7 @@ func (c *Client) ReloadFriends(ctx context.Context) (*FriendList, *Response, err
 
 // fetchFriends fetches the friends and caches them; c.friendsMu is held.
 func (c *Client) fetchFriends(ctx context.Context) (*FriendList, *Response, error) {
-	list, resp, err := send[FriendList](ctx, c, gen.NewListFriendsRequest)
+	list, resp, err := send[FriendList](ctx, c, forMe(gen.NewListFriendsRequest))
 	if err != nil {
 		return nil, resp, err
 	}
@@ -110,13 +110,13 @@ func (c *Client) Trends(ctx context.Context, q TrendsQuery) (*Trends, *Response,
 	case q.RangeDuration > 0:
 		p.RangeDuration = &q.RangeDuration
 	}
-	return send[Trends](ctx, c, func(s string) (*http.Request, error) { return gen.NewGetTrendsRequest(s, &p) })
+	return send[Trends](ctx, c, func(s string) (*http.Request, error) { return gen.NewGetTrendsRequest(s, me, &p) })
 }
 
 // Goals fetches the user's daily goals (GET /users/@me/goals; scope
 // basic_read). See https://jawbone.com/up/developer/endpoints/goals.
 func (c *Client) Goals(ctx context.Context) (*Goals, *Response, error) {
-	return send[Goals](ctx, c, gen.NewGetGoalsRequest)
+	return send[Goals](ctx, c, forMe(gen.NewGetGoalsRequest))
 }
 
 // UpdateGoals sets the goals g names and leaves the others as they are
@@ -125,13 +125,13 @@ func (c *Client) UpdateGoals(ctx context.Context, g GoalsUpdate) (*Goals, *Respo
 	if err := checkChanges(g); err != nil {
 		return nil, nil, err
 	}
-	return sendForm[Goals](ctx, c, g, gen.NewUpdateGoalsRequestWithBody)
+	return sendForm[Goals](ctx, c, g, bodyForMe(gen.NewUpdateGoalsRequestWithBody))
 }
 
 // Settings fetches what the user shares with friends (GET
 // /users/@me/settings; scope basic_read).
 func (c *Client) Settings(ctx context.Context) (*Settings, *Response, error) {
-	return send[Settings](ctx, c, gen.NewGetSettingsRequest)
+	return send[Settings](ctx, c, forMe(gen.NewGetSettingsRequest))
 }
 
 // TimeZoneQuery selects the period of TimeZones: a day, a range, or one
@@ -156,7 +156,7 @@ func (c *Client) TimeZones(ctx context.Context, q TimeZoneQuery) ([]TimeZone, *R
 		}
 		p.Timestamp = Ptr(EpochOf(q.At))
 	}
-	list, resp, err := send[gen.TimeZoneList](ctx, c, func(s string) (*http.Request, error) { return gen.NewGetTimeZoneRequest(s, &p) })
+	list, resp, err := send[gen.TimeZoneList](ctx, c, func(s string) (*http.Request, error) { return gen.NewGetTimeZoneRequest(s, me, &p) })
 	if err != nil {
 		return nil, resp, err
 	}
@@ -171,7 +171,7 @@ func (c *Client) RetrieveRefreshToken(ctx context.Context) (string, error) {
 	if c.cfg.ClientSecret == "" {
 		return "", errors.New("up: RetrieveRefreshToken needs Config.ClientSecret")
 	}
-	data, _, err := sendForm[gen.RefreshToken](ctx, c, gen.RefreshTokenRequest{Secret: c.cfg.ClientSecret}, gen.NewGetRefreshTokenRequestWithBody)
+	data, _, err := sendForm[gen.RefreshToken](ctx, c, gen.RefreshTokenRequest{Secret: c.cfg.ClientSecret}, bodyForMe(gen.NewGetRefreshTokenRequestWithBody))
 	if err != nil {
 		return "", err
 	}
@@ -187,11 +187,11 @@ func (c *Client) Subscribe(ctx context.Context, webhookURL string) (*Response, e
 		return nil, &InputError{Field: "webhook", Reason: fmt.Sprintf("%q is not an absolute http(s) URL", webhookURL)}
 	}
 	p := gen.SubscribePubSubParams{Webhook: webhookURL}
-	return sendEmpty(ctx, c, func(s string) (*http.Request, error) { return gen.NewSubscribePubSubRequest(s, &p) })
+	return sendEmpty(ctx, c, func(s string) (*http.Request, error) { return gen.NewSubscribePubSubRequest(s, me, &p) })
 }
 
 // Unsubscribe stops UP's notifications about the user (DELETE
 // /users/@me/pubsub).
 func (c *Client) Unsubscribe(ctx context.Context) (*Response, error) {
-	return sendEmpty(ctx, c, gen.NewUnsubscribePubSubRequest)
+	return sendEmpty(ctx, c, forMe(gen.NewUnsubscribePubSubRequest))
 }

@@ -51,7 +51,7 @@ func TestWebhookEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := up.EpochOf(time.Now())
-	w, _, err := c.CreateWorkout(ctx, up.WorkoutCreate{SubType: 14, TimeCreated: now - 600, TimeCompleted: now})
+	w, _, err := c.CreateWorkout(ctx, up.WorkoutCreate{SubType: 14, TimeCreated: up.Ptr(now - 600), TimeCompleted: up.Ptr(now)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ func (c *Client) Workouts(ctx context.Context, q ListQuery) iter.Seq2[Workout, e
 // (GET /users/@me/workouts; scope move_read).
 func (c *Client) WorkoutsPage(ctx context.Context, q ListQuery) (*Page[Workout], error) {
 	return listPage[Workout](ctx, c, q, func(s string, p listParams) (*http.Request, error) {
-		return gen.NewListWorkoutsRequest(s, (*gen.ListWorkoutsParams)(&p))
+		return gen.NewListWorkoutsRequest(s, me, (*gen.ListWorkoutsParams)(&p))
 	})
 }
 
@@ -35,7 +35,7 @@ func (c *Client) CreateWorkout(ctx context.Context, w WorkoutCreate) (*Workout, 
 	if err := checkSpan(w.TimeCreated, w.TimeCompleted); err != nil {
 		return nil, nil, err
 	}
-	return sendForm[Workout](ctx, c, w, gen.NewCreateWorkoutRequestWithBody)
+	return sendForm[Workout](ctx, c, w, bodyForMe(gen.NewCreateWorkoutRequestWithBody))
 }
 
 // UpdateWorkout changes the fields set in u and leaves the others as they

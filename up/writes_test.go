@@ -18,8 +18,8 @@ func TestWorkoutRoundTrip(t *testing.T) {
 	start := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
 	created, resp, err := c.CreateWorkout(ctx, up.WorkoutCreate{
 		SubType:       2,
-		TimeCreated:   up.EpochOf(start),
-		TimeCompleted: up.EpochOf(start.Add(40 * time.Minute)),
+		TimeCreated:   up.Ptr(up.EpochOf(start)),
+		TimeCompleted: up.Ptr(up.EpochOf(start.Add(40 * time.Minute))),
 		Title:         up.Ptr("Morning run"),
 		Distance:      up.Ptr(5123.5),
 		Intensity:     up.Ptr(4),
@@ -92,7 +92,7 @@ func TestOtherWrites(t *testing.T) {
 	ctx := t.Context()
 	now := up.EpochOf(time.Now().Add(-time.Hour))
 
-	sl, _, err := c.CreateSleep(ctx, up.SleepCreate{TimeCreated: now - 8*3600, TimeCompleted: now})
+	sl, _, err := c.CreateSleep(ctx, up.SleepCreate{TimeCreated: now - 8*3600, TimeCompleted: up.Ptr(now)})
 	if err != nil {
 		t.Fatal("sleep:", err)
 	}
@@ -187,7 +187,7 @@ func TestInputErrors(t *testing.T) {
 	now := up.EpochOf(time.Now())
 	calls := map[string]func() error{
 		"workout ends before it starts": func() error {
-			_, _, err := c.CreateWorkout(ctx, up.WorkoutCreate{SubType: 1, TimeCreated: now, TimeCompleted: now - 60})
+			_, _, err := c.CreateWorkout(ctx, up.WorkoutCreate{SubType: 1, TimeCreated: up.Ptr(now), TimeCompleted: up.Ptr(now - 60)})
 			return err
 		},
 		"empty update": func() error { _, _, err := c.UpdateWorkout(ctx, "x", up.WorkoutUpdate{}); return err },
@@ -214,7 +214,7 @@ func TestInputErrors(t *testing.T) {
 		},
 		"not a webhook URL": func() error { _, err := c.Subscribe(ctx, "/relative"); return err },
 		"NaN distance": func() error {
-			_, _, err := c.CreateWorkout(ctx, up.WorkoutCreate{SubType: 1, TimeCreated: now, TimeCompleted: now, Distance: up.Ptr(nan())})
+			_, _, err := c.CreateWorkout(ctx, up.WorkoutCreate{SubType: 1, TimeCreated: up.Ptr(now), TimeCompleted: up.Ptr(now), Distance: up.Ptr(nan())})
 			return err
 		},
 	}
@@ -243,7 +243,7 @@ func TestWritesNotRetried(t *testing.T) {
 
 	s.Inject(uptest.Fault{Path: "/users/@me/workouts", Kind: uptest.FaultStatus, Status: http.StatusServiceUnavailable, Count: 1})
 	s.ResetRequests()
-	_, _, err := c.CreateWorkout(ctx, up.WorkoutCreate{SubType: 1, TimeCreated: now - 60, TimeCompleted: now})
+	_, _, err := c.CreateWorkout(ctx, up.WorkoutCreate{SubType: 1, TimeCreated: up.Ptr(now - 60), TimeCompleted: up.Ptr(now)})
 	if !isStatus(err, http.StatusServiceUnavailable) {
 		t.Errorf("create: %v, want the 503", err)
 	}
@@ -268,7 +268,7 @@ func TestWriteResentAfterRefresh(t *testing.T) {
 	s.ExpireAccessTokens()
 	s.ResetRequests()
 	now := up.EpochOf(time.Now())
-	w, _, err := c.CreateWorkout(t.Context(), up.WorkoutCreate{SubType: 1, TimeCreated: now - 60, TimeCompleted: now})
+	w, _, err := c.CreateWorkout(t.Context(), up.WorkoutCreate{SubType: 1, TimeCreated: up.Ptr(now - 60), TimeCompleted: up.Ptr(now)})
 	if err != nil {
 		t.Fatal(err)
 	}

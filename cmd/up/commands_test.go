@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -49,14 +50,17 @@ func TestFriends(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := e.ok("friends")
-	for _, f := range ref.Items {
-		if !strings.Contains(out, f.XID+"\n") {
-			t.Errorf("friends lacks %s:\n%s", f.XID, out)
-		}
+	out, stderr, code := e.run("friends")
+	if code != exitOK {
+		t.Fatalf("friends: exit %d: %s", code, stderr)
 	}
-	if !strings.HasPrefix(out, "xid\n") || !strings.HasSuffix(out, "(3 friends)\n") {
-		t.Errorf("friends:\n%s", out)
+	// The table is data, on stdout; the count is commentary, on stderr.
+	want := "xid\n"
+	for _, f := range ref.Items {
+		want += f.XID + "\n"
+	}
+	if out != want || stderr != "(3 friends)\n" {
+		t.Errorf("friends: stdout %q, stderr %q; want %q and (3 friends)", out, stderr, want)
 	}
 	var list gen.FriendList
 	if err := json.Unmarshal([]byte(e.ok("friends", "--format", "json")), &list); err != nil {
@@ -73,9 +77,20 @@ func TestGet(t *testing.T) {
 	e := newEnv(t)
 	e.loggedIn()
 	for _, path := range []string{"/users/@me/goals", "users/@me/goals", e.s.URL + "/users/@me/goals"} {
-		if got, want := e.ok("get", path), string(e.rawGet("/users/@me/goals")); got != want {
-			t.Errorf("get %s = %q, want UP's answer %q", path, got, want)
+		raw := e.rawGet("/users/@me/goals")
+		// Indented as every --format json is; --raw prints UP's bytes.
+		if got, want := e.ok("get", path), indented(t, raw); got != want {
+			t.Errorf("get %s = %q, want UP's answer indented %q", path, got, want)
 		}
+		if got := e.ok("get", path, "--raw"); got != string(raw) {
+			t.Errorf("get --raw %s = %q, want UP's answer %q", path, got, raw)
+		}
+	}
+	var whoami, user bytes.Buffer
+	whoami.WriteString(e.ok("whoami", "--format", "json"))
+	user.WriteString(e.ok("get", "/users/@me"))
+	if lines(whoami.String())[1] != `  "user": {` || lines(user.String())[1] != `  "data": {` {
+		t.Errorf("get and --format json indent differently:\n%s\n%s", whoami.String(), user.String())
 	}
 	// A query, and a links.next path, which names the API root already.
 	var page struct {
@@ -91,9 +106,19 @@ func TestGet(t *testing.T) {
 		t.Fatalf("get with limit=2: %d items, next %q", len(page.Data.Items), page.Data.Links.Next)
 	}
 	next := e.ok("get", page.Data.Links.Next)
-	if want := string(e.rawGet(strings.TrimPrefix(page.Data.Links.Next, "/nudge/api/v.1.1"))); next != want {
+	if want := indented(t, e.rawGet(strings.TrimPrefix(page.Data.Links.Next, "/nudge/api/v.1.1"))); next != want {
 		t.Errorf("get NEXT = %q, want %q", next, want)
 	}
+}
+
+// indented is a JSON answer as writeJSON would print it.
+func indented(t *testing.T, raw []byte) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := json.Indent(&b, bytes.TrimSpace(raw), "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	return b.String() + "\n"
 }
 
 func TestGetErrors(t *testing.T) {

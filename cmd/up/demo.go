@@ -116,12 +116,12 @@ func (d *demo) run(ctx context.Context) error {
 		break
 	}
 	if n, first := logs.get(); n > 0 {
-		d.out.printf("\n✗ the fake server logged %d problems, the first: %s\n", n, first)
-		return failf(exitFailure, nil, "demo: the fake server logged %d problems", n)
+		d.out.printf("\n✗ the fake server logged %s, the first: %s\n", plural(n, "problem"), first)
+		return failf(exitFailure, nil, "demo: the fake server logged %s", plural(n, "problem"))
 	}
 	took := time.Since(began).Round(time.Millisecond)
 	if d.passed < len(steps) {
-		d.out.printf("\n✗ %d of %d steps did what they said (%s)\n", d.passed, len(steps), took)
+		d.out.printf("\n✗ %d of %s did what they said (%s)\n", d.passed, plural(len(steps), "step"), took)
 		return failf(exitFailure, nil, "demo: step %d failed", d.steps)
 	}
 	d.out.printf("\n✓ all %d steps did what they said, in %s\n", len(steps), took)
@@ -168,7 +168,7 @@ func (d *demo) loginURL(context.Context) (string, error) {
 	case len(strings.Fields(q.Get("scope"))) != len(d.cfg.Scopes):
 		return "", fmt.Errorf("scope is %q", q.Get("scope"))
 	}
-	return fmt.Sprintf("the URL asks for a code for client %s, %d scopes, our redirect URL and state", d.s.ClientID, len(d.cfg.Scopes)), nil
+	return fmt.Sprintf("the URL asks for a code for client %s, %s, our redirect URL and state", d.s.ClientID, plural(len(d.cfg.Scopes), "scope")), nil
 }
 
 func (d *demo) consent(ctx context.Context) (string, error) {
@@ -214,8 +214,8 @@ func (d *demo) exchange(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	d.show("token: access %s (fingerprint %s), refresh %s, expires in %d days",
-		tail(tok.AccessToken), fingerprint(tok.AccessToken), tail(tok.RefreshToken), int(time.Until(tok.Expiry).Hours()/24+0.5))
+	d.show("token: access %s (fingerprint %s), refresh %s, expires in %s",
+		tail(tok.AccessToken), fingerprint(tok.AccessToken), tail(tok.RefreshToken), plural(int(time.Until(tok.Expiry).Hours()/24+0.5), "day"))
 	stored, err := d.store.Load(ctx)
 	if err != nil {
 		return "", fmt.Errorf("storage: %w", err)
@@ -229,7 +229,7 @@ func (d *demo) exchange(ctx context.Context) (string, error) {
 	case tok.AccessToken == "" || tok.RefreshToken == "":
 		return "", errors.New("the token lacks an access or a refresh token")
 	case d.store.saveCount() != 1 || stored.AccessToken != tok.AccessToken:
-		return "", fmt.Errorf("storage holds %d saves, not the one token", d.store.saveCount())
+		return "", fmt.Errorf("storage holds %s, not the one token", plural(d.store.saveCount(), "save"))
 	case !errors.As(again, &te) || te.Code != "invalid_grant":
 		return "", fmt.Errorf("a second exchange of the code was not refused with invalid_grant: %w", again)
 	}
@@ -268,11 +268,11 @@ func (d *demo) friends(ctx context.Context) (string, error) {
 	for i, f := range list.Items {
 		xids[i] = f.XID
 	}
-	d.show("%d friends: %s", len(xids), strings.Join(xids, ", "))
+	d.show("%s: %s", plural(len(xids), "friend"), strings.Join(xids, ", "))
 	if len(xids) == 0 || list.Size != len(xids) {
-		return "", fmt.Errorf("%d friends listed, size %d", len(xids), list.Size)
+		return "", fmt.Errorf("%s listed, size %d", plural(len(xids), "friend"), list.Size)
 	}
-	return fmt.Sprintf("%d friends, as many as the list's size says", len(xids)), nil
+	return fmt.Sprintf("%s, as many as the list's size says", plural(len(xids), "friend")), nil
 }
 
 func (d *demo) workouts(ctx context.Context) (string, error) {
@@ -288,13 +288,13 @@ func (d *demo) workouts(ctx context.Context) (string, error) {
 			items = append(items, fmt.Sprintf("%s %s %s", w.Date.String()[5:], deref(w.Title), fmtDuration(deref(w.Details).Time)))
 		}
 		if len(page.Items) > q.Limit {
-			return "", fmt.Errorf("page %d holds %d workouts, more than the limit %d", pages, len(page.Items), q.Limit)
+			return "", fmt.Errorf("page %d holds %s, more than the limit %d", pages, plural(len(page.Items), "workout"), q.Limit)
 		}
 		next := "the last page"
 		if page.HasNext() {
 			next = "next link →"
 		}
-		d.show("page %d: %d workouts: %s; %s", pages, len(page.Items), strings.Join(items, ", "), next)
+		d.show("page %d: %s: %s; %s", pages, plural(len(page.Items), "workout"), strings.Join(items, ", "), next)
 		if !page.HasNext() {
 			break
 		}
@@ -316,17 +316,18 @@ func (d *demo) workouts(ctx context.Context) (string, error) {
 	case pages < 2:
 		return "", fmt.Errorf("only %d page: no next link was followed", pages)
 	case !slices.Equal(seen, once) || whole.HasNext():
-		return "", fmt.Errorf("the pages hold %d workouts, one page of 100 holds %d", len(seen), len(once))
+		return "", fmt.Errorf("the pages hold %s, one page of 100 holds %d", plural(len(seen), "workout"), len(once))
 	}
-	return fmt.Sprintf("%d workouts across %d pages (%d next links followed), the same as one page of 100", len(seen), pages, pages-1), nil
+	return fmt.Sprintf("%s across %s (%s followed), the same as one page of 100",
+		plural(len(seen), "workout"), plural(pages, "page"), plural(pages-1, "next link")), nil
 }
 
 func (d *demo) writes(ctx context.Context) (string, error) {
 	start := d.serverNow.Add(-2 * time.Hour).Truncate(time.Minute)
 	created, _, err := d.client.CreateWorkout(ctx, up.WorkoutCreate{
 		SubType:       2,
-		TimeCreated:   up.EpochOf(start),
-		TimeCompleted: up.EpochOf(start.Add(40 * time.Minute)),
+		TimeCreated:   up.Ptr(up.EpochOf(start)),
+		TimeCompleted: up.Ptr(up.EpochOf(start.Add(40 * time.Minute))),
 		Title:         up.Ptr("Demo run"),
 		Calories:      up.Ptr(250.0),
 	})
@@ -404,7 +405,7 @@ func (d *demo) refresh(ctx context.Context) (string, error) {
 	d.show("access token fingerprint %s → %s; storage holds %s", fingerprint(d.oldToken.AccessToken), fingerprint(now.AccessToken), fingerprint(stored.AccessToken))
 	switch {
 	case after-before != 1:
-		return "", fmt.Errorf("%d refreshes, not 1", after-before)
+		return "", fmt.Errorf("%s, not 1", plural(after-before, "refresh", "refreshes"))
 	case now.AccessToken == d.oldToken.AccessToken:
 		return "", errors.New("the access token did not change")
 	case d.store.saveCount() != saves+1 || stored.AccessToken != now.AccessToken:

@@ -8,7 +8,7 @@
 //
 // Commands:
 //
-//	login    [--scope s ...|--scopes a,b] [--timeout 5m] [--no-browser]
+//	login    [--scope s ...|--scopes a,b] [--timeout 5m|300] [--no-browser]
 //	         log in through the browser; the token is saved in the token file
 //	logout   [--force]
 //	         revoke the app's access (DELETE /users/@me/PartnerAppMembership)
@@ -20,11 +20,12 @@
 //	list     RESOURCE [--date D | --since T [--until T]] [--updated-after T]
 //	         [--limit N] [--max N] [--format table|json|jsonl|csv]
 //	         the items of a resource, printed as they arrive
-//	get      PATH
-//	         GET an API path and print the raw JSON answer
-//	export   DIR [--since T] [--until T] [--resources a,b] [--limit N] [--restart]
-//	         everything into DIR, one JSONL file per resource and a manifest,
-//	         resumable after an interruption
+//	get      PATH [--raw]
+//	         GET an API path and print the JSON answer, indented
+//	export   DIR [--since T] [--until T] [--resources a,b] [--no-ticks]
+//	         [--limit N] [--concurrency N] [--restart]
+//	         everything into DIR, one JSONL file per resource and per tick
+//	         series and a manifest, resumable after an interruption
 //	demo     the whole SDK journey against a fake UP server in the process
 //	version  the version
 //	help     [COMMAND]
@@ -32,7 +33,15 @@
 // RESOURCE is one of moves, workouts, sleeps, meals, body_events, heartrates,
 // generic_events, bandevents and cardiac_events (deprecated, API v1.0). A
 // time T is RFC 3339, a day YYYY-MM-DD or YYYYMMDD (midnight, local time),
-// or a span back from now such as 7d or 36h. Every command has --help.
+// or a span back from now such as 7d or 36h. A duration (login --timeout)
+// is a Go duration such as 90s or 5m, or a number of seconds. Every command
+// has --help. A mistyped command, flag, resource or format gets a "did you
+// mean" with the closest name.
+//
+// Data goes to stdout and everything else (counts such as "(3 friends)",
+// notes, confirmations, progress, errors) to stderr, so that
+// 'up COMMAND > FILE' holds only data; nothing reaches stdout before UP has
+// answered.
 //
 // # Configuration
 //
@@ -45,15 +54,25 @@
 //	UP_AUTH_URL       --auth-url       the login page
 //	UP_TOKEN_URL      --token-url      the token endpoint
 //	UP_TOKEN_FILE     --token-file     the token file (default <user config dir>/up-go/token.json)
+//	UP_ACCESS_TOKEN                    an access token to use instead of the token file
 //
 // Every command that talks to UP needs the client ID and secret (the secret
-// refreshes the token). URLs must be https, except to 127.0.0.1 or
+// refreshes the token), unless UP_ACCESS_TOKEN is set: then that token is
+// used as it is, whether or not a token file exists (the variable wins, and
+// the file is neither read nor written), and it cannot be refreshed, so a
+// 401 ends the command with exit status 3. login ignores it; logout refuses
+// while it is set, as it has nothing of it to delete. URLs must be https, except to 127.0.0.1 or
 // localhost, so that every command also works against package up/uptest or
 // cmd/upmock:
 //
 //	upmock -addr 127.0.0.1:8080 &
-//	export UP_CLIENT_ID=... UP_CLIENT_SECRET=...          # as upmock prints them
 //	export UP_BASE_URL=http://127.0.0.1:8080/nudge/api/v.1.1
+//	export UP_ACCESS_TOKEN=...                            # the token upmock prints
+//	up list workouts --since 7d
+//
+// or, to log in through the browser:
+//
+//	export UP_CLIENT_ID=... UP_CLIENT_SECRET=...          # as upmock prints them
 //	export UP_AUTH_URL=http://127.0.0.1:8080/auth/oauth2/auth
 //	export UP_TOKEN_URL=http://127.0.0.1:8080/auth/oauth2/token
 //	up login && up list workouts --since 7d
@@ -77,14 +96,29 @@
 // # Export
 //
 // export writes RESOURCE.jsonl for each list resource (each item as UP sent
-// it), user.json, friends.json, goals.json, settings.json and manifest.json.
-// After each page it syncs the JSONL file and atomically rewrites
-// DIR/.export-state.json with each file's committed length and the next
-// page's URL; run again with the same parameters, it truncates each file to
-// its committed length and goes on from that URL, so an interrupted and
-// resumed export holds exactly what an uninterrupted one would. With other
-// parameters it refuses unless --restart. A resource the token may not read
-// is skipped and noted in the manifest.
+// it), move_ticks.jsonl, sleep_ticks.jsonl and workout_ticks.jsonl (a line
+// {"xid": EVENT, "ticks": [...]} per event, in the order of the events'
+// file; --no-ticks leaves them out), user.json, friends.json, goals.json,
+// settings.json and manifest.json.
+//
+// Its requests run concurrently, at most --concurrency (default 4) at a
+// time: each resource's pages one after another, as links.next demands, the
+// ticks of each event as soon as its page has arrived, and always the
+// request with the longest chain of requests behind it first, so that an
+// export takes about max(longest chain, requests ÷ 4) round trips. A 429
+// Too Many Requests pauses every request for its Retry-After and halves the
+// concurrency, which grows back while UP answers without complaint.
+//
+// Files grow only by whole pages (ticks: by whole events, in order). After
+// each batch of answers the files are synced, then DIR/.export-state.json
+// is atomically rewritten with each file's committed length and each
+// resource's next page; run again with the same parameters, export
+// truncates each file to its committed length and goes on from there, so
+// an interrupted and resumed export holds, byte for byte, what an
+// uninterrupted one would. With other parameters it refuses unless
+// --restart, and so it does in a DIR that holds a finished export (a
+// manifest): --restart removes that export's files and starts anew. A
+// resource the token may not read is skipped and noted in the manifest.
 //
 // # Exit codes
 //

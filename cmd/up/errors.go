@@ -47,7 +47,20 @@ const (
 	msgNotLoggedIn  = "not logged in: run 'up login'"
 	msgSessionEnded = "your UP session has ended: run 'up login' again"
 	msgInterrupted  = "interrupted"
+	// msgEnvTokenRefused is a 401 for the token of UP_ACCESS_TOKEN, which
+	// cannot be refreshed.
+	msgEnvTokenRefused = "UP refused the access token in " + envAccessToken + " (401 Unauthorized): it has expired or was revoked; set a new one, or unset it to use the token file"
 )
+
+// describe is the package's describe, knowing what this run used: a
+// token UP refuses is the one in UP_ACCESS_TOKEN when that is set.
+func (a *app) describe(ctx context.Context, err error) (string, int) {
+	var ce *cliError
+	if a.envToken && !errors.As(err, &ce) && errors.Is(err, up.ErrUnauthorized) {
+		return msgEnvTokenRefused, exitLogin
+	}
+	return describe(ctx, err)
+}
 
 // describe turns err into one line for the user and an exit status. It
 // recognizes the SDK's errors; none of them carries a token or secret.

@@ -7,34 +7,63 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/upapi/up-go/up"
 )
 
 const exportHelp = `
-Export the user's data into DIR: each list resource into RESOURCE.jsonl (one
-item a line, as UP sent it), the user, friends, goals and settings into
-user.json, friends.json, goals.json and settings.json, and a manifest.json
-that lists each file with its count and its first and last time_created and
-date, the time range asked, when the export started and finished, and the
-SDK version.
+Export the user's data into DIR (created if need be):
+
+  - each list resource into RESOURCE.jsonl, one item a line, as UP sent it;
+  - the ticks of each move, sleep and workout (minute by minute steps,
+    sleep phases) into move_ticks.jsonl, sleep_ticks.jsonl and
+    workout_ticks.jsonl: a line per event, in the order of its file,
+    {"xid": EVENT, "ticks": [...]} (with "not_found": true and no ticks
+    for an event UP no longer has);
+  - the user, friends, goals and settings into user.json, friends.json,
+    goals.json and settings.json;
+  - manifest.json: each file with its count and its first and last
+    time_created and date, the time range asked, when the export started
+    and finished, and the SDK version.
 
 The time range runs from --since (default: the beginning, 1970) to --until
-(default: when the export starts); T is written as for list. Resources:
+(default: when the export starts); T is written as for list. Names for
+--resources:
 
   %s
 
-Resumable: after each page the JSONL file is synced and DIR/%s
-records how far each file is committed and the next page's URL. Run an
-interrupted export again with the same parameters and it goes on where it
-stopped, without duplicates; with other parameters it refuses unless
---restart. Ctrl-C stops after the current page (exit 5); a second Ctrl-C
-stops at once, which is just as safe. Finished, the state file is removed.
+Ticks are exported by default: they are the only minute-by-minute record,
+which the other files only sum up. They cost a request per event (about
+1,100 for a year of history, against some 45 for everything else), so they
+make most of an export's time; --no-ticks leaves them out. A tick series
+needs its events: --resources move_ticks needs moves too.
+
+Requests run concurrently: at most --concurrency at once (default %d; at
+most %d), each resource's pages in order, the ticks as their events arrive.
+If UP answers 429 Too Many Requests, every request waits for the
+Retry-After it asks for, and fewer run at once until UP has answered a
+while without complaint.
+
+Resumable: each file grows only by whole pages (ticks: whole events, in
+order), synced before DIR/%s records how far each
+file is committed, the next page's URL and which objects are written.
+Run an interrupted or failed export again with the same parameters and it goes on where it
+stopped, without duplicates and with the same files, byte for byte, as an
+uninterrupted one; with other parameters it refuses unless --restart.
+Ctrl-C lets the requests in flight complete (for up to %s) and stops
+(exit 5); a second Ctrl-C stops at once, which is just as safe. Finished,
+the state file is removed.
+
+A finished export is not overwritten: run into the same DIR again, export
+refuses unless --restart, which deletes the files of the previous export
+and exports anew.
 
 A resource the token may not read (403) is skipped with a warning and noted
 in the manifest.
@@ -43,13 +72,23 @@ in the manifest.
 const (
 	stateFileName    = ".export-state.json"
 	manifestFileName = "manifest.json"
-	stateVersion     = 1
-	// interruptGrace is how long the page under way may take after Ctrl-C.
+	// stateVersion 2 added ticks, objects and the concurrent export.
+	stateVersion = 2
+	// interruptGrace is how long the requests in flight may take after Ctrl-C.
 	interruptGrace = 30 * time.Second
+	// defaultConcurrency and maxConcurrency bound the requests in flight.
+	defaultConcurrency = 4
+	maxConcurrency     = 16
 )
 
 // objectNames are what export writes as one JSON file each.
-var objectNames = []string{"user", "friends", "goals", "settings"}
+func objectNames() []string { return []string{"user", "friends", "goals", "settings"} }
+
+// exportNames are the names --resources takes, in the order of the help and
+// the manifest.
+func exportNames() []string {
+	return slices.Concat(resourceNames(), tickNames(), objectNames())
+}
 
 // exportParams are the parameters an export is resumed with only if equal.
 type exportParams struct {
@@ -85,42 +124,81 @@ type exportState struct {
 	Started    time.Time                 `json:"started"`
 	UserXID    string                    `json:"user_xid,omitempty"`
 	Resources  map[string]*resourceState `json:"resources"`
+	Objects    map[string]*objectState   `json:"objects"`
 }
 
-// resourceState is how far the export of one resource got.
+// resourceState is how far the export of a list resource or a tick series got.
 type resourceState struct {
 	File string `json:"file"`
-	// Committed is the length of the file that holds whole, synced pages.
+	// Committed is the length of the file that holds whole, synced pages
+	// (for ticks, whole events).
 	Committed int64 `json:"committed_bytes"`
 	// Next is the URL of the page to fetch next; "" before the first page.
 	Next  string `json:"next,omitempty"`
 	Done  bool   `json:"done"`
-	Count int    `json:"count"`
-	Pages int    `json:"pages"`
+	Count int    `json:"count"` // items (for ticks: ticks)
+	Pages int    `json:"pages"` // pages fetched (for ticks: requests)
 	// The earliest and latest time_created and date seen.
 	FirstTime int64   `json:"first_time_created,omitempty"`
 	LastTime  int64   `json:"last_time_created,omitempty"`
 	FirstDate up.Date `json:"first_date,omitempty"`
 	LastDate  up.Date `json:"last_date,omitempty"`
+	// Events is, for ticks, how many events' lines are committed; they
+	// are the first Events items of the events' file.
+	Events int `json:"events,omitempty"`
+	// NotFound is, for ticks, how many events UP answered 404 for.
+	NotFound int `json:"not_found,omitempty"`
 	// Skipped says why the resource was not exported, if it was not.
 	Skipped string `json:"skipped,omitempty"`
 }
 
-// see records an item's time_created and date.
-func (rs *resourceState) see(tc up.Epoch, d up.Date) {
+// objectState is whether one of objectNames is written.
+type objectState struct {
+	File    string `json:"file,omitempty"`
+	Skipped string `json:"skipped,omitempty"`
+}
+
+// see records a page's earliest and latest time_created and date.
+func (rs *resourceState) see(s pageSpan) {
+	if s.n == 0 {
+		return
+	}
+	if rs.Count == 0 || s.firstTime < rs.FirstTime {
+		rs.FirstTime = s.firstTime
+	}
+	if rs.Count == 0 || s.lastTime > rs.LastTime {
+		rs.LastTime = s.lastTime
+	}
+	if s.firstDate != 0 && (rs.FirstDate == 0 || s.firstDate < rs.FirstDate) {
+		rs.FirstDate = s.firstDate
+	}
+	if s.lastDate > rs.LastDate {
+		rs.LastDate = s.lastDate
+	}
+}
+
+// pageSpan is the earliest and latest time_created and date of a page's items.
+type pageSpan struct {
+	n                   int
+	firstTime, lastTime int64
+	firstDate, lastDate up.Date
+}
+
+func (s *pageSpan) add(tc up.Epoch, d up.Date) {
 	t := int64(tc)
-	if rs.Count == 0 || t < rs.FirstTime {
-		rs.FirstTime = t
+	if s.n == 0 || t < s.firstTime {
+		s.firstTime = t
 	}
-	if rs.Count == 0 || t > rs.LastTime {
-		rs.LastTime = t
+	if s.n == 0 || t > s.lastTime {
+		s.lastTime = t
 	}
-	if d != 0 && (rs.FirstDate == 0 || d < rs.FirstDate) {
-		rs.FirstDate = d
+	if d != 0 && (s.firstDate == 0 || d < s.firstDate) {
+		s.firstDate = d
 	}
-	if d > rs.LastDate {
-		rs.LastDate = d
+	if d > s.lastDate {
+		s.lastDate = d
 	}
+	s.n++
 }
 
 // manifest is DIR/manifest.json.
@@ -143,9 +221,15 @@ type manifestRange struct {
 }
 
 type manifestResource struct {
-	Name             string `json:"name"`
-	File             string `json:"file,omitempty"`
+	Name string `json:"name"`
+	File string `json:"file,omitempty"`
+	// TicksOf names, for a tick series, the resource whose events it holds.
+	TicksOf string `json:"ticks_of,omitempty"`
+	// Count is the items (for ticks: ticks), Events the events of a tick
+	// series (a line each), NotFound those UP answered 404 for.
 	Count            int    `json:"count"`
+	Events           int    `json:"events,omitempty"`
+	NotFound         int    `json:"not_found,omitempty"`
 	Pages            int    `json:"pages"`
 	FirstTimeCreated string `json:"first_time_created,omitempty"`
 	LastTimeCreated  string `json:"last_time_created,omitempty"`
@@ -162,15 +246,16 @@ type manifestObject struct {
 }
 
 func (a *app) export(ctx context.Context, args []string) error {
-	all := slices.Concat(resourceNames(), objectNames)
-	fs := a.flags("export", "DIR [--since T] [--until T] [--resources a,b] [--limit N] [--restart]",
-		fmt.Sprintf(exportHelp, strings.Join(all, ", "), stateFileName))
+	fs := a.flags("export", "DIR [--since T] [--until T] [--resources a,b] [--no-ticks] [--limit N] [--concurrency N] [--restart]",
+		fmt.Sprintf(exportHelp, wrapList(exportNames(), 70, "  "), defaultConcurrency, maxConcurrency, stateFileName, interruptGrace))
 	c := connFlags(fs)
 	since := fs.String("since", "", "export from time `T` (default: the beginning)")
 	until := fs.String("until", "", "export until time `T` (default: when the export starts)")
 	resFlag := fs.String("resources", "", "comma-separated `names` to export (default: all)")
+	noTicks := fs.Bool("no-ticks", false, "leave out the ticks of moves, sleeps and workouts")
 	limit := fs.Int("limit", defaultLimit, "`N` items per page")
-	restart := fs.Bool("restart", false, "discard an unfinished export in DIR and start over")
+	concurrency := fs.Int("concurrency", defaultConcurrency, fmt.Sprintf("at most `N` requests at once (1 to %d)", maxConcurrency))
+	restart := fs.Bool("restart", false, "discard an unfinished or finished export in DIR and start over")
 	pos, err := a.parse(fs, args, 1)
 	if err != nil {
 		return err
@@ -180,12 +265,15 @@ func (a *app) export(ctx context.Context, args []string) error {
 		return usageErrorf("export: name the directory to export into")
 	}
 	dir := pos[0]
-	selected, err := selectNames(*resFlag, all)
+	selected, err := selectNames(*resFlag, *noTicks)
 	if err != nil {
 		return err
 	}
 	if *limit <= 0 {
 		return usageErrorf("export: --limit must be positive")
+	}
+	if *concurrency < 1 || *concurrency > maxConcurrency {
+		return usageErrorf("export: --concurrency must be between 1 and %d", maxConcurrency)
 	}
 	now := a.now().Truncate(time.Second)
 	start, err := a.timeArg("--since", *since, now)
@@ -196,18 +284,32 @@ func (a *app) export(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	client, _, err := a.client(ctx, c)
+	if err := checkExportDir(dir); err != nil {
+		return err
+	}
+	abort := make(chan struct{})
+	stopAbort := context.AfterFunc(ctx, func() { close(abort) })
+	defer stopAbort()
+	lim := newLimiter(a.exportTransport(*concurrency), *concurrency, abort)
+	client, _, err := a.clientWith(ctx, c, &http.Client{Transport: lim})
 	if err != nil {
 		return err
 	}
 	params := exportParams{BaseURL: client.BaseURL(), Since: *since, Until: *until, Resources: selected, Limit: *limit}
 
 	statePath := filepath.Join(dir, stateFileName)
-	st, err := loadState(statePath)
-	if err != nil {
-		return failf(exitFailure, err, "cannot read the export state %s: %v (pass --restart to start over)", statePath, err)
+	var st *exportState
+	if !*restart {
+		if st, err = loadState(statePath); err != nil {
+			return err
+		}
+		if st == nil {
+			if err := refuseFinished(dir); err != nil {
+				return err
+			}
+		}
 	}
-	resumed := st != nil && !*restart
+	resumed := st != nil
 	if resumed && !st.Params.equal(params) {
 		return usageErrorf("%s holds an unfinished export with other parameters (%s): run it with those to resume, or pass --restart to start over", dir, st.Params)
 	}
@@ -224,42 +326,64 @@ func (a *app) export(ctx context.Context, args []string) error {
 		st = &exportState{
 			Version: stateVersion, Params: params,
 			RangeStart: start.UTC(), RangeEnd: end.UTC(), Started: now.UTC(),
-			Resources: map[string]*resourceState{},
+			Resources: map[string]*resourceState{}, Objects: map[string]*objectState{},
 		}
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return failf(exitFailure, err, "cannot create %s: %v", dir, err)
 	}
-
-	fetchCtx, stopFetch := graceContext(ctx, interruptGrace)
-	defer stopFetch()
-	x := &exporter{
-		a: a, dir: dir, client: client, state: st, statePath: statePath, fetchCtx: fetchCtx,
-		query:    listQuery{rng: up.Between(st.RangeStart, st.RangeEnd), limit: st.Params.Limit},
-		progress: newProgress(a, selected),
+	if *restart {
+		if err := removePrevious(dir); err != nil {
+			return err
+		}
 	}
+
+	x := newExporter(a, dir, client, st, selected)
+	lim.slowDown = x.slowDown
 	defer x.progress.close()
 	if resumed {
 		x.progress.logf("export: resuming the export into %s started %s", dir, st.Started.Format(time.RFC3339))
 	} else if err := x.saveState(); err != nil {
 		return err
 	}
-	return x.run(ctx, selected)
+	return x.run(ctx, *concurrency)
 }
 
-// selectNames reads a comma-separated selection from all, in all's order.
-func selectNames(flagValue string, all []string) ([]string, error) {
+// exportTransport is the transport under an export's limiter: the app's,
+// or one like http.DefaultTransport that keeps a connection per request in
+// flight, so that none waits for a new connection (a TLS handshake costs
+// round trips too).
+func (a *app) exportTransport(concurrency int) http.RoundTripper {
+	if a.httpClient != nil && a.httpClient.Transport != nil {
+		return a.httpClient.Transport
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = max(concurrency, t.MaxIdleConnsPerHost)
+	return t
+}
+
+// selectNames reads the --resources selection, in the order of
+// exportNames; without one, everything (but the ticks with noTicks).
+func selectNames(flagValue string, noTicks bool) ([]string, error) {
+	all := exportNames()
 	if strings.TrimSpace(flagValue) == "" {
-		return slices.Clone(all), nil
+		out := slices.Clone(all)
+		if noTicks {
+			out = slices.DeleteFunc(out, func(n string) bool { return lookupTicks(n) != nil })
+		}
+		return out, nil
 	}
 	want := map[string]bool{}
 	for n := range strings.SplitSeq(flagValue, ",") {
-		n = strings.ReplaceAll(strings.ToLower(strings.TrimSpace(n)), "-", "_")
+		n = normName(n)
 		if n == "" {
 			continue
 		}
 		if !slices.Contains(all, n) {
-			return nil, usageErrorf("export: unknown resource %q (resources: %s)", n, strings.Join(all, ", "))
+			return nil, unknownResource("export", n, all)
+		}
+		if noTicks && lookupTicks(n) != nil {
+			return nil, usageErrorf("export: --resources names %s, which --no-ticks leaves out", n)
 		}
 		want[n] = true
 	}
@@ -272,169 +396,93 @@ func selectNames(flagValue string, all []string) ([]string, error) {
 	if len(out) == 0 {
 		return nil, usageErrorf("export: --resources names nothing")
 	}
+	for _, n := range out {
+		if t := lookupTicks(n); t != nil && !want[t.events] {
+			return nil, usageErrorf("export: %s are exported with their events: add %s to --resources", n, t.events)
+		}
+	}
 	return out, nil
 }
 
-// exporter is one run of an export.
-type exporter struct {
-	a         *app
-	dir       string
-	client    *up.Client
-	state     *exportState
-	statePath string
-	query     listQuery
-	// fetchCtx carries page requests: it outlives an interruption by
-	// interruptGrace, so that the page under way is completed.
-	fetchCtx context.Context
-	progress *progress
+// checkExportDir refuses a DIR that exists but is not a directory.
+func checkExportDir(dir string) error {
+	info, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case errors.Is(err, syscall.ENOTDIR):
+		return usageErrorf("export: %s is inside a file, not a directory: name a directory to export into", dir)
+	case err != nil:
+		return failf(exitFailure, err, "export: cannot use %s: %v", dir, err)
+	case !info.IsDir():
+		return usageErrorf("export: %s is a file, not a directory: name a directory to export into (it is created if need be)", dir)
+	}
+	return nil
 }
 
-// run exports the selected objects and resources, then writes the manifest.
-func (x *exporter) run(ctx context.Context, selected []string) error {
-	var objects []manifestObject
-	for _, name := range selected {
-		if !slices.Contains(objectNames, name) {
-			continue
-		}
-		if ctx.Err() != nil {
-			return x.interrupted(ctx)
-		}
-		obj, err := x.object(name)
-		if err != nil {
-			return x.stopped(ctx, name, err)
-		}
-		objects = append(objects, obj)
+// refuseFinished refuses to overwrite a finished export in dir.
+func refuseFinished(dir string) error {
+	b, err := os.ReadFile(filepath.Join(dir, manifestFileName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
 	}
-	for _, name := range selected {
-		res := lookupResource(name)
-		if res == nil {
-			continue
-		}
-		rs := x.state.Resources[name]
-		if rs == nil {
-			rs = &resourceState{File: name + ".jsonl"}
-			x.state.Resources[name] = rs
-		}
-		if rs.Done {
-			continue
-		}
-		if rs.Pages > 0 {
-			x.progress.logf("export: %s: resuming after %d items (%d pages)", name, rs.Count, rs.Pages)
-		}
-		if ctx.Err() != nil {
-			return x.interrupted(ctx)
-		}
-		err := res.export(ctx, x, rs)
-		switch {
-		case err == nil:
-			x.progress.finished(name, rs)
-		case ctx.Err() != nil:
-			return x.interrupted(ctx)
-		case errors.Is(err, up.ErrForbidden):
-			msg, _ := describe(ctx, err)
-			rs.Skipped, rs.Done, rs.Next = msg, true, ""
-			if err := x.saveState(); err != nil {
-				return err
-			}
-			x.progress.logf("export: %s: skipped: %s", name, msg)
-		default:
-			return x.stopped(ctx, name, err)
-		}
+	when := ""
+	var m manifest
+	if err == nil && json.Unmarshal(b, &m) == nil && !m.Finished.IsZero() {
+		when = ", finished " + m.Finished.Format(time.RFC3339)
 	}
-	return x.finish(selected, objects)
+	return usageErrorf("%s holds a finished export (%s%s): pass --restart to replace it, or name another directory", dir, manifestFileName, when)
 }
 
-// object fetches one of objectNames and writes it to NAME.json.
-func (x *exporter) object(name string) (manifestObject, error) {
-	ctx := x.fetchCtx
-	var v any
-	var err error
-	switch name {
-	case "user":
-		var u *up.User
-		if u, _, err = x.client.User(ctx); err == nil {
-			x.state.UserXID = u.XID
+// removePrevious deletes what an earlier export left in dir, if it holds
+// one (a manifest or a state file): the files export writes, by name, and
+// nothing else, so that a restarted export does not keep files the new one
+// would not write.
+func removePrevious(dir string) error {
+	previous := false
+	for _, n := range []string{manifestFileName, stateFileName} {
+		if _, err := os.Lstat(filepath.Join(dir, n)); err == nil {
+			previous = true
 		}
-		v = u
-	case "friends":
-		v, _, err = x.client.Friends(ctx)
-	case "goals":
-		v, _, err = x.client.Goals(ctx)
-	case "settings":
-		v, _, err = x.client.Settings(ctx)
 	}
-	if errors.Is(err, up.ErrForbidden) {
-		msg, _ := describe(ctx, err)
-		x.progress.logf("export: %s: skipped: %s", name, msg)
-		return manifestObject{Name: name, Skipped: msg}, nil
+	if !previous {
+		return nil
 	}
-	if err != nil {
-		return manifestObject{}, err
+	names := []string{manifestFileName, stateFileName}
+	for _, n := range exportNames() {
+		names = append(names, n+".jsonl", n+".json")
 	}
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return manifestObject{}, err
+	for _, n := range names {
+		if err := os.Remove(filepath.Join(dir, n)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return failf(exitFailure, err, "cannot remove %s of the previous export: %v", n, err)
+		}
 	}
-	file := name + ".json"
-	if err := writeFileAtomic(filepath.Join(x.dir, file), append(b, '\n')); err != nil {
-		return manifestObject{}, failf(exitFailure, err, "cannot write %s: %v", file, err)
-	}
-	return manifestObject{Name: name, File: file}, nil
+	return nil
 }
 
-// exportPages appends the pages of k to its file from where rs says,
-// committing each page (file synced, then state saved) before the next.
-func exportPages[T any](ctx context.Context, x *exporter, k *kind[T], rs *resourceState) error {
-	f, err := openCommitted(filepath.Join(x.dir, rs.File), rs.Committed)
+// loadState reads the state file; nil when there is none.
+func loadState(path string) (*exportState, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
 	if err != nil {
-		return err
+		return nil, failf(exitFailure, err, "cannot read the export state %s: %v", path, err)
 	}
-	defer func() { _ = f.Close() }()
-	var page *up.Page[T]
-	if rs.Next != "" {
-		page, err = up.ResumePage[T](x.fetchCtx, x.client, rs.Next)
-	} else {
-		page, err = k.first(x.fetchCtx, x.client, x.query)
+	var st exportState
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, failf(exitFailure, err, "the export state %s is damaged (%v): pass --restart to start over", path, err)
 	}
-	for {
-		if err != nil {
-			return err
-		}
-		var buf []byte
-		for _, item := range page.Items {
-			b, err := json.Marshal(item)
-			if err != nil {
-				return err
-			}
-			buf = append(append(buf, b...), '\n')
-			rs.see(k.when(item))
-			rs.Count++
-		}
-		if _, err := f.Write(buf); err != nil {
-			return failf(exitFailure, err, "cannot write %s: %v", rs.File, err)
-		}
-		if err := f.Sync(); err != nil {
-			return failf(exitFailure, err, "cannot sync %s: %v", rs.File, err)
-		}
-		rs.Committed += int64(len(buf))
-		rs.Pages++
-		rs.Next = page.NextURL()
-		rs.Done = rs.Next == ""
-		if x.state.UserXID == "" {
-			x.state.UserXID = page.Meta.UserXID
-		}
-		if err := x.saveState(); err != nil {
-			return err
-		}
-		x.progress.page(k.name, rs, len(page.Items))
-		if rs.Done {
-			return nil
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		page, err = page.Next(x.fetchCtx)
+	if st.Version != stateVersion {
+		return nil, failf(exitFailure, nil, "the export state %s was written by another version of up (state version %d, this one reads %d): pass --restart to start over", path, st.Version, stateVersion)
 	}
+	if st.Resources == nil {
+		st.Resources = map[string]*resourceState{}
+	}
+	if st.Objects == nil {
+		st.Objects = map[string]*objectState{}
+	}
+	return &st, nil
 }
 
 // openCommitted opens path for appending after its first committed bytes,
@@ -453,122 +501,15 @@ func openCommitted(path string, committed int64) (*os.File, error) {
 		return fail(err)
 	}
 	if info.Size() < committed {
-		return fail(failf(exitFailure, nil, "%s is shorter (%d bytes) than the export state says (%d): pass --restart to start over", path, info.Size(), committed))
+		return fail(failf(exitFailure, nil, "%s is shorter (%d bytes) than the export state says (%d): something else changed the export; pass --restart to start over", path, info.Size(), committed))
 	}
 	if err := f.Truncate(committed); err != nil {
-		return fail(err)
+		return fail(failf(exitFailure, err, "cannot truncate %s: %v", path, err))
 	}
 	if _, err := f.Seek(committed, io.SeekStart); err != nil {
 		return fail(err)
 	}
 	return f, nil
-}
-
-// saveState replaces the state file atomically.
-func (x *exporter) saveState() error {
-	b, err := json.MarshalIndent(x.state, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := writeFileAtomic(x.statePath, append(b, '\n')); err != nil {
-		return failf(exitFailure, err, "cannot save the export state %s: %v", x.statePath, err)
-	}
-	return nil
-}
-
-// loadState reads the state file; nil when there is none.
-func loadState(path string) (*exportState, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var st exportState
-	if err := json.Unmarshal(b, &st); err != nil {
-		return nil, err
-	}
-	if st.Version != stateVersion {
-		return nil, fmt.Errorf("unknown state version %d", st.Version)
-	}
-	if st.Resources == nil {
-		st.Resources = map[string]*resourceState{}
-	}
-	return &st, nil
-}
-
-// finish writes the manifest and removes the state file.
-func (x *exporter) finish(selected []string, objects []manifestObject) error {
-	st := x.state
-	m := manifest{
-		SDKVersion: up.Version,
-		BaseURL:    st.Params.BaseURL,
-		UserXID:    st.UserXID,
-		Range:      manifestRange{Since: st.RangeStart, Until: st.RangeEnd, SinceArg: st.Params.Since, UntilArg: st.Params.Until},
-		Started:    st.Started,
-		Finished:   x.a.now().UTC().Truncate(time.Second),
-		Resources:  []manifestResource{},
-		Objects:    objects,
-	}
-	total := 0
-	for _, name := range selected {
-		rs := st.Resources[name]
-		if rs == nil {
-			continue
-		}
-		mr := manifestResource{Name: name, Count: rs.Count, Pages: rs.Pages, Skipped: rs.Skipped,
-			Deprecated: lookupResource(name).Deprecated() != ""}
-		if rs.Skipped == "" {
-			mr.File = rs.File
-		}
-		if rs.Count > 0 {
-			mr.FirstTimeCreated = time.Unix(rs.FirstTime, 0).UTC().Format(time.RFC3339)
-			mr.LastTimeCreated = time.Unix(rs.LastTime, 0).UTC().Format(time.RFC3339)
-		}
-		if rs.FirstDate != 0 {
-			mr.FirstDate, mr.LastDate = rs.FirstDate.String(), rs.LastDate.String()
-		}
-		total += rs.Count
-		m.Resources = append(m.Resources, mr)
-	}
-	b, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := writeFileAtomic(filepath.Join(x.dir, manifestFileName), append(b, '\n')); err != nil {
-		return failf(exitFailure, err, "cannot write the manifest: %v", err)
-	}
-	if err := os.Remove(x.statePath); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return failf(exitFailure, err, "cannot remove the export state: %v", err)
-	}
-	x.progress.close()
-	x.a.printf(x.a.stdout, "Exported %d items of %d resources and %d objects into %s (see %s).\n",
-		total, len(m.Resources), len(objects), x.dir, filepath.Join(x.dir, manifestFileName))
-	return nil
-}
-
-// interrupted reports an export stopped by Ctrl-C, which can be resumed.
-func (x *exporter) interrupted(ctx context.Context) error {
-	x.progress.close()
-	return failf(exitInterrupted, ctx.Err(), "export interrupted after %d pages this run; run the same command again to resume", x.progress.pages)
-}
-
-// stopped reports an export stopped by an error, which can be resumed.
-func (x *exporter) stopped(ctx context.Context, name string, err error) error {
-	x.progress.close()
-	msg, code := describe(ctx, err)
-	return failf(code, err, "export stopped at %s: %s; run the same command again to resume", name, msg)
-}
-
-// graceContext returns a context that ends grace after ctx does.
-func graceContext(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
-	gctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	stop := context.AfterFunc(ctx, func() { time.AfterFunc(grace, cancel) })
-	return gctx, func() {
-		stop()
-		cancel()
-	}
 }
 
 // writeFileAtomic replaces path with data: a synced temporary file renamed
@@ -602,4 +543,27 @@ func writeFileAtomic(path string, data []byte) error {
 		_ = d.Close()
 	}
 	return nil
+}
+
+// wrapList joins names with commas into lines at most width wide, each
+// starting with indent but the first.
+func wrapList(names []string, width int, indent string) string {
+	var b strings.Builder
+	line := 0
+	for i, n := range names {
+		item := n
+		if i < len(names)-1 {
+			item += ","
+		}
+		if line > 0 && line+1+len(item) > width {
+			b.WriteString("\n" + indent)
+			line = 0
+		} else if line > 0 {
+			b.WriteByte(' ')
+			line++
+		}
+		b.WriteString(item)
+		line += len(item)
+	}
+	return b.String()
 }

@@ -5,15 +5,18 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/upapi/up-go/gen"
 	"github.com/upapi/up-go/up"
@@ -22,14 +25,14 @@ import (
 
 // exportEnv is a logged-in user with a year of history: several thousand
 // items, many pages.
-func exportEnv(t *testing.T, opts ...uptest.Option) *env {
+func exportEnv(t testing.TB, opts ...uptest.Option) *env {
 	t.Helper()
 	e := newEnv(t, append([]uptest.Option{uptest.WithDays(365)}, opts...)...)
 	e.loggedIn()
 	return e
 }
 
-func readManifest(t *testing.T, dir string) manifest {
+func readManifest(t testing.TB, dir string) manifest {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, manifestFileName))
 	if err != nil {
@@ -43,7 +46,7 @@ func readManifest(t *testing.T, dir string) manifest {
 }
 
 // readDir returns every file of dir by name.
-func readDir(t *testing.T, dir string) map[string][]byte {
+func readDir(t testing.TB, dir string) map[string][]byte {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -61,7 +64,7 @@ func readDir(t *testing.T, dir string) map[string][]byte {
 }
 
 // sameFiles checks that dirs a and b hold the same files, byte for byte.
-func sameFiles(t *testing.T, a, b string) {
+func sameFiles(t testing.TB, a, b string) {
 	t.Helper()
 	fa, fb := readDir(t, a), readDir(t, b)
 	names := func(m map[string][]byte) []string {
@@ -85,25 +88,30 @@ func sameFiles(t *testing.T, a, b string) {
 func TestExport(t *testing.T) {
 	e := exportEnv(t)
 	dir := filepath.Join(t.TempDir(), "export")
-	stdout, stderr, code := e.run("export", dir)
-	if code != exitOK {
-		t.Fatalf("export: exit %d: %s", code, stderr)
-	}
-	if !strings.Contains(stdout, "Exported ") || !strings.Contains(stderr, "export: moves: 365 items in 4 pages\n") {
-		t.Errorf("stdout %q\nstderr %q", stdout, stderr)
+	stderr := e.quiet("export", dir)
+	if !strings.Contains(stderr, "export: moves: 365 items in 4 pages\n") ||
+		!strings.Contains(stderr, "export: move_ticks: ") || !strings.Contains(stderr, " ticks of 365 moves in 365 requests\n") ||
+		!regexp.MustCompile(`\nExported 9 resources \(\d+ items\), 3 tick series \(\d+ ticks\) and 4 objects into `+regexp.QuoteMeta(dir)+` \(see .*manifest.json\)\.\n$`).MatchString(stderr) {
+		t.Errorf("stderr %q", stderr)
 	}
 	m := readManifest(t, dir)
 	if m.SDKVersion != up.Version || m.UserXID != e.s.UserXID() || m.BaseURL != e.s.URL ||
 		!m.Range.Since.Equal(time.Unix(0, 0)) || !m.Range.Until.Equal(testNow) || !m.Started.Equal(testNow) || !m.Finished.Equal(testNow) {
 		t.Errorf("manifest: %+v", m)
 	}
+	files := readDir(t, dir)
 	var names []string
 	total := 0
+	byName := map[string]manifestResource{}
 	all := url.Values{"start_time": {"0"}, "end_time": {fmt.Sprint(testNow.Unix())}}
 	for _, r := range m.Resources {
 		names = append(names, r.Name)
+		byName[r.Name] = r
+		if r.TicksOf != "" {
+			continue
+		}
 		total += r.Count
-		got := lines(string(readDir(t, dir)[r.File]))
+		got := lines(string(files[r.File]))
 		ref := e.refItems(r.Name, all)
 		if !slices.Equal(got, ref) {
 			t.Errorf("%s: %d lines differ from UP's %d items", r.Name, len(got), len(ref))
@@ -133,139 +141,240 @@ func TestExport(t *testing.T) {
 			t.Errorf("%s: deprecated %v", r.Name, r.Deprecated)
 		}
 	}
-	if !slices.Equal(names, resourceNames()) {
-		t.Errorf("manifest resources %q, want %q", names, resourceNames())
+	if want := slices.Concat(resourceNames(), tickNames()); !slices.Equal(names, want) {
+		t.Errorf("manifest resources %q, want %q", names, want)
 	}
 	if total < 3000 {
 		t.Errorf("only %d items exported; the test wants several thousand", total)
 	}
+	// Each event's ticks, in the order of the events' file.
+	for _, series := range tickSeries() {
+		r, ev := byName[series.name], byName[series.events]
+		got := lines(string(files[r.File]))
+		events := ids(t, lines(string(files[ev.File])))
+		if r.TicksOf != series.events || r.Events != ev.Count || len(got) != ev.Count || r.Pages != ev.Count || r.NotFound != 0 {
+			t.Errorf("%s: %+v for %d %s, %d lines", series.name, r, ev.Count, series.events, len(got))
+			continue
+		}
+		count := 0
+		for i, line := range got {
+			var l struct {
+				XID   string            `json:"xid"`
+				Ticks []json.RawMessage `json:"ticks"`
+			}
+			if err := json.Unmarshal([]byte(line), &l); err != nil || l.XID != events[i] {
+				t.Fatalf("%s line %d is not the ticks of event %s: %v %.100s", series.name, i, events[i], err, line)
+			}
+			count += len(l.Ticks)
+			if i%50 == 0 || i == len(got)-1 { // a sample, against UP's answer
+				var page struct {
+					Data struct {
+						Items json.RawMessage `json:"items"`
+					} `json:"data"`
+				}
+				if err := json.Unmarshal(e.rawGet("/"+series.events+"/"+l.XID+"/ticks"), &page); err != nil {
+					t.Fatal(err)
+				}
+				var b bytes.Buffer
+				_ = json.Compact(&b, page.Data.Items)
+				if want := `{"xid":"` + l.XID + `","ticks":` + b.String() + `}`; line != want {
+					t.Errorf("%s line %d = %.200s, want %.200s", series.name, i, line, want)
+				}
+			}
+		}
+		if count != r.Count || count < ev.Count {
+			t.Errorf("%s: %d ticks in the file, the manifest counts %d", series.name, count, r.Count)
+		}
+	}
 	var user gen.User
-	if err := json.Unmarshal(readDir(t, dir)["user.json"], &user); err != nil || user.XID != e.s.UserXID() {
+	if err := json.Unmarshal(files["user.json"], &user); err != nil || user.XID != e.s.UserXID() {
 		t.Errorf("user.json: %v %+v", err, user)
 	}
 	var goals gen.Goals
-	if err := json.Unmarshal(readDir(t, dir)["goals.json"], &goals); err != nil || goals.MoveSteps == nil {
+	if err := json.Unmarshal(files["goals.json"], &goals); err != nil || goals.MoveSteps == nil {
 		t.Errorf("goals.json: %v %+v", err, goals)
 	}
-	if len(m.Objects) != 4 {
+	if len(m.Objects) != 4 || m.Objects[0].Name != "user" || m.Objects[0].File != "user.json" {
 		t.Errorf("manifest objects %+v", m.Objects)
 	}
 	if _, err := os.Stat(filepath.Join(dir, stateFileName)); !os.IsNotExist(err) {
 		t.Errorf("the state file is left after a finished export: %v", err)
 	}
-	for name := range readDir(t, dir) {
+	for name := range files {
 		if info, _ := os.Stat(filepath.Join(dir, name)); info.Mode().Perm() != 0o600 {
 			t.Errorf("%s has mode %o, want 600", name, info.Mode().Perm())
 		}
 	}
+
+	// --no-ticks leaves them out; --resources names them.
+	dir = filepath.Join(t.TempDir(), "no-ticks")
+	e.quiet("export", dir, "--no-ticks")
+	for _, r := range readManifest(t, dir).Resources {
+		if r.TicksOf != "" {
+			t.Errorf("--no-ticks exported %s", r.Name)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "move_ticks.jsonl")); !os.IsNotExist(err) {
+		t.Errorf("--no-ticks wrote move_ticks.jsonl: %v", err)
+	}
+	dir = filepath.Join(t.TempDir(), "sleeps")
+	e.quiet("export", dir, "--resources", "sleep_ticks,sleeps", "--since", "30d")
+	if m := readManifest(t, dir); len(m.Resources) != 2 || m.Resources[1].Name != "sleep_ticks" || m.Resources[1].Events != m.Resources[0].Count {
+		t.Errorf("--resources sleep_ticks,sleeps: %+v", m.Resources)
+	}
+	e.fails(exitUsage, "export: sleep_ticks are exported with their events: add sleeps to --resources", "export", dir, "--resources", "sleep_ticks")
+	e.fails(exitUsage, "export: --resources names move_ticks, which --no-ticks leaves out", "export", dir, "--resources", "moves,move_ticks", "--no-ticks")
 }
 
-// pageCounter counts the list pages UP answers and calls onPage with the
-// count after each.
-type pageCounter struct {
-	mu     sync.Mutex
-	n      int
-	onPage func(n int)
+// answerCounter counts the API answers and calls onAnswer with the count
+// after each.
+type answerCounter struct {
+	mu       sync.Mutex
+	n        int
+	onAnswer func(n int)
 }
 
-func (p *pageCounter) RoundTrip(req *http.Request) (*http.Response, error) {
+func (p *answerCounter) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := http.DefaultTransport.RoundTrip(req)
-	parts := strings.Split(req.URL.Path, "/")
-	if err == nil && slices.Contains(resourceNames(), parts[len(parts)-1]) {
+	if err == nil && strings.Contains(req.URL.Path, "/nudge/api/") {
 		p.mu.Lock()
 		p.n++
 		n := p.n
 		p.mu.Unlock()
-		p.onPage(n)
+		p.onAnswer(n)
 	}
 	return resp, err
 }
 
-// listRequests counts the list pages the fake served.
-func listRequests(s *uptest.Server) int {
+// apiRequests counts the API requests the fake served.
+func apiRequests(s *uptest.Server) int {
 	n := 0
 	for _, r := range s.Requests() {
-		parts := strings.Split(r.Path, "/")
-		if slices.Contains(resourceNames(), parts[len(parts)-1]) {
+		if strings.HasPrefix(r.Path, "/nudge/api/") {
 			n++
 		}
 	}
 	return n
 }
 
-func TestExportInterruptedThenResumed(t *testing.T) {
-	e := exportEnv(t)
-	whole := filepath.Join(t.TempDir(), "whole")
-	e.s.ResetRequests()
-	e.ok("export", whole, "--limit", "50")
-	pages := listRequests(e.s)
-
-	// Ctrl-C after the 27th page, within meals: the export completes that
-	// page and stops.
-	dir := filepath.Join(t.TempDir(), "resumed")
-	ctx, cancel := context.WithCancel(t.Context())
+// interruptedExport runs export args, interrupted (as by Ctrl-C) once n
+// answers have arrived, and returns its stderr.
+func (e *env) interruptedExport(n int, args ...string) string {
+	e.t.Helper()
+	ctx, cancel := context.WithCancel(e.t.Context())
 	defer cancel()
-	a, _, stderr := e.app()
-	a.httpClient = &http.Client{Transport: &pageCounter{onPage: func(n int) {
-		if n == 27 {
+	a, stdout, stderr := e.app()
+	a.httpClient = &http.Client{Transport: &answerCounter{onAnswer: func(got int) {
+		if got == n {
 			cancel()
 		}
 	}}}
-	if code := a.run(ctx, []string{"export", dir, "--limit", "50"}); code != exitInterrupted {
-		t.Fatalf("interrupted export: exit %d: %s", code, stderr)
+	if code := a.run(ctx, append([]string{"export"}, args...)); code != exitInterrupted || stdout.String() != "" {
+		e.t.Fatalf("interrupted export: exit %d, stdout %q: %s", code, stdout, stderr)
 	}
-	checkOneLine(t, stderr.String()[strings.LastIndex(strings.TrimSuffix(stderr.String(), "\n"), "\n")+1:],
-		"up: export interrupted after 27 pages this run; run the same command again to resume")
+	last := lastLine(stderr.String())
+	if !regexp.MustCompile(`^up: export interrupted after \d+ answers? committed this run; run the same command again to resume\n$`).MatchString(last) {
+		e.t.Errorf("the interruption says %q", last)
+	}
+	return stderr.String()
+}
+
+// checkState checks that the state in dir is coherent with its files: each
+// file at least as long as committed, each tick series behind its events.
+func checkState(t testing.TB, dir string) *exportState {
+	t.Helper()
 	st, err := loadState(filepath.Join(dir, stateFileName))
 	if err != nil || st == nil {
 		t.Fatalf("no export state after the interruption: %v", err)
 	}
-	committed := 0
-	var partial *resourceState
-	for _, rs := range st.Resources {
-		committed += rs.Pages
-		if !rs.Done && rs.Pages > 0 {
+	for name, rs := range st.Resources {
+		info, err := os.Stat(filepath.Join(dir, rs.File))
+		if rs.Committed > 0 && (err != nil || info.Size() < rs.Committed) {
+			t.Errorf("%s: committed %d bytes, the file: %v %v", name, rs.Committed, info, err)
+		}
+		if tk := lookupTicks(name); tk != nil && rs.Events > st.Resources[tk.events].Count {
+			t.Errorf("%s: %d events committed, ahead of the %d %s", name, rs.Events, st.Resources[tk.events].Count, tk.events)
+		}
+	}
+	return st
+}
+
+func TestExportInterruptedThenResumed(t *testing.T) {
+	e := exportEnv(t)
+	args := []string{"--limit", "50", "--since", "2014-12-15"}
+	whole := filepath.Join(t.TempDir(), "whole")
+	e.s.ResetRequests()
+	e.quiet(append([]string{"export", whole}, args...)...)
+	requests := apiRequests(e.s)
+
+	dir := filepath.Join(t.TempDir(), "resumed")
+	e.s.ResetRequests()
+	// Ctrl-C after the third answer: the first pages of a few resources.
+	e.interruptedExport(3, append([]string{dir}, args...)...)
+	st := checkState(t, dir)
+	var partial, unstarted *resourceState
+	for _, name := range resourceNames() {
+		switch rs := st.Resources[name]; {
+		case rs == nil || rs.Pages == 0:
+			unstarted = &resourceState{File: name + ".jsonl"}
+		case !rs.Done && partial == nil:
 			partial = rs
 		}
 	}
-	if committed != 27 || partial == nil || partial.File != "meals.jsonl" {
-		t.Fatalf("the state records %d pages (want 27), partial resource %+v", committed, partial)
+	if partial == nil || unstarted == nil {
+		t.Fatalf("three answers in, a resource should be under way and another not begun: %+v", st.Resources)
 	}
 	// A crash between writing a page and saving the state leaves bytes past
 	// the committed length; the resumed export drops them.
-	f, err := os.OpenFile(filepath.Join(dir, partial.File), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _ = f.WriteString(`{"xid":"uncommitted","da`)
-	_ = f.Close()
+	appendTo(t, filepath.Join(dir, partial.File), `{"xid":"uncommitted","da`)
 	// A file left in DIR by something else is replaced, not appended to.
-	if err := os.WriteFile(filepath.Join(dir, "bandevents.jsonl"), bytes.Repeat([]byte("stale\n"), 200000), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, unstarted.File), bytes.Repeat([]byte("stale\n"), 200000), 0o600); err != nil {
 		t.Fatal(err)
 	}
 
-	e.s.ResetRequests()
-	_, stderr2, code := e.run("export", dir, "--limit", "50")
-	if code != exitOK {
-		t.Fatalf("resumed export: exit %d: %s", code, stderr2)
+	// Resumed, and interrupted again among the ticks.
+	stderr := e.interruptedExport(300, append([]string{dir}, args...)...)
+	if !strings.Contains(stderr, "export: resuming the export into "+dir) || !strings.Contains(stderr, "resuming after") {
+		t.Errorf("the resumed export does not say it resumes: %s", stderr)
 	}
-	if !strings.Contains(stderr2, "export: resuming the export") || !strings.Contains(stderr2, "resuming after") {
-		t.Errorf("the resumed export does not say it resumes: %s", stderr2)
+	st = checkState(t, dir)
+	ticks := st.Resources["move_ticks"]
+	if ticks == nil || ticks.Events == 0 || ticks.Done {
+		t.Fatalf("300 answers in, the ticks of moves should be under way: %+v", ticks)
 	}
-	if got := listRequests(e.s); got != pages-27 {
-		t.Errorf("the resumed export fetched %d pages, want the %d not committed", got, pages-27)
+	appendTo(t, filepath.Join(dir, ticks.File), `{"xid":"uncommitted","ticks":[{"ti`)
+
+	stderr = e.quiet(append([]string{"export", dir}, args...)...)
+	if !strings.Contains(stderr, "export: move_ticks: resuming after ") {
+		t.Errorf("the resumed export does not say it resumes the ticks: %s", stderr)
+	}
+	// No request was made twice: the three runs made the requests of one.
+	if got := apiRequests(e.s); got != requests {
+		t.Errorf("the three runs made %d requests, the uninterrupted export %d", got, requests)
 	}
 	sameFiles(t, whole, dir)
 }
 
+// appendTo appends s to the file at path.
+func appendTo(t testing.TB, path, s string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = f.WriteString(s)
+	_ = f.Close()
+}
+
 func TestExportResumedAfterAFault(t *testing.T) {
 	e := exportEnv(t)
+	args := []string{"--limit", "40", "--since", "2015-01-01"}
 	whole := filepath.Join(t.TempDir(), "whole")
-	e.ok("export", whole, "--limit", "40", "--since", "2014-09-01")
+	e.quiet(append([]string{"export", whole}, args...)...)
 
 	dir := filepath.Join(t.TempDir(), "resumed")
 	remove := e.s.Inject(uptest.Fault{Path: "/users/@me/meals", Kind: uptest.FaultStatus, Status: http.StatusInternalServerError, Probability: 0.3})
-	_, stderr, code := e.run("export", dir, "--limit", "40", "--since", "2014-09-01")
+	_, stderr, code := e.run(append([]string{"export", dir}, args...)...)
 	remove()
 	if code != exitAPI {
 		t.Errorf("exit %d, want %d", code, exitAPI)
@@ -274,48 +383,88 @@ func TestExportResumedAfterAFault(t *testing.T) {
 	if !strings.HasSuffix(stderr, "500 Internal Server Error: INTERNAL_SERVER_ERROR: the server is answering with an injected fault; run the same command again to resume\n") {
 		t.Errorf("the error does not say how to resume: %s", stderr)
 	}
-	st, err := loadState(filepath.Join(dir, stateFileName))
-	if err != nil || st == nil || st.Resources["meals"] == nil || st.Resources["meals"].Pages == 0 || !st.Resources["sleeps"].Done {
-		t.Fatalf("the fault should stop the export within meals, after its first page: %v %+v", err, st)
+	st := checkState(t, dir)
+	if st.Resources["meals"] == nil || st.Resources["meals"].Done {
+		t.Fatalf("the fault should stop the export within meals: %+v", st.Resources["meals"])
 	}
-	e.ok("export", dir, "--limit", "40", "--since", "2014-09-01")
+	e.quiet(append([]string{"export", dir}, args...)...)
 	sameFiles(t, whole, dir)
 }
 
 func TestExportRefusesOtherParameters(t *testing.T) {
 	e := exportEnv(t)
 	dir := filepath.Join(t.TempDir(), "export")
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	a, _, _ := e.app()
-	a.httpClient = &http.Client{Transport: &pageCounter{onPage: func(n int) {
-		if n == 2 {
-			cancel()
-		}
-	}}}
-	if code := a.run(ctx, []string{"export", dir}); code != exitInterrupted {
-		t.Fatalf("exit %d", code)
-	}
+	e.interruptedExport(2, dir)
 	e.fails(exitUsage, "holds an unfinished export with other parameters (--since \"\" --until \"\" --resources moves,", "export", dir, "--since", "30d")
 	e.fails(exitUsage, "other parameters", "export", dir, "--resources", "moves")
-	e.ok("export", dir, "--since", "30d", "--resources", "workouts,user", "--restart")
+	e.fails(exitUsage, "other parameters", "export", dir, "--no-ticks")
+	stderr := e.quiet("export", dir, "--since", "30d", "--resources", "workouts,user", "--restart")
+	if !regexp.MustCompile(`Exported 1 resource \(\d+ items\) and 1 object into `).MatchString(stderr) {
+		t.Errorf("the summary of one resource and one object: %s", stderr)
+	}
 	m := readManifest(t, dir)
 	if len(m.Resources) != 1 || m.Resources[0].Name != "workouts" || len(m.Objects) != 1 || m.Range.SinceArg != "30d" ||
 		!m.Range.Since.Equal(testNow.AddDate(0, 0, -30)) {
 		t.Errorf("manifest after --restart: %+v", m)
 	}
-	e.fails(exitUsage, `export: unknown resource "steps"`, "export", dir, "--resources", "moves,steps")
+	if files := readDir(t, dir); len(files) != 3 { // workouts.jsonl, user.json, manifest.json
+		t.Errorf("--restart kept files of the export it replaced: %d files", len(files))
+	}
+	e.fails(exitUsage, `export: unknown resource "moevs"; did you mean moves?`, "export", dir, "--resources", "moves,moevs")
 	e.fails(exitUsage, "export: name the directory", "export")
+	e.fails(exitUsage, "export: --concurrency must be between 1 and 16", "export", dir, "--concurrency", "0")
+}
+
+func TestExportRefusesAFinishedExport(t *testing.T) {
+	e := exportEnv(t)
+	dir := filepath.Join(t.TempDir(), "export")
+	e.quiet("export", dir, "--since", "20d")
+	before := readDir(t, dir)
+	e.fails(exitUsage, dir+" holds a finished export (manifest.json, finished 2015-06-15T19:00:00Z): pass --restart to replace it, or name another directory", "export", dir, "--since", "20d")
+	e.fails(exitUsage, "holds a finished export", "export", dir, "--since", "10d")
+	if after := readDir(t, dir); len(after) != len(before) || !bytes.Equal(after[manifestFileName], before[manifestFileName]) {
+		t.Error("a refused export changed the finished one")
+	}
+	// --restart replaces it, without the ticks files the new one does not write.
+	e.quiet("export", dir, "--since", "10d", "--no-ticks", "--restart")
+	if m := readManifest(t, dir); m.Range.SinceArg != "10d" {
+		t.Errorf("--restart did not export anew: %+v", m.Range)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "move_ticks.jsonl")); !os.IsNotExist(err) {
+		t.Errorf("--restart kept move_ticks.jsonl of the previous export: %v", err)
+	}
+}
+
+func TestExportDirectoryAdvice(t *testing.T) {
+	e := exportEnv(t)
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// --restart cannot help with a file, and is not suggested.
+	stderr := e.fails(exitUsage, "export: "+file+" is a file, not a directory: name a directory to export into", "export", file)
+	e.fails(exitUsage, "is inside a file, not a directory", "export", filepath.Join(file, "sub"))
+	// A damaged state is what --restart is for.
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, stateFileName), []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stderr += e.fails(exitFailure, "is damaged (invalid character 'n' looking for beginning of object key string): pass --restart to start over", "export", dir)
+	if err := os.WriteFile(filepath.Join(dir, stateFileName), []byte(`{"version": 1}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.fails(exitFailure, "was written by another version of up (state version 1, this one reads 2): pass --restart to start over", "export", dir)
+	e.quiet("export", dir, "--since", "3d", "--restart")
+	if strings.Count(stderr, "--restart") != 1 {
+		t.Errorf("--restart suggested where it cannot help: %s", stderr)
+	}
 }
 
 func TestExportSkipsWhatTheTokenMayNotRead(t *testing.T) {
 	e := newEnv(t)
-	e.loggedIn("basic_read", "move_read", "sleep_read")
+	e.loggedIn("basic_read", "move_read")
 	dir := filepath.Join(t.TempDir(), "export")
-	_, stderr, code := e.run("export", dir, "--resources", "friends,moves,meals,bandevents")
-	if code != exitOK {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
+	stderr := e.quiet("export", dir, "--resources", "friends,moves,meals,bandevents,sleeps,sleep_ticks")
 	m := readManifest(t, dir)
 	if len(m.Objects) != 1 || m.Objects[0].Skipped == "" || m.Objects[0].File != "" {
 		t.Errorf("friends should be skipped: %+v", m.Objects)
@@ -327,30 +476,135 @@ func TestExportSkipsWhatTheTokenMayNotRead(t *testing.T) {
 	if !strings.Contains(got["meals"].Skipped, "403 Forbidden") || got["meals"].File != "" || got["moves"].Count == 0 || got["bandevents"].Count == 0 {
 		t.Errorf("manifest resources: %+v", m.Resources)
 	}
+	if !strings.HasPrefix(got["sleep_ticks"].Skipped, "not exported, as sleeps were skipped: UP refused access (403 Forbidden)") || got["sleep_ticks"].File != "" {
+		t.Errorf("sleep_ticks: %+v", got["sleep_ticks"])
+	}
 	if !strings.Contains(stderr, "export: meals: skipped: UP refused access (403 Forbidden)") {
 		t.Errorf("stderr: %s", stderr)
 	}
+	for _, f := range []string{"meals.jsonl", "sleeps.jsonl", "sleep_ticks.jsonl", "friends.json"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); !os.IsNotExist(err) {
+			t.Errorf("a skipped resource left %s: %v", f, err)
+		}
+	}
+}
+
+// inFlight is a transport that records how many requests were in flight at
+// once, and when each was sent and answered.
+type inFlight struct {
+	mu        sync.Mutex
+	now, peak int
+	sent      []time.Time
+	answered  map[int]time.Time // status 429 answers, by when
+}
+
+func (f *inFlight) RoundTrip(req *http.Request) (*http.Response, error) {
+	f.mu.Lock()
+	f.now++
+	f.peak = max(f.peak, f.now)
+	f.sent = append(f.sent, time.Now())
+	f.mu.Unlock()
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	f.mu.Lock()
+	f.now--
+	if err == nil && resp.StatusCode == http.StatusTooManyRequests {
+		f.answered[len(f.answered)] = time.Now()
+	}
+	f.mu.Unlock()
+	return resp, err
+}
+
+func TestExportConcurrency(t *testing.T) {
+	e := exportEnv(t)
+	e.s.Inject(uptest.Fault{Kind: uptest.FaultLatency, Latency: 5 * time.Millisecond})
+	for _, n := range []int{1, 3} {
+		a, _, stderr := e.app()
+		f := &inFlight{answered: map[int]time.Time{}}
+		a.httpClient = &http.Client{Transport: f}
+		dir := filepath.Join(t.TempDir(), "export")
+		if code := a.run(t.Context(), []string{"export", dir, "--since", "60d", "--concurrency", fmt.Sprint(n)}); code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		if f.peak != n {
+			t.Errorf("--concurrency %d: at most %d requests in flight", n, f.peak)
+		}
+	}
+}
+
+func TestExportSlowsDownOn429(t *testing.T) {
+	e := exportEnv(t)
+	whole := filepath.Join(t.TempDir(), "whole")
+	e.quiet("export", whole, "--since", "60d")
+
+	e.s.Inject(uptest.Fault{Kind: uptest.FaultLatency, Latency: 5 * time.Millisecond})
+	e.s.Inject(uptest.Fault{Path: "/users/@me/sleeps", Kind: uptest.FaultStatus, Status: http.StatusTooManyRequests, RetryAfter: time.Second, Count: 1})
+	a, stdout, stderr := e.app()
+	f := &inFlight{answered: map[int]time.Time{}}
+	a.httpClient = &http.Client{Transport: f}
+	dir := filepath.Join(t.TempDir(), "export")
+	if code := a.run(t.Context(), []string{"export", dir, "--since", "60d"}); code != exitOK || stdout.String() != "" {
+		t.Fatalf("exit %d, stdout %q: %s", code, stdout, stderr)
+	}
+	if !strings.Contains(stderr.String(), "export: UP answered 429 Too Many Requests: pausing every request for 1s, then at most 2 requests at once\n") {
+		t.Errorf("stderr: %s", stderr)
+	}
+	// No request at all went out in the second UP asked for.
+	at, ok := f.answered[0]
+	if !ok {
+		t.Fatal("no 429 reached the client")
+	}
+	for _, sent := range f.sent {
+		if sent.After(at) && sent.Before(at.Add(time.Second-20*time.Millisecond)) {
+			t.Errorf("a request went out %s after the 429, within its Retry-After of 1s", sent.Sub(at))
+		}
+	}
+	sameFiles(t, whole, dir)
 }
 
 func TestProgressOnATerminal(t *testing.T) {
-	var buf bytes.Buffer
-	p := &progress{w: &buf, tty: true, width: 80, started: time.Now(), order: []string{"moves", "sleeps"},
-		counts: map[string]int{}, done: map[string]bool{}}
-	p.page("moves", &resourceState{Count: 100}, 100)
-	p.finished("moves", &resourceState{Count: 120, Pages: 2})
-	p.page("sleeps", &resourceState{Count: 50}, 50)
-	p.logf("export: sleeps: resuming")
+	master, tty := openPTY(t, 200)
+	a := newApp(strings.NewReader(""), io.Discard, tty, func(string) string { return "" })
+	p := newProgress(a, []string{"moves", "sleeps", "move_ticks"})
+	if p.term == nil || p.width() != 200 {
+		t.Fatalf("a 200-column terminal: term %v, width %d", p.term, p.width())
+	}
+	long := strings.Repeat("x", 150)
+	st := &exportState{Resources: map[string]*resourceState{}}
+	p.update(st, 0)
+	st.Resources["moves"] = &resourceState{Count: 100}
+	p.update(st, 1)
+	st.Resources["moves"] = &resourceState{Count: 120, Pages: 2, Done: true}
+	st.Resources["sleeps"] = &resourceState{Count: 50}
+	st.Resources["move_ticks"] = &resourceState{Count: 9000, Events: 100}
+	p.update(st, 4)
+	p.logf("export: %s", long)
 	p.close()
-	out := buf.String()
+	_ = tty.Close()
+	b, _ := io.ReadAll(master) // the terminal ends with EIO once the other side is closed
+	out := strings.ReplaceAll(string(b), "\r\n", "\n")
 	if strings.Count(out, "\n") != 2 || !strings.HasSuffix(out, "\n") {
 		t.Errorf("the progress line should be redrawn in place, with one log line: %q", out)
 	}
-	last := out[strings.LastIndex(out, "\r")+1:]
-	if !strings.Contains(last, "moves 120 ✓ · sleeps 50 | 2 pages,") || !strings.Contains(last, "items/s") {
+	if !strings.Contains(out, "\r\x1b[Kexport: "+long+"\n") {
+		t.Errorf("a log line should clear the progress line, and not be cut: %q", out)
+	}
+	last := strings.TrimSpace(strings.TrimPrefix(out[strings.LastIndex(out, "\r")+1:], "\x1b[K"))
+	if !strings.HasPrefix(last, "export: moves 120 ✓ · sleeps 50 · move_ticks 100 | 4 pages,") || !strings.Contains(last, "items/s") {
 		t.Errorf("last progress line %q", last)
 	}
-	if !strings.Contains(out, "\r\x1b[Kexport: sleeps: resuming\n") {
-		t.Errorf("a log line should clear the progress line: %q", out)
+
+	// A narrow terminal cuts the line from the left.
+	p.term = nil
+	var buf bytes.Buffer
+	p.w = &buf
+	p.getenv = func(k string) string { return map[string]string{"COLUMNS": "30"}[k] }
+	p.drawLocked(-1)
+	if line := strings.TrimPrefix(buf.String(), "\r\x1b[K"); !strings.HasPrefix(line, "…") || utf8.RuneCountInString(line) != 29 {
+		t.Errorf("with COLUMNS=30, the line is %q (%d runes)", line, utf8.RuneCountInString(line))
+	}
+	p.getenv = func(string) string { return "" }
+	if p.width() != 80 {
+		t.Errorf("without a terminal or COLUMNS, the width is %d, want 80", p.width())
 	}
 
 	if isTerminal(&buf) {
@@ -366,8 +620,8 @@ func TestProgressOnATerminal(t *testing.T) {
 	}
 	if null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
 		defer func() { _ = null.Close() }()
-		if !isTerminal(null) {
-			t.Errorf("%s is a character device", os.DevNull)
+		if isTerminal(null) {
+			t.Errorf("%s is not a terminal", os.DevNull)
 		}
 	}
 }

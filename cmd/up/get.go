@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -12,12 +13,17 @@ import (
 )
 
 func (a *app) get(ctx context.Context, args []string) error {
-	fs := a.flags("get", "PATH", `
-GET an API path with the saved token and print UP's answer as it is, for
-endpoints list does not cover:
+	fs := a.flags("get", "PATH [--raw]", `
+GET an API path with the saved token and print UP's answer, for endpoints
+list does not cover:
 
   up get /users/@me/goals
+  up get /users/@me/trends
   up get '/moves/XID/ticks?limit=5'
+
+A JSON answer is printed indented, as every --format json of up is; --raw
+prints it byte for byte as UP sent it (so does any answer that is not JSON,
+such as an image).
 
 PATH is relative to the API root (UP_BASE_URL); a links.next path, which
 starts with the root's path, or a full URL under the root are accepted too.
@@ -25,6 +31,7 @@ The token is never sent anywhere else. A status that is not 2xx prints the
 body on stderr and exits 4 (3 for 401).
 `)
 	c := connFlags(fs)
+	raw := fs.Bool("raw", false, "print the answer as UP sent it, without indenting")
 	pos, err := a.parse(fs, args, 1)
 	if err != nil {
 		return err
@@ -52,8 +59,11 @@ body on stderr and exits 4 (3 for 401).
 	}
 	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		_, err := io.Copy(a.stdout, resp.Body)
-		return err
+		if *raw {
+			_, err := io.Copy(a.stdout, resp.Body)
+			return err
+		}
+		return copyIndented(a.stdout, resp.Body)
 	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	body = redactTokens(client, body)
@@ -68,6 +78,30 @@ body on stderr and exits 4 (3 for 401).
 		code = exitLogin
 	}
 	return failf(code, nil, "GET %s: %d %s", strings.TrimPrefix(target, client.BaseURL()), resp.StatusCode, http.StatusText(resp.StatusCode))
+}
+
+// maxIndented bounds the answer get reads to indent it; a longer one is
+// printed as it comes.
+const maxIndented = 64 << 20
+
+// copyIndented copies a JSON answer from r to w indented as writeJSON
+// indents, and anything else as it is.
+func copyIndented(w io.Writer, r io.Reader) error {
+	body, err := io.ReadAll(io.LimitReader(r, maxIndented))
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if len(body) < maxIndented && json.Indent(&b, bytes.TrimRight(body, " \t\r\n"), "", "  ") == nil {
+		b.WriteByte('\n')
+		_, err = w.Write(b.Bytes())
+		return err
+	}
+	if _, err := w.Write(body); err != nil {
+		return err
+	}
+	_, err = io.Copy(w, r)
+	return err
 }
 
 // apiURL resolves p against the API root base, refusing anything that

@@ -77,7 +77,7 @@ func FuzzLoginCallback(f *testing.F) {
 			})},
 		}
 		results := make(chan loginResult, 2)
-		h := &callbackHandler{path: "/callback", cfg: cfg, state: state, ctx: t.Context(), results: results}
+		h := &callbackHandler{path: "/callback", cfg: cfg, state: state, results: results}
 		u := &url.URL{Path: path, RawQuery: rawQuery}
 		serve := func() int {
 			rec := httptest.NewRecorder()

@@ -54,10 +54,10 @@ func (a *app) list(ctx context.Context, args []string) error {
 	name := strings.ReplaceAll(strings.ToLower(pos[0]), "-", "_")
 	res := lookupResource(name)
 	if res == nil {
-		return usageErrorf("list: unknown resource %q (resources: %s)", pos[0], strings.Join(resourceNames(), ", "))
+		return unknownResource("list", pos[0], resourceNames())
 	}
 	if !slices.Contains(formats, *format) {
-		return usageErrorf("list: unknown --format %q (%s)", *format, strings.Join(formats, ", "))
+		return usageErrorf("list: unknown --format %q%s (formats: %s)", *format, didYouMean(*format, "", formats), strings.Join(formats, ", "))
 	}
 	q, err := a.query(*date, *since, *until, *updated)
 	if err != nil {
@@ -84,7 +84,7 @@ func (a *app) list(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if n == 0 && *format == "table" {
+	if n == 0 {
 		a.printf(a.stderr, "(no %s)\n", res.Name())
 	}
 	return nil

@@ -81,7 +81,7 @@ func decodeStrict(name string, b []byte) error {
 
 // ids returns each item's xid, or its time_created when it has none (band
 // events), as a string.
-func ids(t *testing.T, items []string) []string {
+func ids(t testing.TB, items []string) []string {
 	t.Helper()
 	out := make([]string, len(items))
 	for i, item := range items {
@@ -316,7 +316,13 @@ func TestListUsage(t *testing.T) {
 	e := newEnv(t)
 	e.loggedIn()
 	e.fails(exitUsage, "list: name a resource: moves, workouts", "list")
-	e.fails(exitUsage, `list: unknown resource "steps"`, "list", "steps")
+	e.fails(exitUsage, `list: unknown resource "workout"; did you mean workouts? (resources: moves, workouts,`, "list", "workout")
+	e.fails(exitUsage, `list: unknown resource "Body-Event"; did you mean body_events?`, "list", "Body-Event")
+	e.fails(exitUsage, `list: unknown resource "frobs" (resources:`, "list", "frobs")
+	e.fails(exitUsage, `list: "trends" is not a list resource: up get /users/@me/trends`, "list", "trends")
+	e.fails(exitUsage, `list: "steps" is not a list resource: a move holds the day's steps: up list moves`, "list", "steps")
+	e.fails(exitUsage, "list: unknown flag --sinc; did you mean --since? (see 'up list --help')", "list", "moves", "--sinc", "7d")
+	e.fails(exitUsage, `list: unknown --format "jsno"; did you mean json?`, "list", "moves", "--format", "jsno")
 	e.fails(exitUsage, "--date cannot be combined with --since", "list", "moves", "--date", "2015-06-01", "--since", "7d")
 	e.fails(exitUsage, "--until needs --since", "list", "moves", "--until", "7d")
 	e.fails(exitUsage, `--date "2015-02-30" is not a day`, "list", "moves", "--date", "2015-02-30")

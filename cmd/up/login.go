@@ -55,7 +55,7 @@ func (a *app) login(ctx context.Context, args []string) error {
 	var scopeList stringsFlag
 	fs.Var(&scopeList, "scope", "a `scope` to ask for (repeatable; or read, all)")
 	scopes := fs.String("scopes", "", "comma-separated `scopes` to ask for; read (default: every read scope) or all")
-	timeout := fs.Duration("timeout", 5*time.Minute, "how long to wait for the login to complete")
+	timeout := durationVar(fs, "timeout", 5*time.Minute, "how long to wait for the login to complete: `seconds` (300) or a Go duration (5m)")
 	noBrowser := fs.Bool("no-browser", false, "print the login URL without opening a browser")
 	if _, err := a.parse(fs, args, 0); err != nil {
 		return err
@@ -104,10 +104,13 @@ func (a *app) login(ctx context.Context, args []string) error {
 	loginCtx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	results := make(chan loginResult, 1)
-	callback := &callbackHandler{path: path, cfg: cfg, state: state, ctx: loginCtx, results: results}
+	callback := &callbackHandler{path: path, cfg: cfg, state: state, results: results}
 	srv := &http.Server{
 		Handler:           callback,
 		ReadHeaderTimeout: 10 * time.Second,
+		// Each request's context is the login's, which ends on timeout or
+		// Ctrl-C (and with the request, should the browser go away).
+		BaseContext: func(net.Listener) context.Context { return loginCtx },
 	}
 	served := make(chan struct{})
 	go func() {
@@ -149,11 +152,11 @@ func (a *app) login(ctx context.Context, args []string) error {
 	user, _, err := client.User(ctx)
 	if err != nil {
 		msg, _ := describe(ctx, err)
-		a.printf(a.stdout, "Logged in; token saved to %s.\n", st.Path())
+		a.printf(a.stderr, "Logged in; token saved to %s.\n", st.Path())
 		a.printf(a.stderr, "up: could not read the profile: %s\n", msg)
 		return nil
 	}
-	a.printf(a.stdout, "Logged in as %s (xid %s); token saved to %s.\n", userName(user), user.XID, st.Path())
+	a.printf(a.stderr, "Logged in as %s (xid %s); token saved to %s.\n", userName(user), user.XID, st.Path())
 	return nil
 }
 
@@ -171,7 +174,6 @@ type callbackHandler struct {
 	path    string
 	cfg     *up.Config
 	state   string
-	ctx     context.Context
 	claimed atomic.Bool
 	forged  atomic.Int64 // answers ignored for their state
 	results chan<- loginResult
@@ -195,10 +197,11 @@ func (h *callbackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"This login has already received its answer; this request was ignored. You can close this window.")
 		return
 	}
+	ctx := r.Context()
 	back := "http://" + r.Host + r.URL.RequestURI()
-	tok, err := h.cfg.Exchange(h.ctx, back, h.state)
+	tok, err := h.cfg.Exchange(ctx, back, h.state)
 	if err != nil && tok == nil {
-		msg, _ := describe(h.ctx, loginError(err, ""))
+		msg, _ := describe(ctx, loginError(err, ""))
 		writeLoginPage(w, http.StatusBadRequest, "Login failed", msg+". Return to the terminal.")
 	} else {
 		writeLoginPage(w, http.StatusOK, "Logged in to UP", "You are logged in. You can close this window and return to the terminal.")

@@ -8,18 +8,22 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"golang.org/x/oauth2"
+
+	"github.com/upapi/up-go/up"
 	"github.com/upapi/up-go/up/uptest"
 )
 
 // browser stands in for the user's browser: it records what login asked it
 // to open and what the pages said.
 type browser struct {
-	t      *testing.T
+	t      testing.TB
 	opened string
 	pages  []string
 	status []int
@@ -130,8 +134,9 @@ func TestLogin(t *testing.T) {
 	if !strings.Contains(stderr.String(), b.opened) || !strings.HasPrefix(b.opened, e.s.AuthURL+"?") {
 		t.Errorf("login did not print the URL it opened (%q): %s", b.opened, stderr)
 	}
-	if want := "Logged in as Noah Franklin (xid " + e.s.UserXID() + "); token saved to " + e.tokenFile; !strings.Contains(stdout.String(), want) {
-		t.Errorf("stdout = %q, want %q", stdout, want)
+	// Commentary, not data: on stderr.
+	if want := "Logged in as Noah Franklin (xid " + e.s.UserXID() + "); token saved to " + e.tokenFile; !strings.Contains(stderr.String(), want) || stdout.String() != "" {
+		t.Errorf("stdout = %q, stderr = %q, want it to contain %q", stdout, stderr, want)
 	}
 	if len(b.pages) != 1 || b.status[0] != http.StatusOK || !strings.Contains(b.pages[0], "You are logged in") {
 		t.Errorf("the browser's page: %v %q", b.status, b.pages)
@@ -165,8 +170,8 @@ func TestLoginTakesOneAnswer(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("login: exit %d: %s", code, stderr)
 	}
-	if !strings.Contains(stdout, "Logged in as Noah Franklin") {
-		t.Errorf("stdout = %q", stdout)
+	if !strings.Contains(stderr, "Logged in as Noah Franklin") || stdout != "" {
+		t.Errorf("stdout = %q, stderr = %q", stdout, stderr)
 	}
 	if len(b.pages) != 2 || b.status[0] != http.StatusOK || b.status[1] != http.StatusConflict ||
 		!strings.Contains(b.pages[1], "already received its answer") {
@@ -177,7 +182,7 @@ func TestLoginTakesOneAnswer(t *testing.T) {
 	}
 }
 
-func mustQuery(t *testing.T, u string) url.Values {
+func mustQuery(t testing.TB, u string) url.Values {
 	t.Helper()
 	p, err := url.Parse(u)
 	if err != nil {
@@ -285,8 +290,8 @@ func TestLoginIgnoresForgedAnswers(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("login: exit %d: %s", code, stderr)
 	}
-	if !strings.Contains(stdout, "Logged in as Noah Franklin") {
-		t.Errorf("stdout = %q", stdout)
+	if !strings.Contains(stderr, "Logged in as Noah Franklin") || stdout != "" {
+		t.Errorf("stdout = %q, stderr = %q", stdout, stderr)
 	}
 	// The login page, one error page per forged answer, then the real one.
 	if len(b.pages) != len(forged)+2 {
@@ -385,6 +390,36 @@ func TestLoginTimeout(t *testing.T) {
 		t.Errorf("login took %s to time out", took)
 	}
 	checkClosed(t, b.redirectURI())
+
+	// A bare number is seconds.
+	b, _, stderr, code = e.login(func(context.Context, *browser, string) {}, "--timeout", "0.25")
+	if code != exitFailure {
+		t.Errorf("--timeout 0.25: exit %d, want %d", code, exitFailure)
+	}
+	checkOneLine(t, lastLine(stderr), "login timed out after 250ms: no answer came back to "+b.redirectURI())
+	e.fails(exitUsage, `login: invalid value "5 minutes" for flag -timeout: "5 minutes" is not a duration: use a number of seconds (300) or a Go duration (90s, 5m, 1h30m)`, "login", "--timeout", "5 minutes")
+	e.fails(exitUsage, "login: --timeout must be positive", "login", "--timeout", "0")
+	if out := e.ok("login", "--help"); !strings.Contains(out, "--timeout seconds\n        how long to wait for the login to complete: seconds (300) or a Go duration (5m) (default 5m0s)") {
+		t.Errorf("login --help on --timeout:\n%s", out)
+	}
+}
+
+func TestDurationFlag(t *testing.T) {
+	for in, want := range map[string]time.Duration{
+		"5": 5 * time.Second, "300": 5 * time.Minute, "2.5": 2500 * time.Millisecond, "\t90\n": 90 * time.Second,
+		"90s": 90 * time.Second, "5m": 5 * time.Minute, "1h30m": 90 * time.Minute, "0": 0,
+	} {
+		var d durationFlag
+		if err := d.Set(in); err != nil || time.Duration(d) != want {
+			t.Errorf("Set(%q) = %v, %v; want %v", in, time.Duration(d), err, want)
+		}
+	}
+	for _, in := range []string{"", "five", "5 minutes", "NaN", "Inf", "1e300", "5x"} {
+		var d durationFlag
+		if err := d.Set(in); err == nil {
+			t.Errorf("Set(%q) = %v, want an error", in, time.Duration(d))
+		}
+	}
 }
 
 func TestLoginInterrupted(t *testing.T) {
@@ -457,19 +492,86 @@ func TestLogout(t *testing.T) {
 	e := newEnv(t)
 	e.loggedIn()
 	old := e.client()
-	out := e.ok("logout")
+	if _, err := os.Stat(e.tokenFile + ".lock"); err != nil {
+		t.Fatalf("saving the token made no lock file: %v", err)
+	}
+	out := e.quiet("logout")
 	if !strings.Contains(out, "Logged out") {
 		t.Errorf("logout: %q", out)
 	}
 	if _, err := os.Stat(e.tokenFile); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the token file is still there: %v", err)
 	}
+	if _, err := os.Stat(e.tokenFile + ".lock"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the lock file is still there: %v", err)
+	}
 	// UP revoked the token too.
 	if _, _, err := old.User(t.Context()); err == nil {
 		t.Error("the old token still works after logout")
 	}
-	if out := e.ok("logout"); !strings.Contains(out, "Not logged in") {
+	if out := e.quiet("logout"); !strings.Contains(out, "Not logged in") {
 		t.Errorf("logout when logged out: %q", out)
+	}
+	// A lock file left by an earlier version goes too, and no other file.
+	for _, name := range []string{e.tokenFile + ".lock", e.tokenFile + ".other"} {
+		if err := os.WriteFile(name, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.quiet("logout")
+	if _, err := os.Stat(e.tokenFile + ".lock"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the lock file is still there when logged out: %v", err)
+	}
+	if _, err := os.Stat(e.tokenFile + ".other"); err != nil {
+		t.Errorf("logout removed another file: %v", err)
+	}
+}
+
+func TestRemoveLockFile(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "token.json")
+	st := up.NewFileStorage(path)
+	lockPath := path + ".lock"
+	exists := func(p string) bool {
+		_, err := os.Stat(p)
+		return err == nil
+	}
+
+	// No token: the lock file goes.
+	unlock, err := st.Lock(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = unlock()
+	removeLockFile(ctx, st)
+	if exists(lockPath) {
+		t.Error("the lock file of a storage without a token is still there")
+	}
+
+	// Another process holds the lock and logs in meanwhile: removeLockFile
+	// waits for the lock, finds a token, and leaves the lock file to it.
+	other := up.NewFileStorage(path)
+	unlock, err = other.Lock(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		removeLockFile(ctx, st)
+		close(done)
+	}()
+	select {
+	case <-done:
+		t.Fatal("removeLockFile did not wait for the lock")
+	case <-time.After(100 * time.Millisecond):
+	}
+	if err := other.Save(up.WithLockHeld(ctx, other), &oauth2.Token{AccessToken: "new-login"}); err != nil {
+		t.Fatal(err)
+	}
+	_ = unlock()
+	<-done
+	if !exists(lockPath) || !exists(path) {
+		t.Errorf("a new login's lock file or token was removed: lock %v, token %v", exists(lockPath), exists(path))
 	}
 }
 
@@ -477,12 +579,14 @@ func TestLogoutAfterSessionEnded(t *testing.T) {
 	e := newEnv(t)
 	e.loggedIn()
 	e.s.RevokeAll()
-	out := e.ok("logout")
+	out := e.quiet("logout")
 	if !strings.Contains(out, "already ended; deleted the token") {
 		t.Errorf("logout: %q", out)
 	}
-	if _, err := os.Stat(e.tokenFile); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("the token file is still there: %v", err)
+	for _, name := range []string{e.tokenFile, e.tokenFile + ".lock"} {
+		if _, err := os.Stat(name); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s is still there: %v", name, err)
+		}
 	}
 }
 
@@ -494,7 +598,10 @@ func TestLogoutKeepsTokenWhenUPFails(t *testing.T) {
 	if _, err := os.Stat(e.tokenFile); err != nil {
 		t.Errorf("the token file is gone after a failed logout: %v", err)
 	}
-	if out := e.ok("logout", "--force"); !strings.Contains(out, "Deleted the token") {
+	if _, err := os.Stat(e.tokenFile + ".lock"); err != nil {
+		t.Errorf("the lock file is gone after a failed logout: %v", err)
+	}
+	if out := e.quiet("logout", "--force"); !strings.Contains(out, "Deleted the token") {
 		t.Errorf("logout --force: %q", out)
 	}
 	remove()

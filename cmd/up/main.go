@@ -6,12 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -52,6 +54,8 @@ type app struct {
 	now func() time.Time
 	// loc is the zone in which YYYY-MM-DD times are read.
 	loc *time.Location
+	// envToken is set once a command uses UP_ACCESS_TOKEN.
+	envToken bool
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) *app {
@@ -70,7 +74,7 @@ type command struct {
 // commands lists the subcommands in the order help shows them.
 func commands() []command {
 	return []command{
-		{"login", "log in through the browser and save the token", (*app).login},
+		{"login", "log in through the browser and save the token", (*app).loginNoting},
 		{"logout", "revoke the app's access and delete the saved token", (*app).logout},
 		{"whoami", "show the logged-in user's profile", (*app).whoami},
 		{"friends", "list the user's friends", (*app).friends},
@@ -80,6 +84,16 @@ func commands() []command {
 		{"demo", "walk the whole SDK journey against a built-in fake UP server", (*app).demo},
 		{"version", "print the version", (*app).version},
 	}
+}
+
+// loginNoting runs login and then, when UP_ACCESS_TOKEN is set, notes
+// that the other commands use that token rather than the one just saved.
+func (a *app) loginNoting(ctx context.Context, args []string) error {
+	err := a.login(ctx, args)
+	if err == nil && strings.TrimSpace(a.getenv(envAccessToken)) != "" {
+		a.printf(a.stderr, "note: %s is set, and the other commands use it rather than the token just saved: unset it to use this login\n", envAccessToken)
+	}
+	return err
 }
 
 const helpText = `up is a command line for the Jawbone UP API v1.1, built on the up-go SDK.
@@ -104,6 +118,11 @@ Environment (a flag of the same name overrides its variable):
   UP_TOKEN_URL       --token-url      the token endpoint (default %s)
   UP_TOKEN_FILE      --token-file     where the token is kept, mode 0600
                                       (default <user config dir>/up-go/token.json)
+  UP_ACCESS_TOKEN                     an access token to use as it is, such as the one upmock
+                                      prints; set, it wins over the token file, which is then
+                                      neither read nor written, and no client ID or secret is
+                                      needed. It cannot be refreshed: once UP refuses it, commands
+                                      exit 3. login ignores it; logout refuses while it is set.
 
 Every URL must be https, except on the loopback interface (127.0.0.1, localhost),
 where a fake server such as upmock runs.
@@ -150,7 +169,11 @@ func (a *app) run(ctx context.Context, args []string) int {
 	}
 	i := slices.IndexFunc(commands(), func(c command) bool { return c.name == name })
 	if i < 0 {
-		return a.fail(ctx, usageErrorf("unknown command %q (see 'up help')", name))
+		names := []string{"help"}
+		for _, c := range commands() {
+			names = append(names, c.name)
+		}
+		return a.fail(ctx, usageErrorf("unknown command %q%s (see 'up help')", name, didYouMean(name, "up ", names)))
 	}
 	return a.fail(ctx, commands()[i].run(a, ctx, rest))
 }
@@ -160,7 +183,7 @@ func (a *app) fail(ctx context.Context, err error) int {
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
-	msg, code := describe(ctx, err)
+	msg, code := a.describe(ctx, err)
 	_, _ = fmt.Fprintf(a.stderr, "up: %s\n", msg)
 	return code
 }
@@ -230,7 +253,7 @@ func (a *app) parse(fs *flag.FlagSet, args []string, maxArgs int) ([]string, err
 			return nil, flag.ErrHelp
 		}
 		if err != nil {
-			return nil, usageErrorf("%s: %v (see 'up %s --help')", fs.Name(), err, fs.Name())
+			return nil, flagError(fs, err)
 		}
 		rest := fs.Args()
 		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
@@ -249,13 +272,63 @@ func (a *app) parse(fs *flag.FlagSet, args []string, maxArgs int) ([]string, err
 	return pos, nil
 }
 
+// flagError explains a flag the command line got wrong, suggesting the
+// flag meant when one was mistyped.
+func flagError(fs *flag.FlagSet, err error) error {
+	// The flag package words an unknown flag this way since Go 1.0.
+	if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
+		var known []string
+		fs.VisitAll(func(f *flag.Flag) { known = append(known, f.Name) })
+		return usageErrorf("%s: unknown flag --%s%s (see 'up %s --help')", fs.Name(), name, didYouMean(name, "--", known), fs.Name())
+	}
+	return usageErrorf("%s: %v (see 'up %s --help')", fs.Name(), err, fs.Name())
+}
+
+// durationFlag is a flag.Value for a duration written as Go writes one
+// (90s, 5m, 1h30m) or as a bare number of seconds (300, 2.5).
+type durationFlag time.Duration
+
+func (d *durationFlag) String() string { return time.Duration(*d).String() }
+
+func (d *durationFlag) Set(s string) error {
+	s = strings.TrimSpace(s)
+	if secs, err := strconv.ParseFloat(s, 64); err == nil {
+		if math.IsNaN(secs) || math.IsInf(secs, 0) || math.Abs(secs) > math.MaxInt64/float64(time.Second) {
+			return fmt.Errorf("%q is not a duration", s)
+		}
+		*d = durationFlag(secs * float64(time.Second))
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration: use a number of seconds (300) or a Go duration (90s, 5m, 1h30m)", s)
+	}
+	*d = durationFlag(v)
+	return nil
+}
+
+// durationVar defines a durationFlag on fs and returns where it is kept.
+func durationVar(fs *flag.FlagSet, name string, value time.Duration, usage string) *time.Duration {
+	d := new(time.Duration)
+	*d = value
+	fs.Var((*durationFlag)(d), name, usage)
+	return d
+}
+
 // conn holds the settings that say how to reach UP and where the token is,
 // from flags or else from the environment.
 type conn struct {
 	clientID, clientSecret, redirectURL string
 	baseURL, authURL, tokenURL          string
 	tokenFile                           string
+	// accessToken is UP_ACCESS_TOKEN, which has no flag: command lines
+	// are visible to other users.
+	accessToken string
 }
+
+// envAccessToken is the variable of an access token used instead of the
+// token file.
+const envAccessToken = "UP_ACCESS_TOKEN"
 
 // connSetting ties a flag to its environment variable.
 type connSetting struct {
@@ -291,6 +364,7 @@ func (a *app) resolve(fs *flag.FlagSet, c *conn) {
 			*s.field(c) = strings.TrimSpace(a.getenv(s.env))
 		}
 	}
+	c.accessToken = strings.TrimSpace(a.getenv(envAccessToken))
 }
 
 // tokenPath returns the token file's path.
@@ -308,6 +382,9 @@ func (c *conn) tokenPath() (string, error) {
 // config checks the settings and returns the SDK configuration, with the
 // token file as its storage.
 func (a *app) config(c *conn) (*up.Config, *up.FileStorage, error) {
+	if err := checkEndpoints(c); err != nil {
+		return nil, nil, err
+	}
 	switch {
 	case c.clientID == "" && c.clientSecret == "":
 		return nil, nil, usageErrorf("missing client ID and secret: set UP_CLIENT_ID and UP_CLIENT_SECRET (or pass --client-id and --client-secret)")
@@ -315,13 +392,6 @@ func (a *app) config(c *conn) (*up.Config, *up.FileStorage, error) {
 		return nil, nil, usageErrorf("missing client ID: set UP_CLIENT_ID (or pass --client-id)")
 	case c.clientSecret == "":
 		return nil, nil, usageErrorf("missing client secret: set UP_CLIENT_SECRET (or pass --client-secret)")
-	}
-	for _, u := range []struct{ name, value string }{
-		{"UP_BASE_URL", c.baseURL}, {"UP_AUTH_URL", c.authURL}, {"UP_TOKEN_URL", c.tokenURL},
-	} {
-		if err := checkEndpoint(u.name, u.value); err != nil {
-			return nil, nil, err
-		}
 	}
 	path, err := c.tokenPath()
 	if err != nil {
@@ -337,10 +407,22 @@ func (a *app) config(c *conn) (*up.Config, *up.FileStorage, error) {
 		TokenURL:     c.tokenURL,
 		Storage:      st,
 		HTTPClient:   a.httpClient,
-		UserAgent:    "up-cli/" + up.Version,
+		UserAgent:    userAgent,
 		Retry:        &up.RetryPolicy{},
 	}
 	return cfg, st, nil
+}
+
+// checkEndpoints checks the URLs of c.
+func checkEndpoints(c *conn) error {
+	for _, u := range []struct{ name, value string }{
+		{"UP_BASE_URL", c.baseURL}, {"UP_AUTH_URL", c.authURL}, {"UP_TOKEN_URL", c.tokenURL},
+	} {
+		if err := checkEndpoint(u.name, u.value); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkEndpoint refuses a URL that is not absolute http(s), or that is plain
@@ -359,18 +441,40 @@ func checkEndpoint(name, raw string) error {
 	return nil
 }
 
-// client returns a Client for the token saved in the token file.
+// client returns a Client for the token saved in the token file, or for
+// UP_ACCESS_TOKEN when it is set; the storage is nil then.
 func (a *app) client(ctx context.Context, c *conn) (*up.Client, *up.FileStorage, error) {
+	return a.clientWith(ctx, c, a.httpClient)
+}
+
+// clientWith is client with hc carrying the requests.
+func (a *app) clientWith(ctx context.Context, c *conn, hc *http.Client) (*up.Client, *up.FileStorage, error) {
+	if c.accessToken != "" {
+		if err := checkEndpoints(c); err != nil {
+			return nil, nil, err
+		}
+		cfg := &up.Config{
+			ClientID: c.clientID, ClientSecret: c.clientSecret,
+			BaseURL: c.baseURL, AuthURL: c.authURL, TokenURL: c.tokenURL,
+			HTTPClient: hc, UserAgent: userAgent, Retry: &up.RetryPolicy{},
+		}
+		a.envToken = true
+		return cfg.ClientFromAccessToken(c.accessToken), nil, nil
+	}
 	cfg, st, err := a.config(c)
 	if err != nil {
 		return nil, nil, err
 	}
+	cfg.HTTPClient = hc
 	cl, err := cfg.ClientFromStorage(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	return cl, st, nil
 }
+
+// userAgent is the product the CLI's requests name.
+const userAgent = "up-cli/" + up.Version
 
 // stringsFlag collects a repeated string flag.
 type stringsFlag []string

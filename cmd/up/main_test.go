@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -9,10 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/upapi/up-go/cmd/internal/syncbuf"
 	"github.com/upapi/up-go/up"
 	"github.com/upapi/up-go/up/uptest"
 )
@@ -23,7 +22,7 @@ var testNow = time.Date(2015, time.June, 15, 19, 0, 0, 0, time.UTC)
 
 // env is a fake UP server and the environment of the commands pointed at it.
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	s    *uptest.Server
 	vars map[string]string
 	// tokenFile is where the commands keep the token.
@@ -32,7 +31,7 @@ type env struct {
 
 // newEnv starts a fake server with a fixed clock (and opts) and points the
 // commands' environment at it; nobody is logged in yet.
-func newEnv(t *testing.T, opts ...uptest.Option) *env {
+func newEnv(t testing.TB, opts ...uptest.Option) *env {
 	t.Helper()
 	s := uptest.NewServer(t, append([]uptest.Option{uptest.WithClock(func() time.Time { return testNow })}, opts...)...)
 	tokenFile := filepath.Join(t.TempDir(), "config", "token.json")
@@ -57,8 +56,8 @@ func (e *env) loggedIn(scopes ...string) {
 }
 
 // app returns an app whose output goes to the buffers it returns.
-func (e *env) app() (*app, *syncBuffer, *syncBuffer) {
-	var stdout, stderr syncBuffer
+func (e *env) app() (*app, *syncbuf.Buffer, *syncbuf.Buffer) {
+	var stdout, stderr syncbuf.Buffer
 	a := newApp(strings.NewReader(""), &stdout, &stderr, func(k string) string { return e.vars[k] })
 	a.now = func() time.Time { return testNow }
 	a.loc = time.UTC
@@ -89,13 +88,30 @@ func (e *env) ok(args ...string) string {
 	return stdout
 }
 
-// fails runs args and checks that they fail with code and a single line on
-// stderr containing want, which holds no credential.
+// quiet runs args, fails the test unless they succeed with nothing on
+// stdout, and returns stderr: for commands that print only commentary.
+func (e *env) quiet(args ...string) string {
+	e.t.Helper()
+	stdout, stderr, code := e.run(args...)
+	if code != exitOK {
+		e.t.Fatalf("up %s: exit %d\nstderr: %s", strings.Join(args, " "), code, stderr)
+	}
+	if stdout != "" {
+		e.t.Errorf("up %s printed on stdout, where only data goes: %q", strings.Join(args, " "), stdout)
+	}
+	return stderr
+}
+
+// fails runs args and checks that they fail with code, nothing on stdout
+// and a single line on stderr containing want, which holds no credential.
 func (e *env) fails(code int, want string, args ...string) string {
 	e.t.Helper()
 	stdout, stderr, got := e.run(args...)
 	if got != code {
 		e.t.Errorf("up %s: exit %d, want %d\nstderr: %s", strings.Join(args, " "), got, code, stderr)
+	}
+	if stdout != "" {
+		e.t.Errorf("up %s failed after printing on stdout: %q", strings.Join(args, " "), stdout)
 	}
 	checkOneLine(e.t, stderr, want)
 	e.noSecrets(stdout + stderr)
@@ -103,7 +119,7 @@ func (e *env) fails(code int, want string, args ...string) string {
 }
 
 // checkOneLine checks that stderr is one line, starting "up: ", containing want.
-func checkOneLine(t *testing.T, stderr, want string) {
+func checkOneLine(t testing.TB, stderr, want string) {
 	t.Helper()
 	if strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "up: ") || !strings.HasSuffix(stderr, "\n") {
 		t.Errorf("stderr is not one line starting with \"up: \": %q", stderr)
@@ -117,7 +133,7 @@ func checkOneLine(t *testing.T, stderr, want string) {
 // kept in the token file.
 func (e *env) noSecrets(out string) {
 	e.t.Helper()
-	secrets := []string{e.s.ClientSecret}
+	secrets := []string{e.s.ClientSecret, e.vars["UP_ACCESS_TOKEN"]}
 	if b, err := os.ReadFile(e.tokenFile); err == nil {
 		var tok struct{ AccessToken, RefreshToken string }
 		_ = json.Unmarshal(b, &tok)
@@ -167,24 +183,6 @@ func (e *env) rawGet(path string) []byte {
 	return body
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writers and readers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestHelp(t *testing.T) {
 	e := newEnv(t)
 	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}} {
@@ -212,7 +210,7 @@ func TestHelp(t *testing.T) {
 		t.Errorf("up without a command: exit %d, stderr %q", code, stderr)
 	}
 	e.fails(exitUsage, `unknown command "frobnicate"`, "frobnicate")
-	e.fails(exitUsage, "flag provided but not defined: -bogus", "whoami", "--bogus")
+	e.fails(exitUsage, "whoami: unknown flag --bogus (see 'up whoami --help')", "whoami", "--bogus")
 	e.fails(exitUsage, `unexpected argument "extra"`, "whoami", "extra")
 	if out := e.ok("version"); !strings.Contains(out, up.Version) {
 		t.Errorf("version: %q", out)

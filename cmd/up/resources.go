@@ -37,8 +37,8 @@ type resource interface {
 	// list writes the items q selects to w as they arrive, at most max
 	// (0: all), and returns how many it wrote.
 	list(ctx context.Context, c *up.Client, q listQuery, max int, format string, w io.Writer) (int, error)
-	// export goes on with the export of the resource from where rs says.
-	export(ctx context.Context, x *exporter, rs *resourceState) error
+	// startExport schedules the export of the resource, from where rs says.
+	startExport(x *exporter, rs *resourceState)
 }
 
 // kind is a resource whose items are of type T.
@@ -49,6 +49,12 @@ type kind[T any] struct {
 	first      func(context.Context, *up.Client, listQuery) (*up.Page[T], error)
 	when       func(T) (up.Epoch, up.Date)
 	columns    func(z *zones) []column[T]
+	// xid is the item's XID, for the events that have ticks.
+	xid func(T) string
+	// perDay is about how many items a day a user who wears the band
+	// has: export's guess of which resources have the most pages, until
+	// their first page tells.
+	perDay float64
 }
 
 func (k *kind[T]) Name() string       { return k.name }
@@ -59,14 +65,20 @@ func (k *kind[T]) list(ctx context.Context, c *up.Client, q listQuery, max int, 
 	if err != nil {
 		return 0, err
 	}
-	if err := out.begin(); err != nil {
-		return 0, err
-	}
+	// Nothing is printed before UP has answered: a failed first request
+	// leaves stdout empty, without a header or an opening bracket.
 	n := 0
 	for item, err := range k.iterate(ctx, c, q) {
 		if err != nil {
-			_ = out.end()
+			if n > 0 {
+				_ = out.end()
+			}
 			return n, err
+		}
+		if n == 0 {
+			if err := out.begin(); err != nil {
+				return n, err
+			}
 		}
 		if err := out.write(item); err != nil {
 			return n, err
@@ -76,11 +88,16 @@ func (k *kind[T]) list(ctx context.Context, c *up.Client, q listQuery, max int, 
 			break
 		}
 	}
+	if n == 0 {
+		if err := out.begin(); err != nil {
+			return 0, err
+		}
+	}
 	return n, out.end()
 }
 
-func (k *kind[T]) export(ctx context.Context, x *exporter, rs *resourceState) error {
-	return exportPages(ctx, x, k, rs)
+func (k *kind[T]) startExport(x *exporter, rs *resourceState) {
+	startChain(x, k, rs)
 }
 
 // column is a column of the table and CSV formats.
@@ -236,7 +253,9 @@ func moves() resource {
 	d := func(m up.Move) up.MoveDetails { return deref(m.Details) }
 	tz := func(m up.Move) *string { return d(m).TZ }
 	return &kind[up.Move]{
-		name: "moves",
+		name:   "moves",
+		perDay: 1,
+		xid:    func(m up.Move) string { return m.XID },
 		iterate: func(ctx context.Context, c *up.Client, q listQuery) iter.Seq2[up.Move, error] {
 			return c.Moves(ctx, q.list())
 		},
@@ -270,7 +289,9 @@ func workouts() resource {
 	d := func(w up.Workout) up.WorkoutDetails { return deref(w.Details) }
 	tz := func(w up.Workout) *string { return d(w).TZ }
 	return &kind[up.Workout]{
-		name: "workouts",
+		name:   "workouts",
+		perDay: 1,
+		xid:    func(w up.Workout) string { return w.XID },
 		iterate: func(ctx context.Context, c *up.Client, q listQuery) iter.Seq2[up.Workout, error] {
 			return c.Workouts(ctx, q.list())
 		},
@@ -303,7 +324,9 @@ func sleeps() resource {
 	d := func(s up.Sleep) up.SleepDetails { return deref(s.Details) }
 	tz := func(s up.Sleep) *string { return d(s).TZ }
 	return &kind[up.Sleep]{
-		name: "sleeps",
+		name:   "sleeps",
+		perDay: 1,
+		xid:    func(s up.Sleep) string { return s.XID },
 		iterate: func(ctx context.Context, c *up.Client, q listQuery) iter.Seq2[up.Sleep, error] {
 			return c.Sleeps(ctx, q.list())
 		},
@@ -338,7 +361,8 @@ func meals() resource {
 	d := func(m up.Meal) up.MealDetails { return deref(m.Details) }
 	tz := func(m up.Meal) *string { return d(m).TZ }
 	return &kind[up.Meal]{
-		name: "meals",
+		name:   "meals",
+		perDay: 2.5,
 		iterate: func(ctx context.Context, c *up.Client, q listQuery) iter.Seq2[up.Meal, error] {
 			return c.Meals(ctx, q.list())
 		},
@@ -373,7 +397,8 @@ func meals() resource {
 func bodyEvents() resource {
 	tz := func(b up.BodyEvent) *string { return deref(b.Details).TZ }
 	return &kind[up.BodyEvent]{
-		name: "body_events",
+		name:   "body_events",
+		perDay: 0.2,
 		iterate: func(ctx context.Context, c *up.Client, q listQuery) iter.Seq2[up.BodyEvent, error] {
 			return c.BodyEvents(ctx, q.list())
 		},
@@ -402,7 +427,8 @@ func bodyEvents() resource {
 func heartRates() resource {
 	tz := func(h up.HeartRate) *string { return deref(h.Details).TZ }
 	return &kind[up.HeartRate]{
-		name: "heartrates",
+		name:   "heartrates",
+		perDay: 1,
 		iterate: func(ctx context.Context, c *up.Client, q listQuery) iter.Seq2[up.HeartRate, error] {
 			return c.HeartRates(ctx, q.list())
 		},
@@ -426,7 +452,8 @@ func heartRates() resource {
 func genericEvents() resource {
 	tz := func(g up.GenericEvent) *string { return deref(g.Details).TZ }
 	return &kind[up.GenericEvent]{
-		name: "generic_events",
+		name:   "generic_events",
+		perDay: 0.2,
 		iterate: func(ctx context.Context, c *up.Client, q listQuery) iter.Seq2[up.GenericEvent, error] {
 			return c.GenericEvents(ctx, q.list())
 		},
@@ -459,7 +486,8 @@ func genericEvents() resource {
 func bandEvents() resource {
 	tz := func(b up.BandEvent) *string { return b.TZ }
 	return &kind[up.BandEvent]{
-		name: "bandevents",
+		name:   "bandevents",
+		perDay: 3,
 		iterate: func(ctx context.Context, c *up.Client, q listQuery) iter.Seq2[up.BandEvent, error] {
 			return c.BandEvents(ctx, q.band())
 		},
@@ -485,6 +513,7 @@ func cardiacEvents() resource {
 	tz := func(e cardiacEvent) *string { return deref(e.Details).TZ }
 	return &kind[cardiacEvent]{
 		name:       "cardiac_events",
+		perDay:     0.1,
 		deprecated: "cardiac_events are deprecated (UP API v1.0): UP v1.1 serves resting heart rates as heartrates",
 		iterate: func(ctx context.Context, c *up.Client, q listQuery) iter.Seq2[cardiacEvent, error] {
 			return c.CardiacEvents(ctx, q.list()) //nolint:staticcheck // deprecated, still served

@@ -54,7 +54,7 @@ extended_read scope.
 	row("xid", user.XID)
 	row("name", userName(user))
 	if user.Gender != nil {
-		row("gender", map[bool]string{false: "male", true: "female"}[*user.Gender])
+		row("gender", user.Gender.String())
 	}
 	if user.Height != nil {
 		row("height", fmt.Sprintf("%.2f m", *user.Height))
@@ -88,9 +88,11 @@ List the XIDs of the user's friends (GET /users/@me/friends; scope friends_read)
 	for _, f := range list.Items {
 		b.WriteString(f.XID + "\n")
 	}
-	fmt.Fprintf(&b, "(%d friends)\n", len(list.Items))
-	_, err = io.WriteString(a.stdout, b.String())
-	return err
+	if _, err := io.WriteString(a.stdout, b.String()); err != nil {
+		return err
+	}
+	a.printf(a.stderr, "(%s)\n", plural(len(list.Items), "friend"))
+	return nil
 }
 
 // writeJSON writes v as indented JSON.
@@ -122,7 +124,7 @@ func (a *app) tableOrJSON(ctx context.Context, fs *flag.FlagSet, args []string) 
 	}
 	a.resolve(fs, c)
 	if *format != "table" && *format != "json" {
-		return nil, "", usageErrorf("%s: unknown --format %q (table or json)", fs.Name(), *format)
+		return nil, "", usageErrorf("%s: unknown --format %q%s (table or json)", fs.Name(), *format, didYouMean(*format, "", []string{"table", "json"}))
 	}
 	client, _, err := a.client(ctx, c)
 	return client, *format, err

@@ -6,41 +6,27 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/upapi/up-go/cmd/internal/syncbuf"
 	"github.com/upapi/up-go/gen"
 	"github.com/upapi/up-go/up/uptest"
 )
 
-// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // start runs upmock with args until the test ends and returns its output.
-func start(t *testing.T, args ...string) (*uptest.Server, *syncBuffer, *syncBuffer) {
+func start(t *testing.T, args ...string) (*uptest.Server, *syncbuf.Buffer, *syncbuf.Buffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuf.Buffer
 	ready := make(chan *uptest.Server, 1)
 	done := make(chan error, 1)
 	go func() {
@@ -86,6 +72,15 @@ func TestServesAndPrintsCredentials(t *testing.T) {
 		t.Fatalf("no curl line in:\n%s", out)
 	}
 	token, target := m[1], m[2]
+	// The environment for the up command, with the same token.
+	for _, want := range []string{
+		"  export UP_BASE_URL=" + s.URL + " UP_ACCESS_TOKEN=" + token + "\n  up whoami\n",
+		"  export UP_CLIENT_ID=my-app UP_CLIENT_SECRET=my-secret UP_AUTH_URL=" + s.AuthURL + " UP_TOKEN_URL=" + s.TokenURL + "\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
 	if !strings.HasPrefix(target, "http://127.0.0.1:") || !strings.HasSuffix(target, "/nudge/api/v.1.1/users/@me") {
 		t.Errorf("curl target %q", target)
 	}
@@ -117,7 +112,7 @@ func TestServesAndPrintsCredentials(t *testing.T) {
 
 func TestStopsOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuf.Buffer
 	done := make(chan error, 1)
 	ready := make(chan string, 1)
 	go func() {
@@ -144,7 +139,8 @@ func TestFlags(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Errorf("-help: %v", err)
 	}
-	for _, want := range []string{"-addr", "-seed", "-days", "-token-lifetime", "-client-id", "-client-secret", "-redirect-prefix", "-deny", "-fault", "retry-after", "probability"} {
+	for _, want := range []string{"-addr", "-seed", "-days", "-token-lifetime", "-client-id", "-client-secret", "-redirect-prefix", "-deny", "-fault", "retry-after", "probability",
+		"-users", "-users-file", "-login-page", "-app-name", "up-password"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("help lacks %q", want)
 		}
@@ -152,11 +148,150 @@ func TestFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"-fault", "kind=explode"},
 		{"-client-id", "only-the-id"},
+		{"-users", "0"},
+		{"-deny", "-login-page"},
 		{"-addr", "127.0.0.1:99999"},
 		{"stray"},
 	} {
 		if err := run(t.Context(), args, io.Discard, io.Discard, nil); err == nil {
 			t.Errorf("run %q: no error", args)
 		}
+	}
+}
+
+// userAt returns the user_xid of GET /users/@me with token.
+func userAt(t *testing.T, s *uptest.Server, token string) string {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, s.URL+"/users/@me", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	var env gen.UserEnvelope
+	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("/users/@me: %d %v", resp.StatusCode, err)
+	}
+	return env.Meta.UserXID
+}
+
+var userLine = regexp.MustCompile(`(?m)^  (user\d+@example\.com) +(\S+)  (\S+)$`)
+
+func TestUsersAreListed(t *testing.T) {
+	s, stdout, _ := start(t, "-users", "3", "-days", "2")
+	lines := userLine.FindAllStringSubmatch(stdout.String(), -1)
+	if len(lines) != 3 {
+		t.Fatalf("%d user lines in:\n%s", len(lines), stdout)
+	}
+	for i, m := range lines {
+		u := s.Users()[i]
+		if m[1] != u.Email() || m[2] != u.XID() {
+			t.Errorf("line %d: %q, want %s %s", i, m[0], u.Email(), u.XID())
+		}
+		if got := userAt(t, s, m[3]); got != u.XID() {
+			t.Errorf("%s's printed token is %s's", u.Email(), got)
+		}
+	}
+	if !strings.Contains(stdout.String(), "login page      sign in as user1@example.com, password up-password") {
+		t.Errorf("no login line in:\n%s", stdout)
+	}
+}
+
+var fileLine = regexp.MustCompile(`(?m)^(\d+) users, with emails, passwords and tokens, in (\S+)$`)
+
+func TestManyUsersGoToAFile(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	var stdout syncbuf.Buffer
+	ready := make(chan *uptest.Server, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-users", "25", "-days", "1"}, &stdout, io.Discard, func(s *uptest.Server) { ready <- s })
+	}()
+	s := <-ready
+	m := fileLine.FindStringSubmatch(stdout.String())
+	if m == nil || m[1] != "25" || userLine.MatchString(stdout.String()) {
+		t.Fatalf("want the users in a file, not listed:\n%s", stdout.String())
+	}
+	accounts := readAccounts(t, m[2])
+	if len(accounts) != 25 {
+		t.Fatalf("%d users in the file", len(accounts))
+	}
+	for _, i := range []int{0, 24} {
+		a := accounts[i]
+		if a.Email != fmt.Sprintf("user%d@example.com", i+1) || a.Password != uptest.DefaultPassword || userAt(t, s, a.AccessToken) != a.XID {
+			t.Errorf("user %d: %+v", i+1, a)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(m[2]); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the temporary users file outlived upmock: %v", err)
+	}
+
+	// A file named by -users-file stays.
+	path := filepath.Join(t.TempDir(), "users.json")
+	start(t, "-users", "2", "-users-file", path)
+	if got := readAccounts(t, path); len(got) != 2 || got[1].Email != "user2@example.com" {
+		t.Errorf("-users-file holds %+v", got)
+	}
+}
+
+func readAccounts(t *testing.T, path string) []account {
+	t.Helper()
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode().Perm() != 0o600 {
+		t.Errorf("users file mode %o, want 600", info.Mode().Perm())
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []account
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestLoginModes(t *testing.T) {
+	// authorize returns the status and headers of the login URL's answer.
+	authorize := func(s *uptest.Server) struct {
+		StatusCode int
+		Header     http.Header
+	} {
+		t.Helper()
+		q := url.Values{"response_type": {"code"}, "client_id": {s.ClientID}, "redirect_uri": {"http://127.0.0.1:1/cb"}, "state": {"x"}}
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, s.AuthURL+"?"+q.Encode(), nil)
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		return struct {
+			StatusCode int
+			Header     http.Header
+		}{resp.StatusCode, resp.Header}
+	}
+	s, _, _ := start(t)
+	if resp := authorize(s); resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("by default: %d %q, want the login page", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	s, stdout, _ := start(t, "-login-page=false")
+	if resp := authorize(s); resp.StatusCode != http.StatusFound || !strings.Contains(resp.Header.Get("Location"), "code=") {
+		t.Errorf("-login-page=false: %d %q, want a redirect with a code", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if !strings.Contains(stdout.String(), "granted at once, as user1@example.com") {
+		t.Errorf("output:\n%s", stdout)
+	}
+	s, _, _ = start(t, "-deny")
+	if resp := authorize(s); resp.StatusCode != http.StatusFound || !strings.Contains(resp.Header.Get("Location"), "error=access_denied") {
+		t.Errorf("-deny: %d %q, want access_denied", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/upapi/up-go/gen"
+	"github.com/upapi/up-go/gen/spec"
 	"github.com/upapi/up-go/up/uptest"
 	"github.com/upapi/up-go/up/wire"
 )
@@ -106,28 +107,30 @@ func TestEveryOperation(t *testing.T) {
 		status int
 		into   any // nil for a PNG
 	}{
-		{"getUser", func() answer { return wrap(c.GetUserWithResponse(ctx)) }, 200, &gen.UserEnvelope{}},
-		{"listFriends", func() answer { return wrap(c.ListFriendsWithResponse(ctx)) }, 200, &gen.FriendListEnvelope{}},
+		{"getUser", func() answer { return wrap(c.GetUserWithResponse(ctx, "@me")) }, 200, &gen.UserEnvelope{}},
+		{"listFriends", func() answer { return wrap(c.ListFriendsWithResponse(ctx, "@me")) }, 200, &gen.FriendListEnvelope{}},
 		{"getTrends", func() answer {
 			w, d := gen.TrendUnitWeek, gen.TrendUnitDay
-			return wrap(c.GetTrendsWithResponse(ctx, &gen.GetTrendsParams{Range: &w, RangeDuration: ptr(2), BucketSize: &d}))
+			return wrap(c.GetTrendsWithResponse(ctx, "@me", &gen.GetTrendsParams{Range: &w, RangeDuration: ptr(2), BucketSize: &d}))
 		}, 200, &gen.TrendsEnvelope{}},
-		{"getGoals", func() answer { return wrap(c.GetGoalsWithResponse(ctx)) }, 200, &gen.GoalsEnvelope{}},
+		{"getGoals", func() answer { return wrap(c.GetGoalsWithResponse(ctx, "@me")) }, 200, &gen.GoalsEnvelope{}},
 		{"updateGoals", func() answer {
-			return wrap(c.UpdateGoalsWithFormdataBodyWithResponse(ctx, gen.GoalsUpdate{MoveSteps: ptr(12000)}))
+			return wrap(c.UpdateGoalsWithFormdataBodyWithResponse(ctx, "@me", gen.GoalsUpdate{MoveSteps: ptr(12000)}))
 		}, 200, &gen.GoalsEnvelope{}},
-		{"getSettings", func() answer { return wrap(c.GetSettingsWithResponse(ctx)) }, 200, &gen.SettingsEnvelope{}},
-		{"getTimeZone", func() answer { return wrap(c.GetTimeZoneWithResponse(ctx, &gen.GetTimeZoneParams{Date: &today})) }, 200, &gen.TimeZoneListEnvelope{}},
+		{"getSettings", func() answer { return wrap(c.GetSettingsWithResponse(ctx, "@me")) }, 200, &gen.SettingsEnvelope{}},
+		{"getTimeZone", func() answer {
+			return wrap(c.GetTimeZoneWithResponse(ctx, "@me", &gen.GetTimeZoneParams{Date: &today}))
+		}, 200, &gen.TimeZoneListEnvelope{}},
 		{"getRefreshToken", func() answer {
-			return wrap(c.GetRefreshTokenWithFormdataBodyWithResponse(ctx, gen.RefreshTokenRequest{Secret: s.ClientSecret}))
+			return wrap(c.GetRefreshTokenWithFormdataBodyWithResponse(ctx, "@me", gen.RefreshTokenRequest{Secret: s.ClientSecret}))
 		}, 200, &gen.RefreshTokenEnvelope{}},
-		{"listMoves", func() answer { return wrap(c.ListMovesWithResponse(ctx, &gen.ListMovesParams{Limit: &ten})) }, 200, &gen.MoveListEnvelope{}},
+		{"listMoves", func() answer { return wrap(c.ListMovesWithResponse(ctx, "@me", &gen.ListMovesParams{Limit: &ten})) }, 200, &gen.MoveListEnvelope{}},
 		{"getMove", func() answer { return wrap(c.GetMoveWithResponse(ctx, xid["moves"])) }, 200, &gen.MoveEnvelope{}},
 		{"getMoveImage", func() answer { return wrap(c.GetMoveImageWithResponse(ctx, xid["moves"])) }, 200, nil},
 		{"listMoveTicks", func() answer { return wrap(c.ListMoveTicksWithResponse(ctx, xid["moves"])) }, 200, &gen.TickListEnvelope{}},
-		{"listWorkouts", func() answer { return wrap(c.ListWorkoutsWithResponse(ctx, &gen.ListWorkoutsParams{})) }, 200, &gen.WorkoutListEnvelope{}},
+		{"listWorkouts", func() answer { return wrap(c.ListWorkoutsWithResponse(ctx, "@me", &gen.ListWorkoutsParams{})) }, 200, &gen.WorkoutListEnvelope{}},
 		{"createWorkout", func() answer {
-			return wrap(c.CreateWorkoutWithFormdataBodyWithResponse(ctx, gen.WorkoutCreate{SubType: 14, TimeCreated: wire.EpochOf(now.Add(-5 * time.Hour)), TimeCompleted: wire.EpochOf(now.Add(-4 * time.Hour)), Intensity: ptr(3)}))
+			return wrap(c.CreateWorkoutWithFormdataBodyWithResponse(ctx, "@me", gen.WorkoutCreate{SubType: 14, TimeCreated: ptr(wire.EpochOf(now.Add(-5 * time.Hour))), TimeCompleted: ptr(wire.EpochOf(now.Add(-4 * time.Hour))), Intensity: ptr(3)}))
 		}, 201, &gen.WorkoutEnvelope{}},
 		{"getWorkout", func() answer { return wrap(c.GetWorkoutWithResponse(ctx, xid["workouts"])) }, 200, &gen.WorkoutEnvelope{}},
 		{"updateWorkout", func() answer {
@@ -136,66 +139,66 @@ func TestEveryOperation(t *testing.T) {
 		{"getWorkoutImage", func() answer { return wrap(c.GetWorkoutImageWithResponse(ctx, xid["workouts"])) }, 200, nil},
 		{"listWorkoutTicks", func() answer { return wrap(c.ListWorkoutTicksWithResponse(ctx, xid["workouts"])) }, 200, &gen.TickListEnvelope{}},
 		{"deleteWorkout", func() answer { return wrap(c.DeleteWorkoutWithResponse(ctx, own["workouts"])) }, 200, &gen.EmptyEnvelope{}},
-		{"listSleeps", func() answer { return wrap(c.ListSleepsWithResponse(ctx, &gen.ListSleepsParams{})) }, 200, &gen.SleepListEnvelope{}},
+		{"listSleeps", func() answer { return wrap(c.ListSleepsWithResponse(ctx, "@me", &gen.ListSleepsParams{})) }, 200, &gen.SleepListEnvelope{}},
 		{"createSleep", func() answer {
-			return wrap(c.CreateSleepWithFormdataBodyWithResponse(ctx, gen.SleepCreate{TimeCreated: wire.EpochOf(now.Add(-30 * time.Hour)), TimeCompleted: wire.EpochOf(now.Add(-22 * time.Hour))}))
+			return wrap(c.CreateSleepWithFormdataBodyWithResponse(ctx, "@me", gen.SleepCreate{TimeCreated: wire.EpochOf(now.Add(-30 * time.Hour)), TimeCompleted: ptr(wire.EpochOf(now.Add(-22 * time.Hour)))}))
 		}, 201, &gen.SleepEnvelope{}},
 		{"getSleep", func() answer { return wrap(c.GetSleepWithResponse(ctx, xid["sleeps"])) }, 200, &gen.SleepEnvelope{}},
 		{"getSleepImage", func() answer { return wrap(c.GetSleepImageWithResponse(ctx, xid["sleeps"])) }, 200, nil},
 		{"listSleepTicks", func() answer { return wrap(c.ListSleepTicksWithResponse(ctx, xid["sleeps"])) }, 200, &gen.SleepTickListEnvelope{}},
 		{"deleteSleep", func() answer { return wrap(c.DeleteSleepWithResponse(ctx, own["sleeps"])) }, 200, &gen.EmptyEnvelope{}},
-		{"listMeals", func() answer { return wrap(c.ListMealsWithResponse(ctx, &gen.ListMealsParams{})) }, 200, &gen.MealListEnvelope{}},
+		{"listMeals", func() answer { return wrap(c.ListMealsWithResponse(ctx, "@me", &gen.ListMealsParams{})) }, 200, &gen.MealListEnvelope{}},
 		{"createMeal", func() answer {
 			meal := newMultipartMeal(t, url.Values{"note": {"Lunch"}, "items": {mealItems}}, "photo.png", tinyPNG(t))
-			return wrap(c.CreateMealWithBodyWithResponse(ctx, meal.contentType, bytes.NewReader(meal.body)))
+			return wrap(c.CreateMealWithBodyWithResponse(ctx, "@me", meal.contentType, bytes.NewReader(meal.body)))
 		}, 201, &gen.MealEnvelope{}},
 		{"getMeal", func() answer { return wrap(c.GetMealWithResponse(ctx, xid["meals"])) }, 200, &gen.MealEnvelope{}},
 		{"updateMeal", func() answer {
 			return wrap(c.UpdateMealWithFormdataBodyWithResponse(ctx, own["meals"], gen.MealUpdate{Note: ptr("Big breakfast")}))
 		}, 200, &gen.MealEnvelope{}},
 		{"deleteMeal", func() answer { return wrap(c.DeleteMealWithResponse(ctx, own["meals"])) }, 200, &gen.EmptyEnvelope{}},
-		{"listBodyEvents", func() answer { return wrap(c.ListBodyEventsWithResponse(ctx, &gen.ListBodyEventsParams{})) }, 200, &gen.BodyEventListEnvelope{}},
+		{"listBodyEvents", func() answer { return wrap(c.ListBodyEventsWithResponse(ctx, "@me", &gen.ListBodyEventsParams{})) }, 200, &gen.BodyEventListEnvelope{}},
 		{"createBodyEvent", func() answer {
-			return wrap(c.CreateBodyEventWithFormdataBodyWithResponse(ctx, gen.BodyEventCreate{Title: "Scale", BodyFat: ptr(21.5)}))
+			return wrap(c.CreateBodyEventWithFormdataBodyWithResponse(ctx, "@me", gen.BodyEventCreate{Title: "Scale", BodyFat: ptr(21.5)}))
 		}, 201, &gen.BodyEventEnvelope{}},
 		{"getBodyEvent", func() answer { return wrap(c.GetBodyEventWithResponse(ctx, xid["body_events"])) }, 200, &gen.BodyEventEnvelope{}},
 		{"deleteBodyEvent", func() answer { return wrap(c.DeleteBodyEventWithResponse(ctx, own["body_events"])) }, 200, &gen.EmptyEnvelope{}},
-		{"listHeartRates", func() answer { return wrap(c.ListHeartRatesWithResponse(ctx, &gen.ListHeartRatesParams{})) }, 200, &gen.HeartRateListEnvelope{}},
+		{"listHeartRates", func() answer { return wrap(c.ListHeartRatesWithResponse(ctx, "@me", &gen.ListHeartRatesParams{})) }, 200, &gen.HeartRateListEnvelope{}},
 		{"listGenericEvents", func() answer {
-			return wrap(c.ListGenericEventsWithResponse(ctx, &gen.ListGenericEventsParams{}))
+			return wrap(c.ListGenericEventsWithResponse(ctx, "@me", &gen.ListGenericEventsParams{}))
 		}, 200, &gen.GenericEventListEnvelope{}},
 		{"createGenericEvent", func() answer {
-			return wrap(c.CreateGenericEventWithFormdataBodyWithResponse(ctx, gen.GenericEventCreate{Title: "Ran", Verb: "ran", Attributes: ptr(`{"km":5}`)}))
+			return wrap(c.CreateGenericEventWithFormdataBodyWithResponse(ctx, "@me", gen.GenericEventCreate{Title: "Ran", Verb: "ran", Attributes: ptr(`{"km":5}`)}))
 		}, 201, &gen.GenericEventEnvelope{}},
 		{"getGenericEvent", func() answer { return wrap(c.GetGenericEventWithResponse(ctx, xid["generic_events"])) }, 200, &gen.GenericEventEnvelope{}},
 		{"updateGenericEvent", func() answer {
 			return wrap(c.UpdateGenericEventWithFormdataBodyWithResponse(ctx, own["generic_events"], gen.GenericEventUpdate{Note: ptr("on paper")}))
 		}, 200, &gen.GenericEventEnvelope{}},
 		{"deleteGenericEvent", func() answer { return wrap(c.DeleteGenericEventWithResponse(ctx, own["generic_events"])) }, 200, &gen.EmptyEnvelope{}},
-		{"getMood", func() answer { return wrap(c.GetMoodWithResponse(ctx, &gen.GetMoodParams{})) }, 200, &gen.MoodEnvelope{}},
+		{"getMood", func() answer { return wrap(c.GetMoodWithResponse(ctx, "@me", &gen.GetMoodParams{})) }, 200, &gen.MoodEnvelope{}},
 		{"createMood", func() answer {
-			return wrap(c.CreateMoodWithFormdataBodyWithResponse(ctx, gen.MoodCreate{Title: "Meh", SubType: 5}))
+			return wrap(c.CreateMoodWithFormdataBodyWithResponse(ctx, "@me", gen.MoodCreate{Title: "Meh", SubType: 5}))
 		}, 201, &gen.MoodEnvelope{}},
 		{"getMoodEvent", func() answer { return wrap(c.GetMoodEventWithResponse(ctx, own["mood"])) }, 200, &gen.MoodEnvelope{}},
 		{"deleteMood", func() answer { return wrap(c.DeleteMoodWithResponse(ctx, own["mood"])) }, 200, &gen.EmptyEnvelope{}},
-		{"listBandEvents", func() answer { return wrap(c.ListBandEventsWithResponse(ctx, &gen.ListBandEventsParams{})) }, 200, &gen.BandEventListEnvelope{}},
+		{"listBandEvents", func() answer { return wrap(c.ListBandEventsWithResponse(ctx, "@me", &gen.ListBandEventsParams{})) }, 200, &gen.BandEventListEnvelope{}},
 		{"listCardiacEvents", func() answer {
-			return wrap(c.ListCardiacEventsWithResponse(ctx, &gen.ListCardiacEventsParams{})) //nolint:staticcheck // deprecated, still served
+			return wrap(c.ListCardiacEventsWithResponse(ctx, "@me", &gen.ListCardiacEventsParams{})) //nolint:staticcheck // deprecated, still served
 		}, 200, &gen.CardiacEventListEnvelope{}}, //nolint:staticcheck // deprecated, still served
 		{"createCardiacEvent", func() answer {
-			return wrap(c.CreateCardiacEventWithFormdataBodyWithResponse(ctx, gen.CardiacEventCreate{HeartRate: 70, SystolicPressure: ptr(120)})) //nolint:staticcheck // deprecated, still served
+			return wrap(c.CreateCardiacEventWithFormdataBodyWithResponse(ctx, "@me", gen.CardiacEventCreate{HeartRate: 70, SystolicPressure: ptr(120)})) //nolint:staticcheck // deprecated, still served
 		}, 201, &gen.CardiacEventEnvelope{}}, //nolint:staticcheck // deprecated, still served
 		{"getCardiacEvent", func() answer { return wrap(c.GetCardiacEventWithResponse(ctx, xid["cardiac_events"])) }, 200, &gen.CardiacEventEnvelope{}}, //nolint:staticcheck // deprecated, still served
 		{"deleteCardiacEvent", func() answer { return wrap(c.DeleteCardiacEventWithResponse(ctx, own["cardiac_events"])) }, 200, &gen.EmptyEnvelope{}},  //nolint:staticcheck // deprecated, still served
 		{"subscribePubSub", func() answer {
-			return wrap(c.SubscribePubSubWithResponse(ctx, &gen.SubscribePubSubParams{Webhook: "https://example.com/hook"}))
+			return wrap(c.SubscribePubSubWithResponse(ctx, "@me", &gen.SubscribePubSubParams{Webhook: "https://example.com/hook"}))
 		}, 200, &gen.EmptyEnvelope{}},
-		{"unsubscribePubSub", func() answer { return wrap(c.UnsubscribePubSubWithResponse(ctx)) }, 200, &gen.EmptyEnvelope{}},
-		{"disconnect", func() answer { return wrap(c.DisconnectWithResponse(ctx)) }, 200, &gen.EmptyEnvelope{}},
+		{"unsubscribePubSub", func() answer { return wrap(c.UnsubscribePubSubWithResponse(ctx, "@me")) }, 200, &gen.EmptyEnvelope{}},
+		{"disconnect", func() answer { return wrap(c.DisconnectWithResponse(ctx, "@me")) }, 200, &gen.EmptyEnvelope{}},
 	}
 
 	// The table covers every operation of the spec.
-	doc, err := gen.GetSpec()
+	doc, err := spec.GetSpec()
 	if err != nil {
 		t.Fatal(err)
 	}

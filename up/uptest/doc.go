@@ -1,11 +1,16 @@
 // Package uptest is a fake Jawbone UP API for tests, in the spirit of
 // net/http/httptest: a real HTTP server on a loopback port that speaks the
 // UP API v1.1 and Jawbone's OAuth 2.0 as the spec in api/up.yaml describes
-// them, with a deterministic user and history behind it.
+// them, with deterministic users and histories behind it.
 //
 //	s := uptest.NewServer(t)             // closed when the test ends
 //	tok := s.MintToken()                 // every scope, no browser needed
 //	// call s.URL + "/users/@me" with "Authorization: Bearer " + tok.AccessToken
+//
+// A server has one user, the default user, unless WithUsers, AddUser or
+// AddUsers make more (see "Users" below); MintToken, UserXID,
+// ExpireAccessTokens, Add, Touch and Delete act for the default user, and
+// each User has the same methods for itself.
 //
 // NewServer ties the server to a test: a response that would break the spec
 // fails the test. New makes one for programs (cmd/upmock serves one), which
@@ -16,9 +21,10 @@
 // The API is under URL, http://127.0.0.1:PORT/nudge/api/v.1.1, with every
 // operation of the spec (package gen's StrictServerInterface, which the fake
 // implements, so a spec change it does not follow stops it compiling).
-// Paths that name the user by XID, as links.next does, are read as @me:
-// /users/<UserXID>/moves is /users/@me/moves. Another user's XID is refused,
-// with 403 for one of the user's friends and 404 otherwise.
+// Every call acts on the user whose access token it carries. Paths that
+// name that user by XID, as links.next does, are read as @me:
+// /users/<XID>/moves is /users/@me/moves. Another user's XID is refused,
+// with 403 for one of the caller's friends and 404 otherwise.
 //
 // Every answer is the UP envelope {"meta": {...}, "data": ...}, with
 // Access-Control-Allow-Origin: * as Jawbone's servers sent it; a failure is
@@ -34,28 +40,46 @@
 // replaced by a 500 envelope, so the fake never teaches a client something
 // the real service did not do.
 //
+// # Users
+//
+// The n-th user a server makes (from 1; the default user is the first)
+// signs in on the login page as user<n>@example.com with the password
+// DefaultPassword (WithEmail and WithPassword give others), and has a
+// profile, goals, settings, friends and a history that depend only on the
+// seed, n and the date, different from every other user's. Each user has
+// three friends who are not on the server, and each user after the first
+// is a friend of one user made before (drawn from the seed); Befriend makes
+// two users friends. Making a user is cheap (a thousand take about 15 ms):
+// the history is made on the first call that reads it. Tokens, codes,
+// webhook subscriptions and deliveries are each user's: User.MintToken,
+// ExpireAccessTokens, Revoke (every token and webhook of the user, as when
+// the user disconnects the app in UP's own app), TokenRequests,
+// RefreshTokenReplays and Deliveries; ExpireAllAccessTokens, RevokeAll,
+// TokenRequests, RefreshTokenRequests and RefreshTokenReplays of the Server
+// cover every user. A Server and its Users are safe for concurrent use.
+//
 // # The data
 //
-// One user (UserXID) with a profile, three friends, goals, sharing settings
-// and the time zone America/Los_Angeles, in which every date is computed.
-// The history covers the WithDays days (30 by default) before the clock's
-// current day; today is empty, as if the band had not synced yet. Each day
+// Each user has a profile, goals, sharing settings and the time zone
+// America/Los_Angeles, in which every date is computed. The history covers
+// the WithDays days (30 by default) before the day the user was made, by
+// the server's clock; today is empty, as if the band had not synced yet. Each day
 // has the night's sleep (dated the day it ends) with its phase changes as
 // sleep ticks, a move with hourly totals and a tick every ten minutes of
 // wear, zero to two workouts (ticks included), one to three meals with their
 // items, a resting heart rate most days, band events for each sleep and each
 // stopwatch workout, and now and then a weigh-in (some measurements left
 // empty, as real scales did), a mood, a generic event written by another app
-// and a cardiac reading. Each day's data depends only on the seed (WithSeed)
-// and the date, so the same seed on the same day gives the same data. The
+// and a cardiac reading. Each day's data depends only on the seed (WithSeed),
+// the user and the date, so the same seed on the same day gives the same data. The
 // /image endpoints draw the ticks as a PNG chart. Trends are computed from
 // the data: each bucket (d, w from Monday, m, y) holds the daily means over
 // its days that have data, and body figures as they stood at its end;
 // range_duration defaults to 5.
 //
-// Tests can change the data outside the API: Add stores an event as if the
-// band had recorded it, Touch marks one updated, Delete removes one. Each
-// notifies webhooks like a change through the API.
+// Tests can change the data outside the API: Add stores an event in a
+// user's data as if the band had recorded it, Touch marks one updated,
+// Delete removes one. Each notifies webhooks like a change through the API.
 //
 // # Lists and pages
 //
@@ -87,12 +111,24 @@
 //
 // The authorization endpoint (AuthURL) refuses an unknown client_id or a
 // missing or unregistered redirect_uri (see WithRedirectPrefixes) with a 400
-// page and never redirects then. Otherwise it asks WithConsent (granting by
-// default) and redirects to redirect_uri with code and state, or with
-// error=access_denied, error=invalid_scope for a scope the spec does not
-// declare, or error=unsupported_response_type. Scopes are space-separated;
-// none means basic_read. Codes are good once, for 10 minutes by the
-// server's clock.
+// page and never redirects then. It sends error=invalid_scope for a scope
+// the spec does not declare and error=unsupported_response_type back to the
+// app. Otherwise, by default, it asks WithConsent (granting by default) in
+// the default user's place and redirects to redirect_uri with code and
+// state, or with error=access_denied. Scopes are space-separated; none means
+// basic_read. Codes are good once, for 10 minutes by the server's clock.
+//
+// With WithLoginPage it shows a login page instead, as UP did: the app's
+// name (WithAppName), the scopes asked for with the spec's descriptions, a
+// form to sign in with a user's email and password, and Allow and Deny
+// buttons. Allow with the right password sends the browser back (303) with
+// a code for the user who signed in; a wrong one shows the form again with
+// an error; Deny sends error=access_denied. The page holds no script and
+// loads nothing; each page carries a CSRF token that works once, for 10
+// minutes, and a form posted from another origin or without a token the
+// server issued is refused with a 403 page. User.Allow and User.Deny answer
+// an authorization URL as that user would on the page, without a browser,
+// whichever mode the server is in.
 //
 // The token endpoint (TokenURL) takes a form POST with client_id and
 // client_secret in the body (not HTTP Basic: that is 401 invalid_client),
@@ -124,13 +160,15 @@
 // DELETE /users/@me/PartnerAppMembership revokes every token of the user for
 // the app and removes its webhook. ExpireAccessTokens, RevokeAll and
 // MintToken drive token states from a test; TokenRequests counts token
-// requests by grant type, and Requests lists every request received (method,
-// path, query, form, authorization scheme, content type; secrets redacted).
+// requests by grant type, RefreshTokenReplays the refresh tokens sent again
+// after a refresh exchanged them, and Requests lists every request received
+// (method, path, query, form, authorization scheme, content type; secrets
+// redacted).
 //
 // # Webhooks
 //
 // POST /users/@me/pubsub?webhook=URL registers the app's webhook for the
-// user, DELETE removes it. Every create, update and delete after that,
+// token's user, DELETE removes it. Every create, update and delete after that,
 // through the API or through Add, Touch and Delete, and every band event
 // added, is POSTed to it asynchronously as Jawbone did: a form body whose
 // field "file" holds {"notification_timestamp", "events": [{"user_xid",

@@ -56,7 +56,7 @@ type failure struct {
 func (s *Server) errorEnvelope(g *grant, e *apiError) gen.ErrorEnvelope {
 	user := ""
 	if g != nil {
-		user = g.userXID
+		user = g.user.XID()
 	}
 	meta := gen.Meta{
 		UserXID: user, Message: message(e.status), Code: e.status, Time: wire.EpochOf(s.now()),

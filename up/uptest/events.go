@@ -14,17 +14,20 @@ type Event interface {
 		gen.GenericEvent | gen.Mood | gen.CardiacEvent | gen.BandEvent //nolint:staticcheck // cardiac events are deprecated, still served
 }
 
-// Add stores event as if the band or UP's own app had recorded it, so that
-// no app may delete it, and notifies registered webhooks of its creation. It
+// Add stores event in the data of to (a *User, or a *Server for its default
+// user) as if the band or UP's own app had recorded it, so that no app may
+// delete it, and notifies registered webhooks of its creation. It
 // fills what event leaves empty: an XID, time_created (now), date (in the
 // user's zone), time_updated, type, a title and details.tz. A time_created
 // already taken by an event of the same kind moves on by a second. Add
 // returns the event as stored; it panics if the XID is taken.
-func Add[T Event](s *Server, event T) T {
+func Add[T Event](to Target, event T) T {
+	u := to.target()
+	s, st := u.s, u.data()
 	var out any
 	switch v := any(event).(type) {
 	case gen.Move:
-		out = addEvent(s, KindMove, s.store.moves, v, func(v *gen.Move, d defaults) {
+		out = addEvent(u, moves, v, func(v *gen.Move, d defaults) {
 			v.XID, v.TimeCreated, v.Date, v.TimeUpdated = d.xid(v.XID), d.created(v.TimeCreated), d.date(v.Date), d.updated(v.TimeUpdated)
 			v.Type = orDefault(v.Type, "move")
 			v.Details = withTZ(v.Details, d.tz, func(x *gen.MoveDetails) **string { return &x.TZ })
@@ -33,23 +36,23 @@ func Add[T Event](s *Server, event T) T {
 			}
 		})
 	case gen.Workout:
-		out = addEvent(s, KindWorkout, s.store.workouts, v, func(v *gen.Workout, d defaults) {
+		out = addEvent(u, workouts, v, func(v *gen.Workout, d defaults) {
 			v.XID, v.TimeCreated, v.Date, v.TimeUpdated = d.xid(v.XID), d.created(v.TimeCreated), d.date(v.Date), d.updated(v.TimeUpdated)
 			v.Type = orDefault(v.Type, "workout")
 			v.Title = orDefault(v.Title, workoutTitle(deref(v.SubType)))
 			v.Details = withTZ(v.Details, d.tz, func(x *gen.WorkoutDetails) **string { return &x.TZ })
 			if v.TimeCompleted != nil && int64(*v.TimeCompleted) > int64(v.TimeCreated) {
-				s.store.ticks[v.XID] = workoutTicks(rngFor(s.cfg.seed, "ticks "+v.XID), s.store.prof, int64(v.TimeCreated), int64(*v.TimeCompleted), deref(v.SubType))
+				st.ticks[v.XID] = workoutTicks(rngFor(s.cfg.seed, "ticks "+v.XID), st.prof, int64(v.TimeCreated), int64(*v.TimeCompleted), deref(v.SubType))
 			}
 		})
 	case gen.Sleep:
-		out = addEvent(s, KindSleep, s.store.sleeps, v, func(v *gen.Sleep, d defaults) {
+		out = addEvent(u, sleeps, v, func(v *gen.Sleep, d defaults) {
 			v.XID, v.TimeCreated, v.Date, v.TimeUpdated = d.xid(v.XID), d.created(v.TimeCreated), d.date(v.Date), d.updated(v.TimeUpdated)
 			v.Type = orDefault(v.Type, "sleep")
 			if v.TimeCompleted != nil && int64(*v.TimeCompleted) > int64(v.TimeCreated)+1 {
 				bed, getUp := int64(v.TimeCreated), int64(*v.TimeCompleted)
 				built, phases := buildSleep(rngFor(s.cfg.seed, "sleep "+v.XID), bed, getUp-min(600, (getUp-bed)/10), getUp)
-				s.store.sleepTicks[v.XID] = phases
+				st.sleepTicks[v.XID] = phases
 				if v.Details == nil {
 					v.Details = built.Details
 				}
@@ -58,7 +61,7 @@ func Add[T Event](s *Server, event T) T {
 			v.Details = withTZ(v.Details, d.tz, func(x *gen.SleepDetails) **string { return &x.TZ })
 		})
 	case gen.Meal:
-		out = addEvent(s, KindMeal, s.store.meals, v, func(v *gen.Meal, d defaults) {
+		out = addEvent(u, meals, v, func(v *gen.Meal, d defaults) {
 			v.XID, v.TimeCreated, v.Date, v.TimeUpdated = d.xid(v.XID), d.created(v.TimeCreated), d.date(v.Date), d.updated(v.TimeUpdated)
 			v.Type = orDefault(v.Type, "meal")
 			if v.Details == nil && v.Items != nil {
@@ -70,7 +73,7 @@ func Add[T Event](s *Server, event T) T {
 			}
 		})
 	case gen.BodyEvent:
-		out = addEvent(s, KindBody, s.store.bodies, v, func(v *gen.BodyEvent, d defaults) {
+		out = addEvent(u, bodies, v, func(v *gen.BodyEvent, d defaults) {
 			v.XID, v.TimeCreated, v.Date, v.TimeUpdated = d.xid(v.XID), d.created(v.TimeCreated), d.date(v.Date), d.updated(v.TimeUpdated)
 			v.Type = orDefault(v.Type, "body")
 			if v.Title == nil && v.Weight != nil {
@@ -79,18 +82,18 @@ func Add[T Event](s *Server, event T) T {
 			v.Details = withTZ(v.Details, d.tz, func(x *gen.TZDetails) **string { return &x.TZ })
 		})
 	case gen.HeartRate:
-		out = addEvent(s, KindHeartRate, s.store.hearts, v, func(v *gen.HeartRate, d defaults) {
+		out = addEvent(u, hearts, v, func(v *gen.HeartRate, d defaults) {
 			v.XID, v.TimeCreated, v.Date, v.TimeUpdated = d.xid(v.XID), d.created(v.TimeCreated), d.date(v.Date), d.updated(v.TimeUpdated)
 			v.Title = orDefault(v.Title, "My resting heart rate on "+ordinalDate(v.Date))
 			v.Details = withTZ(v.Details, d.tz, func(x *gen.TZDetails) **string { return &x.TZ })
 		})
 	case gen.GenericEvent:
-		out = addEvent(s, KindGenericEvent, s.store.generics, v, func(v *gen.GenericEvent, d defaults) {
+		out = addEvent(u, generics, v, func(v *gen.GenericEvent, d defaults) {
 			v.XID, v.TimeCreated, v.Date, v.TimeUpdated = d.xid(v.XID), d.created(v.TimeCreated), d.date(v.Date), d.updated(v.TimeUpdated)
 			v.Details = withTZ(v.Details, d.tz, func(x *gen.TZDetails) **string { return &x.TZ })
 		})
 	case gen.Mood:
-		out = addEvent(s, KindMood, s.store.moods, v, func(v *gen.Mood, d defaults) {
+		out = addEvent(u, moods, v, func(v *gen.Mood, d defaults) {
 			v.XID = ptr(d.xid(deref(v.XID)))
 			v.TimeCreated = ptr(d.created(deref(v.TimeCreated)))
 			v.Date = ptr(d.date(deref(v.Date)))
@@ -102,14 +105,13 @@ func Add[T Event](s *Server, event T) T {
 			v.Details = withTZ(v.Details, d.tz, func(x *gen.TZDetails) **string { return &x.TZ })
 		})
 	case cardiacEvent:
-		out = addEvent(s, KindCardiac, s.store.cardiacs, v, func(v *cardiacEvent, d defaults) {
+		out = addEvent(u, cardiacs, v, func(v *cardiacEvent, d defaults) {
 			v.XID, v.TimeCreated, v.Date, v.TimeUpdated = d.xid(v.XID), d.created(v.TimeCreated), d.date(v.Date), d.updated(v.TimeUpdated)
 			v.Type = orDefault(v.Type, "cardiac")
 			v.Title = orDefault(v.Title, "My heart rate on "+ordinalDate(v.Date))
 			v.Details = withTZ(v.Details, d.tz, func(x *gen.TZDetails) **string { return &x.TZ })
 		})
 	case gen.BandEvent:
-		st := s.store
 		st.mu.Lock()
 		if v.TimeCreated == 0 {
 			v.TimeCreated = wire.EpochOf(s.now())
@@ -123,7 +125,7 @@ func Add[T Event](s *Server, event T) T {
 		}
 		st.bands.insert(v, "")
 		st.mu.Unlock()
-		s.notify("", "", string(v.Action), int64(v.TimeCreated))
+		s.notify(u, "", "", string(v.Action), int64(v.TimeCreated))
 		out = v
 	}
 	return out.(T)
@@ -131,7 +133,7 @@ func Add[T Event](s *Server, event T) T {
 
 // defaults fills the common fields of an added event.
 type defaults struct {
-	s   *Server
+	st  *store
 	tz  string
 	tbl interface{ freeCreated(int64) int64 }
 	now int64
@@ -141,7 +143,7 @@ type defaults struct {
 
 func (d defaults) xid(x string) string {
 	if x == "" {
-		return d.s.store.xids.next()
+		return d.st.xids.next()
 	}
 	return x
 }
@@ -160,7 +162,7 @@ func (d defaults) date(v wire.Date) wire.Date {
 	if v != 0 {
 		return v
 	}
-	return d.s.store.dateOf(*d.at)
+	return d.st.dateOf(*d.at)
 }
 
 func (d defaults) updated(t *wire.Epoch) *wire.Epoch {
@@ -189,57 +191,66 @@ func withTZ[D any](details *D, tz string, field func(*D) **string) *D {
 	return &d
 }
 
-func addEvent[T any](s *Server, kind Kind, tbl *table[T], v T, fill func(*T, defaults)) T {
-	st := s.store
+func addEvent[T any, L listOf[T]](u *User, k *eventKind[T, L], v T, fill func(*T, defaults)) T {
+	s, st := u.s, u.data()
+	tbl := k.table(st)
 	st.mu.Lock()
 	if xid := tbl.meta(&v).xid; xid != "" {
 		if _, taken := tbl.get(xid); taken {
 			st.mu.Unlock()
-			panic(fmt.Sprintf("uptest: Add: a %s with XID %q exists", kind, xid))
+			panic(fmt.Sprintf("uptest: Add: a %s with XID %q exists", k.kind, xid))
 		}
 	}
 	var at int64
-	fill(&v, defaults{s: s, tz: st.tzName(), tbl: tbl, now: s.now().Unix(), at: &at})
+	fill(&v, defaults{st: st, tz: st.tzName(), tbl: tbl, now: s.now().Unix(), at: &at})
 	xid := tbl.meta(&v).xid
 	tbl.insert(v, "")
 	st.mu.Unlock()
-	s.notify(kind, xid, "creation", s.now().Unix())
+	s.notify(u, k.kind, xid, "creation", s.now().Unix())
 	return v
 }
 
 // ErrNotFound is returned by Touch and Delete for an event that does not exist.
 var ErrNotFound = errors.New("uptest: no such event")
 
-// Touch marks the event xid of kind as updated now (a second after its last
-// update if the clock has not moved), as a sync from the band would, and
-// notifies registered webhooks.
-func (s *Server) Touch(kind Kind, xid string) error {
-	st := s.store
-	st.mu.Lock()
-	tbl := st.table(kind)
-	ok := tbl != nil && tbl.touch(xid, s.now().Unix())
-	st.mu.Unlock()
-	if !ok {
-		return fmt.Errorf("%w: %s %q", ErrNotFound, kind, xid)
-	}
-	s.notify(kind, xid, "updation", s.now().Unix())
-	return nil
+// Touch marks the default user's event xid of kind as updated now (a
+// second after its last update if the clock has not moved), as a sync from
+// the band would, and notifies registered webhooks. User.Touch does it for
+// another user.
+func (s *Server) Touch(kind Kind, xid string) error { return s.touch(s.DefaultUser(), kind, xid) }
+
+func (s *Server) touch(u *User, kind Kind, xid string) error {
+	return s.change(u, kind, xid, "updation", func(st *store, tbl anyTable) bool { return tbl.touch(xid, s.now().Unix()) })
 }
 
-// Delete removes the event xid of kind, whoever created it, and notifies
-// registered webhooks.
-func (s *Server) Delete(kind Kind, xid string) error {
-	st := s.store
-	st.mu.Lock()
-	tbl := st.table(kind)
-	ok := tbl != nil && tbl.remove(xid)
-	if ok {
+// Delete removes the default user's event xid of kind, whoever created it,
+// and notifies registered webhooks. User.Delete does it for another user.
+func (s *Server) Delete(kind Kind, xid string) error { return s.delete(s.DefaultUser(), kind, xid) }
+
+func (s *Server) delete(u *User, kind Kind, xid string) error {
+	return s.change(u, kind, xid, "deletion", func(st *store, tbl anyTable) bool {
+		if !tbl.remove(xid) {
+			return false
+		}
 		st.forget(xid)
+		return true
+	})
+}
+
+// change applies do, under the store's lock, to the table of kind in u's
+// data, and notifies webhooks of action when do found the event xid.
+func (s *Server) change(u *User, kind Kind, xid, action string, do func(st *store, tbl anyTable) bool) error {
+	k := eventKinds[kind]
+	ok := false
+	if k != nil {
+		st := u.data()
+		st.mu.Lock()
+		ok = do(st, k.rows(st))
+		st.mu.Unlock()
 	}
-	st.mu.Unlock()
 	if !ok {
 		return fmt.Errorf("%w: %s %q", ErrNotFound, kind, xid)
 	}
-	s.notify(kind, xid, "deletion", s.now().Unix())
+	s.notify(u, kind, xid, action, s.now().Unix())
 	return nil
 }

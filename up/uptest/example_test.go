@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"testing"
 
 	"github.com/upapi/up-go/gen"
@@ -81,4 +82,56 @@ func ExampleServer_Inject() {
 	}
 	fmt.Println(get(), get())
 	// Output: 503 200
+}
+
+// Many users: each call acts on the user whose token it carries.
+func ExampleServer_AddUsers() {
+	s := uptest.New(uptest.WithDays(1))
+	defer s.Close()
+	users := append([]*uptest.User{s.DefaultUser()}, s.AddUsers(2)...)
+	for _, u := range users {
+		req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, s.URL+"/users/@me", nil)
+		if err != nil {
+			panic(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+u.MintToken("basic_read").AccessToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			panic(err)
+		}
+		var env gen.UserEnvelope
+		err = json.NewDecoder(resp.Body).Decode(&env)
+		_ = resp.Body.Close()
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(u.Email(), *env.Data.First, *env.Data.Last, env.Meta.UserXID == u.XID())
+	}
+	// Output:
+	// user1@example.com Noah Franklin true
+	// user2@example.com Nora Novak true
+	// user3@example.com Maya Lindqvist true
+}
+
+// A user logs in to an app through the authorization code flow, as on the
+// login page, without a browser.
+func ExampleUser_Allow() {
+	s := uptest.New(uptest.WithUsers(2))
+	defer s.Close()
+	u := s.Users()[1]
+	cfg := s.Config("http://127.0.0.1:9999/callback", "basic_read") // the app's
+	next, err := u.Allow(cfg.AuthCodeURL("some-state"))             // where the browser goes next
+	if err != nil {
+		panic(err)
+	}
+	back, err := url.Parse(next)
+	if err != nil {
+		panic(err)
+	}
+	tok, err := cfg.Exchange(context.Background(), back.Query().Get("code"))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(back.Query().Get("state"), tok.AccessToken != "", tok.RefreshToken != "")
+	// Output: some-state true true
 }

@@ -48,7 +48,7 @@ type notifier struct {
 	s *Server
 
 	mu         sync.Mutex
-	subs       map[string]subscription // by client ID and user XID
+	subs       map[string]map[string]subscription // by user XID, then client ID
 	queue      []webhookJob
 	pending    int // queued or being sent
 	waiters    []chan struct{}
@@ -69,7 +69,7 @@ func newNotifier(s *Server) *notifier {
 	tr := &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 2, IdleConnTimeout: 30 * time.Second}
 	return &notifier{
 		s:         s,
-		subs:      make(map[string]subscription),
+		subs:      make(map[string]map[string]subscription),
 		wake:      make(chan struct{}, 1),
 		ctx:       ctx,
 		cancel:    cancel,
@@ -77,8 +77,6 @@ func newNotifier(s *Server) *notifier {
 		client:    &http.Client{Transport: tr, Timeout: 5 * time.Second},
 	}
 }
-
-func subKey(clientID, userXID string) string { return clientID + "\x00" + userXID }
 
 // SecretHash is the secret_hash every webhook notification to the server's
 // client carries: the lowercase hex SHA-256 of the client ID followed by the
@@ -92,14 +90,23 @@ func secretHash(id, secret string) string {
 
 func (n *notifier) subscribe(clientID, userXID, url string, scopes map[string]bool) {
 	n.mu.Lock()
-	n.subs[subKey(clientID, userXID)] = subscription{url: url, scopes: scopes}
-	n.mu.Unlock()
+	defer n.mu.Unlock()
+	if n.subs[userXID] == nil {
+		n.subs[userXID] = make(map[string]subscription)
+	}
+	n.subs[userXID][clientID] = subscription{url: url, scopes: scopes}
 }
 
+// unsubscribe removes the webhook of clientID for the user; every app's
+// when clientID is "".
 func (n *notifier) unsubscribe(clientID, userXID string) {
 	n.mu.Lock()
-	delete(n.subs, subKey(clientID, userXID))
-	n.mu.Unlock()
+	defer n.mu.Unlock()
+	if clientID == "" {
+		delete(n.subs, userXID)
+		return
+	}
+	delete(n.subs[userXID], clientID)
 }
 
 // timestamp writes an epoch as the docs' sample did: a string.
@@ -109,35 +116,23 @@ func timestamp(t int64) *gen.WebhookTimestamp {
 	return &ts
 }
 
-// notify tells every app that registered a webhook for the user, and may
+// notify tells every app that registered a webhook for user u, and may
 // read kind, that event xid had action. A band event passes kind "" and its
 // action as action.
-func (s *Server) notify(kind Kind, xid, action string, at int64) {
+func (s *Server) notify(u *User, kind Kind, xid, action string, at int64) {
 	n := s.hooks
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
 		return
 	}
-	user := s.store.user.XID
-	for key, sub := range n.subs {
-		clientID, subUser, _ := strings.Cut(key, "\x00")
-		if subUser != user {
+	user := u.XID()
+	for clientID, sub := range n.subs[user] {
+		if !(view{sub.scopes}).hears(kind, action) {
 			continue
 		}
 		ev := gen.WebhookEvent{UserXID: user, Action: gen.WebhookEventAction(action), Timestamp: timestamp(at)}
-		if kind == "" {
-			need := "move_read"
-			if strings.Contains(action, "sleep") {
-				need = "sleep_read"
-			}
-			if !sub.scopes[need] {
-				continue
-			}
-		} else {
-			if !sub.scopes[readScope[kind]] {
-				continue
-			}
+		if kind != "" {
 			ev.EventXID, ev.Type = ptr(xid), ptr(string(kind))
 		}
 		ev.SecretHash = secretHash(clientID, s.clientSecretOf(clientID))

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -26,16 +27,19 @@ const codeLifetime = 10 * time.Minute
 type grant struct {
 	access, refresh string
 	clientID        string
-	userXID         string
+	user            *User
 	scopes          []string
 	scopeSet        map[string]bool
 	expiry          time.Time
 	revoked         bool
+	// rotated is set when a refresh exchanged the refresh token.
+	rotated bool
 }
 
 type authCode struct {
 	clientID    string
 	redirectURI string
+	user        *User
 	scopes      []string
 	expires     time.Time
 	used        bool
@@ -48,6 +52,11 @@ type oauthState struct {
 	access        map[string]*grant
 	refresh       map[string]*grant
 	tokenRequests map[string]int
+	// refreshSent counts the token requests that sent each refresh token.
+	refreshSent map[string]int
+	replays     int
+	// pages holds the login pages shown and not yet answered, by CSRF token.
+	pages map[string]*loginPage
 }
 
 func newOAuthState() *oauthState {
@@ -56,6 +65,8 @@ func newOAuthState() *oauthState {
 		access:        make(map[string]*grant),
 		refresh:       make(map[string]*grant),
 		tokenRequests: make(map[string]int),
+		refreshSent:   make(map[string]int),
+		pages:         make(map[string]*loginPage),
 	}
 }
 
@@ -73,13 +84,13 @@ func randomToken() string {
 	}
 }
 
-// newGrantLocked makes a new grant; the caller holds s.oauth.mu.
-func (s *Server) newGrantLocked(clientID string, scopes []string) *grant {
+// newGrantLocked makes a new grant for user u; the caller holds s.oauth.mu.
+func (s *Server) newGrantLocked(u *User, clientID string, scopes []string) *grant {
 	g := &grant{
 		access:   randomToken(),
 		refresh:  randomToken(),
 		clientID: clientID,
-		userXID:  s.store.user.XID,
+		user:     u,
 		scopes:   slices.Clone(scopes),
 		scopeSet: make(map[string]bool, len(scopes)),
 		expiry:   s.now().Add(s.cfg.tokenLifetime),
@@ -89,26 +100,13 @@ func (s *Server) newGrantLocked(clientID string, scopes []string) *grant {
 	}
 	s.oauth.access[g.access] = g
 	s.oauth.refresh[g.refresh] = g
+	u.grants = append(u.grants, g)
 	return g
 }
 
-// MintToken returns a token for the server's user and client without the
-// authorization flow, holding scopes, or every scope the spec declares when
-// none are given. It carries a refresh token and the expiry the token
-// endpoint would give. MintToken panics on a scope the spec does not declare.
+// MintToken returns a token for the default user, as User.MintToken does.
 func (s *Server) MintToken(scopes ...string) *oauth2.Token {
-	if len(scopes) == 0 {
-		scopes = s.contract.known
-	}
-	for _, sc := range scopes {
-		if !slices.Contains(s.contract.known, sc) {
-			panic(fmt.Sprintf("uptest: MintToken: unknown scope %q", sc))
-		}
-	}
-	s.oauth.mu.Lock()
-	g := s.newGrantLocked(s.ClientID, scopes)
-	s.oauth.mu.Unlock()
-	return s.oauthToken(g)
+	return s.DefaultUser().MintToken(scopes...)
 }
 
 func (s *Server) oauthToken(g *grant) *oauth2.Token {
@@ -116,9 +114,14 @@ func (s *Server) oauthToken(g *grant) *oauth2.Token {
 	return t.WithExtra(map[string]any{"expires_in": int(s.cfg.tokenLifetime / time.Second)})
 }
 
-// ExpireAccessTokens makes every access token issued so far expired, as if
-// its lifetime had passed. Refresh tokens keep working.
-func (s *Server) ExpireAccessTokens() {
+// ExpireAccessTokens makes every access token issued to the default user
+// so far expired, as if its lifetime had passed. Refresh tokens keep
+// working. ExpireAllAccessTokens does it for every user.
+func (s *Server) ExpireAccessTokens() { s.DefaultUser().ExpireAccessTokens() }
+
+// ExpireAllAccessTokens makes every access token issued so far, to any
+// user, expired. Refresh tokens keep working.
+func (s *Server) ExpireAllAccessTokens() {
 	past := s.now().Add(-time.Second)
 	s.oauth.mu.Lock()
 	defer s.oauth.mu.Unlock()
@@ -127,8 +130,9 @@ func (s *Server) ExpireAccessTokens() {
 	}
 }
 
-// RevokeAll revokes every access and refresh token issued so far, as
-// Jawbone did to all tokens after Heartbleed.
+// RevokeAll revokes every access and refresh token issued so far, to every
+// user, as Jawbone did to all tokens after Heartbleed. User.Revoke revokes
+// one user's.
 func (s *Server) RevokeAll() {
 	s.oauth.mu.Lock()
 	defer s.oauth.mu.Unlock()
@@ -137,17 +141,58 @@ func (s *Server) RevokeAll() {
 	}
 }
 
-// TokenRequests counts the requests the token endpoint received, by their
-// grant_type ("authorization_code", "refresh_token", or whatever else was
-// sent, "" when none), faulted and refused requests included.
+// TokenRequests counts the requests the token endpoint received, from
+// every user, by their grant_type ("authorization_code", "refresh_token", or
+// whatever else was sent, "" when none), faulted and refused requests
+// included. User.TokenRequests counts one user's.
 func (s *Server) TokenRequests() map[string]int {
 	s.oauth.mu.Lock()
 	defer s.oauth.mu.Unlock()
-	out := make(map[string]int, len(s.oauth.tokenRequests))
-	for k, v := range s.oauth.tokenRequests {
-		out[k] = v
+	return maps.Clone(s.oauth.tokenRequests)
+}
+
+// RefreshTokenRequests counts the token requests that sent refreshToken
+// with grant_type=refresh_token, faulted and refused ones included. A
+// client that refreshes correctly sends each refresh token once, unless a
+// fault cut the answer short.
+func (s *Server) RefreshTokenRequests(refreshToken string) int {
+	s.oauth.mu.Lock()
+	defer s.oauth.mu.Unlock()
+	return s.oauth.refreshSent[refreshToken]
+}
+
+// RefreshTokenReplays counts, over every user, the refresh_token requests
+// the server answered that sent a refresh token an earlier request had
+// already exchanged: 0 means no rotated refresh token was ever sent again.
+func (s *Server) RefreshTokenReplays() int {
+	s.oauth.mu.Lock()
+	defer s.oauth.mu.Unlock()
+	return s.oauth.replays
+}
+
+// countTokenRequest counts a request to the token endpoint, for the server
+// and for the user whose code or refresh token it sends.
+func (s *Server) countTokenRequest(p url.Values) {
+	s.oauth.mu.Lock()
+	defer s.oauth.mu.Unlock()
+	gt := p.Get("grant_type")
+	s.oauth.tokenRequests[gt]++
+	var u *User
+	switch gt {
+	case "authorization_code":
+		if c, ok := s.oauth.codes[p.Get("code")]; ok {
+			u = c.user
+		}
+	case "refresh_token":
+		raw := p.Get("refresh_token")
+		if g, ok := s.oauth.refresh[raw]; ok {
+			u = g.user
+			s.oauth.refreshSent[raw]++
+		}
 	}
-	return out
+	if u != nil {
+		u.tokenRequests[gt]++
+	}
 }
 
 // Config returns an oauth2.Config for the server's client, endpoints and
@@ -163,12 +208,13 @@ func (s *Server) Config(redirectURL string, scopes ...string) *oauth2.Config {
 	}
 }
 
-// revokeUser revokes every token of user for client.
-func (s *Server) revokeUser(userXID, clientID string) {
+// revokeUser revokes every token of user u for clientID, or for every
+// client when clientID is "".
+func (s *Server) revokeUser(u *User, clientID string) {
 	s.oauth.mu.Lock()
 	defer s.oauth.mu.Unlock()
-	for _, g := range s.oauth.access {
-		if g.userXID == userXID && g.clientID == clientID {
+	for _, g := range u.grants {
+		if clientID == "" || g.clientID == clientID {
 			g.revoked = true
 		}
 	}
@@ -199,74 +245,148 @@ func authPage(w http.ResponseWriter, status int, problem string) {
 		"<body><h1>We could not authorize this app</h1><p>%s</p></body></html>\n", html.EscapeString(problem))
 }
 
-// serveAuthorize is the authorization endpoint: it checks the client and
-// redirect URI, asks for consent, and sends the user back with a code.
-func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		authPage(w, http.StatusMethodNotAllowed, "The authorization endpoint answers GET requests only.")
-		return
-	}
-	q := r.URL.Query()
+// An authRequest is an authorization request that passed the checks that
+// let the endpoint send the browser back to the app.
+type authRequest struct {
+	redirectURI string // as sent
+	redirect    *url.URL
+	state       string
+	scopes      []string
+}
+
+// A refusal is what the authorization endpoint answers to a request it
+// cannot send back to the app: a page with a status.
+type refusal struct {
+	status int
+	text   string
+}
+
+func (r *refusal) Error() string { return r.text }
+
+// checkAuthorize reads an authorization request. It returns a refusal when
+// the browser must not be sent back (an unknown client, a missing or
+// unregistered redirect_uri), or the request and, when the app is to be
+// told of an error in it, the error parameters of the redirect.
+func (s *Server) checkAuthorize(q url.Values) (*authRequest, url.Values, *refusal) {
 	if q.Get("client_id") != s.ClientID {
-		authPage(w, http.StatusBadRequest, "Unknown client_id: no application is registered with it.")
-		return
+		return nil, nil, &refusal{http.StatusBadRequest, "Unknown client_id: no application is registered with it."}
 	}
 	raw := q.Get("redirect_uri")
 	if raw == "" {
-		authPage(w, http.StatusBadRequest, "The request has no redirect_uri.")
-		return
+		return nil, nil, &refusal{http.StatusBadRequest, "The request has no redirect_uri."}
 	}
 	redirect, err := url.Parse(raw)
 	if err != nil || !redirect.IsAbs() || redirect.Fragment != "" {
-		authPage(w, http.StatusBadRequest, "The redirect_uri is not an absolute URI without a fragment.")
-		return
+		return nil, nil, &refusal{http.StatusBadRequest, "The redirect_uri is not an absolute URI without a fragment."}
 	}
 	if len(s.cfg.redirectPrefixes) > 0 && !slices.ContainsFunc(s.cfg.redirectPrefixes, func(p string) bool { return strings.HasPrefix(raw, p) }) {
-		authPage(w, http.StatusBadRequest, "The redirect_uri does not start with any URI registered for the application.")
-		return
+		return nil, nil, &refusal{http.StatusBadRequest, "The redirect_uri does not start with any URI registered for the application."}
 	}
-	state := q.Get("state")
-	back := func(params url.Values) {
-		if state != "" {
-			params.Set("state", state)
-		}
-		u := *redirect
-		merged := u.Query()
-		for k, v := range params {
-			merged[k] = v
-		}
-		u.RawQuery = merged.Encode()
-		w.Header().Set("Location", u.String())
-		w.Header().Set("Cache-Control", "no-store")
-		w.WriteHeader(http.StatusFound)
-	}
+	req := &authRequest{redirectURI: raw, redirect: redirect, state: q.Get("state")}
 	if q.Get("response_type") != "code" {
-		back(url.Values{"error": {"unsupported_response_type"}, "error_description": {"response_type must be code"}})
-		return
+		return req, url.Values{"error": {"unsupported_response_type"}, "error_description": {"response_type must be code"}}, nil
 	}
-	scopes := []string{}
+	req.scopes = []string{}
 	for _, sc := range strings.Fields(q.Get("scope")) {
 		if !slices.Contains(s.contract.known, sc) {
-			back(url.Values{"error": {"invalid_scope"}, "error_description": {fmt.Sprintf("unknown scope %q", sc)}})
-			return
+			return req, url.Values{"error": {"invalid_scope"}, "error_description": {fmt.Sprintf("unknown scope %q", sc)}}, nil
 		}
-		if !slices.Contains(scopes, sc) {
-			scopes = append(scopes, sc)
+		if !slices.Contains(req.scopes, sc) {
+			req.scopes = append(req.scopes, sc)
 		}
 	}
-	if len(scopes) == 0 {
-		scopes = []string{"basic_read"}
+	if len(req.scopes) == 0 {
+		req.scopes = []string{"basic_read"}
 	}
-	if s.cfg.consent != nil && !s.cfg.consent(slices.Clone(scopes)) {
-		back(url.Values{"error": {"access_denied"}, "error_description": {"The user denied your request."}})
-		return
+	return req, nil, nil
+}
+
+// back is the app's redirect_uri with params and the request's state.
+func (req *authRequest) back(params url.Values) string {
+	if req.state != "" {
+		params.Set("state", req.state)
 	}
+	u := *req.redirect
+	merged := u.Query()
+	for k, v := range params {
+		merged[k] = v
+	}
+	u.RawQuery = merged.Encode()
+	return u.String()
+}
+
+// denied are the redirect parameters of a user's refusal.
+func denied() url.Values {
+	return url.Values{"error": {"access_denied"}, "error_description": {"The user denied your request."}}
+}
+
+// grantCode issues an authorization code for user u and the request, and
+// returns the redirect parameters that carry it.
+func (s *Server) grantCode(req *authRequest, u *User) url.Values {
 	code := randomToken()
 	s.oauth.mu.Lock()
-	s.oauth.codes[code] = &authCode{clientID: s.ClientID, redirectURI: raw, scopes: scopes, expires: s.now().Add(codeLifetime)}
+	s.oauth.codes[code] = &authCode{clientID: s.ClientID, redirectURI: req.redirectURI, user: u, scopes: slices.Clone(req.scopes), expires: s.now().Add(codeLifetime)}
 	s.oauth.mu.Unlock()
-	back(url.Values{"code": {code}})
+	return url.Values{"code": {code}}
+}
+
+// redirect sends the browser to location.
+func redirect(w http.ResponseWriter, location string, status int) {
+	w.Header().Set("Location", location)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+}
+
+// serveAuthorize is the authorization endpoint: it checks the client and
+// redirect URI, then shows the login page (WithLoginPage) or asks
+// WithConsent in the default user's place, and sends the browser back with
+// a code.
+func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request, form url.Values) {
+	if s.cfg.loginPage && r.Method == http.MethodPost {
+		s.answerLoginPage(w, r, form)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		allow, text := "GET, HEAD", "The authorization endpoint answers GET requests only."
+		if s.cfg.loginPage {
+			allow, text = "GET, HEAD, POST", "The authorization endpoint answers GET, and POST from its login page."
+		}
+		w.Header().Set("Allow", allow)
+		authPage(w, http.StatusMethodNotAllowed, text)
+		return
+	}
+	req, problem, refused := s.checkAuthorize(r.URL.Query())
+	switch {
+	case refused != nil:
+		authPage(w, refused.status, refused.text)
+	case problem != nil:
+		redirect(w, req.back(problem), http.StatusFound)
+	case s.cfg.loginPage:
+		s.showLoginPage(w, req, "", "")
+	case s.cfg.consent != nil && !s.cfg.consent(slices.Clone(req.scopes)):
+		redirect(w, req.back(denied()), http.StatusFound)
+	default:
+		redirect(w, req.back(s.grantCode(req, s.DefaultUser())), http.StatusFound)
+	}
+}
+
+// decide answers the authorization request authURL as user u would on the
+// login page, and returns where the browser would be sent.
+func (s *Server) decide(authURL string, u *User, allow bool) (string, error) {
+	parsed, err := url.Parse(authURL)
+	if err != nil {
+		return "", fmt.Errorf("uptest: authorization URL: %w", err)
+	}
+	req, problem, refused := s.checkAuthorize(parsed.Query())
+	switch {
+	case refused != nil:
+		return "", fmt.Errorf("uptest: the authorization endpoint refuses the request (%d): %w", refused.status, refused)
+	case problem != nil:
+		return req.back(problem), nil
+	case !allow:
+		return req.back(denied()), nil
+	}
+	return req.back(s.grantCode(req, u)), nil
 }
 
 // tokenError is an answer of the token endpoint in the OAuth 2.0 error format.
@@ -358,18 +478,22 @@ func (s *Server) token(r *http.Request, p url.Values) (*gen.OAuthToken, *tokenEr
 			return nil, &tokenError{http.StatusBadRequest, "invalid_grant", "redirect_uri does not match the one sent to the authorization endpoint"}
 		}
 		c.used = true
-		return s.tokenResponse(s.newGrantLocked(id, c.scopes)), nil
+		return s.tokenResponse(s.newGrantLocked(c.user, id, c.scopes)), nil
 	case "refresh_token":
 		raw := p.Get("refresh_token")
 		if raw == "" {
 			return nil, &tokenError{http.StatusBadRequest, "invalid_request", "refresh_token is missing"}
 		}
 		old, ok := s.oauth.refresh[raw]
+		if ok && old.rotated {
+			s.oauth.replays++
+			old.user.replays++
+		}
 		if !ok || old.revoked || old.clientID != id {
 			return nil, &tokenError{http.StatusBadRequest, "invalid_grant", "the refresh token is not valid, or was used or revoked"}
 		}
-		old.revoked = true
-		return s.tokenResponse(s.newGrantLocked(id, old.scopes)), nil
+		old.revoked, old.rotated = true, true
+		return s.tokenResponse(s.newGrantLocked(old.user, id, old.scopes)), nil
 	case "":
 		return nil, &tokenError{http.StatusBadRequest, "invalid_request", "grant_type is missing"}
 	default:

@@ -21,6 +21,9 @@ type config struct {
 	logger           *slog.Logger
 	tb               testing.TB
 	retryBackoff     time.Duration
+	users            int
+	loginPage        bool
+	appName          string
 }
 
 func defaultConfig() config {
@@ -31,6 +34,7 @@ func defaultConfig() config {
 		tokenLifetime: 365 * 24 * time.Hour,
 		consent:       func([]string) bool { return true },
 		retryBackoff:  100 * time.Millisecond,
+		appName:       "uptest app",
 	}
 }
 
@@ -39,8 +43,9 @@ func defaultConfig() config {
 // (by the server's clock) gives the same data. The default seed is 1.
 func WithSeed(seed int64) Option { return func(c *config) { c.seed = seed } }
 
-// WithDays sets how many days of history the user has, counting back from
-// yesterday. The default is 30; 0 gives a user with no data.
+// WithDays sets how many days of history each user has, counting back from
+// the day before the user was made. The default is 30; 0 gives users with
+// no data.
 func WithDays(n int) Option {
 	return func(c *config) { c.days = max(n, 0) }
 }
@@ -63,9 +68,10 @@ func WithClient(id, secret string) Option {
 	return func(c *config) { c.clientID, c.clientSecret = id, secret }
 }
 
-// WithConsent decides, in place of the user, whether to grant the scopes an
-// authorization request asks for. Returning false sends the user back with
-// error=access_denied. By default every request is granted.
+// WithConsent decides, in place of the default user, whether to grant the
+// scopes an authorization request asks for. Returning false sends the user
+// back with error=access_denied. By default every request is granted. With
+// WithLoginPage the person at the page decides, and consent is not asked.
 func WithConsent(consent func(scopes []string) bool) Option {
 	return func(c *config) { c.consent = consent }
 }
@@ -80,3 +86,19 @@ func WithRedirectPrefixes(prefixes ...string) Option {
 // WithLogger sets where a server made by New reports responses and webhook
 // payloads that break the spec. The default is slog.Default().
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// WithUsers makes the server start with n users (at least one): the
+// default user and n-1 more, as AddUsers makes them.
+func WithUsers(n int) Option { return func(c *config) { c.users = n } }
+
+// WithLoginPage makes the authorization endpoint show a login page, as
+// UP's did, in place of consenting at once as the default user: the app's
+// name, the scopes it asks for, a sign-in form (email and password of a
+// user of the server) and Allow and Deny buttons. Allow sends the browser
+// back with a code for the user who signed in; Deny with
+// error=access_denied. WithConsent is then not asked.
+func WithLoginPage() Option { return func(c *config) { c.loginPage = true } }
+
+// WithAppName sets the name of the registered application, which the login
+// page shows. The default is "uptest app".
+func WithAppName(name string) Option { return func(c *config) { c.appName = name } }

@@ -311,10 +311,12 @@ func mifflin(weight, height, age float64, female bool) float64 {
 	return bmr + 5
 }
 
-// seedStore fills st with the user and `days` days of history ending
-// yesterday. Each day's data depends only on the seed and that date.
-func seedStore(st *store, seed int64, days int, today wire.Date) {
-	r := rngFor(seed, "user")
+// seedProfile gives st the user: profile, goals, settings and time zone,
+// drawn from the stream "user" of the seed, and returns the XIDs of the
+// user's three friends outside the server. stream prefixes the names of the
+// user's random streams.
+func seedProfile(st *store, seed int64, stream string, days int, today wire.Date) (friends []string) {
+	r := rngFor(seed, stream+"user")
 	p := profile{female: r.IntN(2) == 0}
 	firsts := []string{"James", "Liam", "Noah", "Owen", "Ethan", "Lucas"}
 	if p.female {
@@ -337,10 +339,10 @@ func seedStore(st *store, seed int64, days int, today wire.Date) {
 		Image:  ptr("user/image/i/" + randomHex(r, 16) + ".png"),
 		Weight: ptr(p.weight),
 		Height: ptr(p.height),
-		Gender: ptr(p.female),
+		Gender: ptr(wire.GenderOf(p.female)),
 	}
 	for range 3 {
-		st.friends = append(st.friends, randomXID(r))
+		friends = append(friends, randomXID(r))
 	}
 	st.goals = gen.Goals{
 		MoveSteps: ptr(10000), SleepTotal: ptr(8 * 3600),
@@ -354,10 +356,37 @@ func seedStore(st *store, seed int64, days int, today wire.Date) {
 	}
 	first := today.AddDays(-days)
 	st.zones = []gen.TimeZone{{Time: wire.Epoch(first.AddDays(-1).In(st.loc).Unix()), TZ: st.tzName()}}
-	st.xids = newXIDSource(seed, "created")
-	for d := first; d < today; d = d.AddDays(1) {
-		seedDay(st, p, rngFor(seed, "day "+strconv.Itoa(int(d))), d)
+	st.xids = newXIDSource(seed, stream+"created")
+	return friends
+}
+
+// seedHistory adds `days` days of history ending the day before today.
+// Each day's data depends only on the seed, the stream and that date. The
+// ticks of seeded events are not kept: ticksOf makes them again from the
+// day's seed when asked, which keeps a seeded user's memory small.
+func seedHistory(st *store, seed int64, stream string, days int, today wire.Date) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for d := today.AddDays(-days); d < today; d = d.AddDays(1) {
+		seedDay(st, st.prof, rngFor(seed, stream+"day "+strconv.Itoa(int(d))), d)
+		for xid := range st.ticks {
+			st.seeded[xid] = d
+		}
+		for xid := range st.sleepTicks {
+			st.seeded[xid] = d
+		}
+		clear(st.ticks)
+		clear(st.sleepTicks)
 	}
+}
+
+// replayDay makes day d of the history again, in a store of its own, for
+// the ticks of its events.
+func replayDay(st *store, seed int64, stream string, d wire.Date) *store {
+	scratch := newStore(st.loc)
+	scratch.settings = st.settings
+	seedDay(scratch, st.prof, rngFor(seed, stream+"day "+strconv.Itoa(int(d))), d)
+	return scratch
 }
 
 // seedDay adds the events of day d: the night's sleep that ends that morning,

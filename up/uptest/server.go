@@ -22,7 +22,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 
 	"github.com/upapi/up-go/gen"
-	"github.com/upapi/up-go/up/wire"
 )
 
 // userZone is the user's time zone: every date is computed in it.
@@ -43,7 +42,8 @@ type Server struct {
 
 	cfg      config
 	contract *contract
-	store    *store
+	loc      *time.Location // every user's zone
+	users    directory
 	oauth    *oauthState
 	faults   *faultSet
 	hooks    *notifier
@@ -109,8 +109,6 @@ func NewUnstarted(opts ...Option) *Server {
 	if err != nil {
 		panic(fmt.Sprintf("uptest: load %s: %v", userZone, err))
 	}
-	st := newStore(loc)
-	seedStore(st, cfg.seed, cfg.days, wire.DateOf(cfg.clock().In(loc)))
 	if cfg.clientID == "" {
 		r := rngFor(cfg.seed, "client")
 		cfg.clientID = randomXID(r)[:11]
@@ -123,13 +121,17 @@ func NewUnstarted(opts ...Option) *Server {
 		ClientSecret: cfg.clientSecret,
 		cfg:          cfg,
 		contract:     c,
-		store:        st,
+		loc:          loc,
+		users:        directory{byXID: map[string]*User{}, byEmail: map[string]*User{}},
 		oauth:        newOAuthState(),
 		faults:       &faultSet{rng: rngFor(cfg.seed, "faults")},
 		reqs:         &requestLog{},
 		done:         make(chan struct{}),
 	}
 	s.hooks = newNotifier(s)
+	for range max(cfg.users, 1) {
+		s.addUser(userConfig{})
+	}
 	s.strict = gen.HandlerWithOptions(
 		gen.NewStrictHandlerWithOptions(&api{s: s}, nil, gen.StrictHTTPServerOptions{
 			RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -176,8 +178,8 @@ func (s *Server) Close() {
 	})
 }
 
-// UserXID is the XID of the server's one user.
-func (s *Server) UserXID() string { return s.store.user.XID }
+// UserXID is the XID of the server's default user.
+func (s *Server) UserXID() string { return s.DefaultUser().XID() }
 
 func (s *Server) now() time.Time { return s.cfg.clock() }
 
@@ -198,19 +200,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	form := formOf(r.Header.Get("Content-Type"), body)
+	trimTrailingSlash(r)
 	switch p := r.URL.Path; {
 	case p == authPath:
 		s.record(r, form)
-		s.serveAuthorize(w, r)
+		s.serveAuthorize(w, r, form)
 	case p == tokenPath:
 		params, perr := tokenParams(r, body)
 		if r.Method == http.MethodGet {
 			form = params
 		}
 		s.record(r, form)
-		s.oauth.mu.Lock()
-		s.oauth.tokenRequests[params.Get("grant_type")]++
-		s.oauth.mu.Unlock()
+		s.countTokenRequest(params)
 		w.Header().Set("Cache-Control", "no-store")
 		delay, f := s.faults.pick(r.Method, p, true)
 		if !s.wait(w, r, delay) || s.preFault(w, f, true) {
@@ -224,6 +225,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveAPI(w, r, form)
 	default:
 		http.NotFound(w, r)
+	}
+}
+
+// trimTrailingSlash reads /users/@me/moves/ as /users/@me/moves, as
+// Jawbone's servers did: clients of the time (the npm jawbone-up package
+// among them) asked for /users/@me/ with the slash. The root path is kept.
+func trimTrailingSlash(r *http.Request) {
+	if p := strings.TrimRight(r.URL.Path, "/"); p != r.URL.Path && p != "" {
+		r.URL.Path, r.URL.RawPath = p, ""
 	}
 }
 
@@ -362,9 +372,9 @@ func grantOf(ctx context.Context) *grant {
 	return g
 }
 
-// canonical reads /users/<the user's XID>/... as /users/@me/..., as the
+// canonical reads /users/<the caller's XID>/... as /users/@me/..., as the
 // paths of links.next name the user by XID.
-func (s *Server) canonical(sub string) (string, *apiError) {
+func (s *Server) canonical(r *http.Request, sub string) (string, *apiError) {
 	rest, ok := strings.CutPrefix(sub, "/users/")
 	if !ok {
 		return sub, nil
@@ -373,19 +383,13 @@ func (s *Server) canonical(sub string) (string, *apiError) {
 	if who == "@me" {
 		return sub, nil
 	}
-	if who == s.store.user.XID {
-		if slash {
-			return "/users/@me/" + tail, nil
-		}
-		return "/users/@me", nil
+	if e := s.pathUser(r, who); e != nil {
+		return sub, e
 	}
-	for _, f := range s.store.friends {
-		if who == f {
-			return sub, &apiError{status: http.StatusForbidden, errType: "forbidden",
-				detail: "an app can read only the data of the user who owns the access token"}
-		}
+	if slash {
+		return "/users/@me/" + tail, nil
 	}
-	return sub, &apiError{status: http.StatusNotFound, errType: "not_found", detail: fmt.Sprintf("no user %q", who)}
+	return "/users/@me", nil
 }
 
 // serveAPI answers one API call: it resolves the user, applies faults,
@@ -394,7 +398,7 @@ func (s *Server) canonical(sub string) (string, *apiError) {
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, form url.Values) {
 	w.Header().Set("Access-Control-Allow-Origin", "*") // as Jawbone's servers sent it
 	sub := strings.TrimPrefix(r.URL.Path, basePath)
-	canon, aliasErr := s.canonical(sub)
+	canon, aliasErr := s.canonical(r, sub)
 	delay, f := s.faults.pick(r.Method, canon, false)
 	if !s.wait(w, r, delay) || s.preFault(w, f, false) {
 		return

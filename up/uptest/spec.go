@@ -16,7 +16,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
-	"github.com/upapi/up-go/gen"
+	"github.com/upapi/up-go/gen/spec"
 )
 
 // basePath is where Jawbone served API v1.1; the fake serves it at the same path.
@@ -51,7 +51,7 @@ type contract struct {
 }
 
 var loadContract = sync.OnceValues(func() (*contract, error) {
-	doc, err := gen.GetSpec()
+	doc, err := spec.GetSpec()
 	if err != nil {
 		return nil, fmt.Errorf("uptest: load the embedded spec: %w", err)
 	}
@@ -228,12 +228,32 @@ func shortReason(err error) string {
 // status is 404 or 405 when there is none.
 func (c *contract) findRoute(r *http.Request) (route *routers.Route, params map[string]string, status int) {
 	route, params, err := c.router.FindRoute(r)
-	if err != nil {
-		var routeErr *routers.RouteError
-		if errors.As(err, &routeErr) && routeErr.Reason == routers.ErrMethodNotAllowed.Error() {
+	if err == nil {
+		for _, v := range params {
+			if v == "" {
+				// The router lets a template's last segment match nothing
+				// (/users for /users/{user}); the API served no such path.
+				return nil, nil, http.StatusNotFound
+			}
+		}
+		return route, params, 0
+	}
+	var routeErr *routers.RouteError
+	if errors.As(err, &routeErr) && routeErr.Reason == routers.ErrMethodNotAllowed.Error() {
+		return nil, nil, http.StatusMethodNotAllowed
+	}
+	// The router tells a wrong method from a wrong path only on paths
+	// without parameters; elsewhere, a path that routes with another
+	// method is a wrong method.
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		other := r.Clone(r.Context())
+		other.Method = m
+		if _, _, err := c.router.FindRoute(other); err == nil {
 			return nil, nil, http.StatusMethodNotAllowed
 		}
-		return nil, nil, http.StatusNotFound
 	}
-	return route, params, 0
+	return nil, nil, http.StatusNotFound
 }

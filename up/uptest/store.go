@@ -27,19 +27,6 @@ const (
 	KindCardiac      Kind = "cardiac"
 )
 
-// readScope is the scope a webhook registration needs to hear about a kind.
-var readScope = map[Kind]string{
-	KindMove:         "move_read",
-	KindWorkout:      "move_read",
-	KindSleep:        "sleep_read",
-	KindMeal:         "meal_read",
-	KindBody:         "weight_read",
-	KindHeartRate:    "heartrate_read",
-	KindGenericEvent: "generic_event_read",
-	KindMood:         "mood_read",
-	KindCardiac:      "cardiac_read",
-}
-
 // Cardiac events are API v1.0, deprecated in the spec but still served;
 // these names keep the deprecation notices in one place.
 type (
@@ -205,8 +192,9 @@ type subscription struct {
 	scopes map[string]bool
 }
 
-// store is the fake's data: one user, their history and the events apps
-// add. One mutex guards all of it.
+// store is one user's data: the profile, the history and the events apps
+// add. One mutex guards what changes; the profile (user, birthday, prof,
+// settings, zones) never changes after seedProfile.
 type store struct {
 	mu sync.Mutex
 
@@ -214,7 +202,6 @@ type store struct {
 	user     gen.User
 	birthday time.Time
 	prof     profile // with bmrDay as of the day the store was seeded
-	friends  []string
 	goals    gen.Goals
 	settings gen.Settings
 	zones    []gen.TimeZone
@@ -233,6 +220,9 @@ type store struct {
 	ticks      map[string][]gen.Tick      // by move or workout XID
 	sleepTicks map[string][]gen.SleepTick // by sleep XID
 	photos     map[string][]byte          // meal photos by meal XID
+	// seeded holds the day of each seeded event with ticks, which are made
+	// again from that day's seed when asked (see replayDay).
+	seeded map[string]wire.Date
 
 	// xids makes the IDs of events created after seeding.
 	xids *xidSource
@@ -285,32 +275,8 @@ func newStore(loc *time.Location) *store {
 		ticks:      make(map[string][]gen.Tick),
 		sleepTicks: make(map[string][]gen.SleepTick),
 		photos:     make(map[string][]byte),
+		seeded:     make(map[string]wire.Date),
 	}
-}
-
-// table returns the table of kind, or nil for an unknown kind.
-func (st *store) table(kind Kind) anyTable {
-	switch kind {
-	case KindMove:
-		return st.moves
-	case KindWorkout:
-		return st.workouts
-	case KindSleep:
-		return st.sleeps
-	case KindMeal:
-		return st.meals
-	case KindBody:
-		return st.bodies
-	case KindHeartRate:
-		return st.hearts
-	case KindGenericEvent:
-		return st.generics
-	case KindMood:
-		return st.moods
-	case KindCardiac:
-		return st.cardiacs
-	}
-	return nil
 }
 
 // forget drops what is kept beside an event: its ticks and photo.
@@ -318,6 +284,7 @@ func (st *store) forget(xid string) {
 	delete(st.ticks, xid)
 	delete(st.sleepTicks, xid)
 	delete(st.photos, xid)
+	delete(st.seeded, xid)
 }
 
 // dateOf returns the day of epoch t in the user's time zone.

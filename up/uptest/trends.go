@@ -2,6 +2,7 @@ package uptest
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/upapi/up-go/gen"
@@ -59,14 +60,14 @@ func (m *mean) value(places int) *float64 {
 // trends aggregates the user's data over the period the call asks for: one
 // point per calendar bucket, each metric the daily mean over the bucket's
 // days that have data, body figures as they stood at the bucket's end.
-func (s *Server) trends(ctx context.Context, p gen.GetTrendsParams) (gen.Trends, *apiError) {
-	st := s.store
-	today := s.today()
+func (a *api) trends(ctx context.Context, p gen.GetTrendsParams) outcome {
+	st := a.s.userOf(ctx).data()
+	today := wire.DateOf(a.s.now().In(st.loc))
 	end := today
 	if p.EndDate != nil {
 		end = *p.EndDate
 		if !end.Valid() {
-			return gen.Trends{}, badRequest("end_date %d is not a day", int(end))
+			return a.failed(ctx, badRequest("end_date %d is not a day", int(end)))
 		}
 	}
 	unit, bucket, n := gen.TrendUnitDay, gen.TrendUnitDay, defaultRangeDuration
@@ -80,11 +81,9 @@ func (s *Server) trends(ctx context.Context, p gen.GetTrendsParams) (gen.Trends,
 		n = *p.RangeDuration
 	}
 	start := addUnits(end, unit, -n).AddDays(1)
-	move, sleep, meal := has(ctx, "move_read"), has(ctx, "sleep_read"), has(ctx, "meal_read")
-	profile, weight := has(ctx, "extended_read"), has(ctx, "weight_read")
+	move, sleep, meal, profile, weight := viewOf(ctx).trendGroups()
 
 	st.mu.Lock()
-	defer st.mu.Unlock()
 	out := gen.Trends{Earliest: st.earliest(today), Data: []gen.TrendPoint{}}
 	for b := bucketStart(start, bucket); b <= end; b = addUnits(b, bucket, 1) {
 		from, to := max(b, start), min(addUnits(b, bucket, 1).AddDays(-1), end)
@@ -160,7 +159,7 @@ func (s *Server) trends(ctx context.Context, p gen.GetTrendsParams) (gen.Trends,
 				age := ageOn(st.birthday, to)
 				m.Weight, m.Height, m.Gender = ptr(w), clone(st.user.Height), clone(st.user.Gender)
 				m.Age = ptr(round(age, 10))
-				m.BMR = ptr(round(mifflin(w, deref(st.user.Height), age, deref(st.user.Gender)), 7))
+				m.BMR = ptr(round(mifflin(w, deref(st.user.Height), age, deref(st.user.Gender).Female()), 7))
 			}
 			if weight && fat != nil {
 				m.BodyFat = ptr(*fat)
@@ -168,5 +167,6 @@ func (s *Server) trends(ctx context.Context, p gen.GetTrendsParams) (gen.Trends,
 		}
 		out.Data = append(out.Data, gen.TrendPoint{Date: b, Value: m})
 	}
-	return out, nil
+	st.mu.Unlock()
+	return a.ok(ctx, http.StatusOK, out)
 }

@@ -21,7 +21,7 @@ import (
 // zoneOf resolves a tz form field; without one, the user's zone.
 func (s *Server) zoneOf(tz *string) (*time.Location, string, *apiError) {
 	if tz == nil || *tz == "" {
-		return s.store.loc, s.store.tzName(), nil
+		return s.loc, s.loc.String(), nil
 	}
 	loc, err := time.LoadLocation(*tz)
 	if err != nil {
@@ -76,41 +76,59 @@ func ownedRow[T any](tbl *table[T], owner, what, xid string) (*row[T], *apiError
 	return r, nil
 }
 
-// deleteEvent deletes an event the app owner created.
-func (s *Server) deleteEvent(owner string, kind Kind, xid string) *apiError {
-	st := s.store
+// deleteEvent deletes the user's event xid of kind k, which the app owner created.
+func (s *Server) deleteEvent(u *User, owner string, k anyKind, xid string) *apiError {
+	st := u.data()
+	what := k.info().what
 	st.mu.Lock()
-	tbl := st.table(kind)
+	tbl := k.rows(st)
 	who, ok := tbl.owner(xid)
 	if !ok {
 		st.mu.Unlock()
-		return notFound(strings.ReplaceAll(string(kind), "_", " "), xid)
+		return notFound(what, xid)
 	}
 	if who != owner {
 		st.mu.Unlock()
-		return forbidden(fmt.Sprintf("the %s %s was not created by this app; an app can delete only the events it created",
-			strings.ReplaceAll(string(kind), "_", " "), xid))
+		return forbidden(fmt.Sprintf("the %s %s was not created by this app; an app can delete only the events it created", what, xid))
 	}
 	tbl.remove(xid)
 	st.forget(xid)
 	st.mu.Unlock()
-	s.notify(kind, xid, "deletion", s.now().Unix())
+	s.notify(u, k.info().kind, xid, "deletion", s.now().Unix())
 	return nil
 }
 
-func (s *Server) createWorkout(owner string, b gen.WorkoutCreate) (gen.Workout, *apiError) {
-	if b.TimeCompleted <= b.TimeCreated {
-		return gen.Workout{}, badRequest("time_completed must be after time_created")
+// span reads an event's time_created and time_completed, each defaulting to
+// now (decision 21 of the spec: an event logged without its times happens
+// as it is logged). Times given both must be in order.
+func span(created, completed *wire.Epoch, now int64) (start, end int64, e *apiError) {
+	start, end = now, now
+	if created != nil {
+		start = int64(*created)
+	}
+	if completed != nil {
+		end = int64(*completed)
+	}
+	if end < start || (created != nil && completed != nil && end == start) {
+		return 0, 0, badRequest("time_completed must be after time_created")
+	}
+	return start, end, nil
+}
+
+func (s *Server) createWorkout(u *User, owner string, b gen.WorkoutCreate) (gen.Workout, *apiError) {
+	from, to, e := span(b.TimeCreated, b.TimeCompleted, s.now().Unix())
+	if e != nil {
+		return gen.Workout{}, e
 	}
 	loc, tz, e := s.zoneOf(b.TZ)
 	if e != nil {
 		return gen.Workout{}, e
 	}
 	now := s.now().Unix()
-	st := s.store
+	st := u.data()
 	st.mu.Lock()
-	start := st.workouts.freeCreated(int64(b.TimeCreated))
-	end := max(int64(b.TimeCompleted), start+1)
+	start := st.workouts.freeCreated(from)
+	end := max(to, start+1)
 	xid := st.xids.next()
 	ticks := workoutTicks(rngFor(s.cfg.seed, "ticks "+xid), st.prof, start, end, b.SubType)
 	w := buildWorkout(st.prof, start, end, b.SubType, b.Intensity, ticks, tz)
@@ -129,7 +147,7 @@ func (s *Server) createWorkout(owner string, b gen.WorkoutCreate) (gen.Workout, 
 	st.workouts.insert(w, owner)
 	st.ticks[xid] = ticks
 	st.mu.Unlock()
-	s.notify(KindWorkout, xid, "creation", now)
+	s.notify(u, KindWorkout, xid, "creation", now)
 	return w, nil
 }
 
@@ -173,9 +191,9 @@ func applyWorkoutFields(w *gen.Workout, b gen.WorkoutUpdate) {
 	w.Details = &d
 }
 
-func (s *Server) updateWorkout(owner, xid string, b gen.WorkoutUpdate) (gen.Workout, *apiError) {
+func (s *Server) updateWorkout(u *User, owner, xid string, b gen.WorkoutUpdate) (gen.Workout, *apiError) {
 	now := s.now().Unix()
-	st := s.store
+	st := u.data()
 	st.mu.Lock()
 	r, e := ownedRow(st.workouts, owner, "workout", xid)
 	if e != nil {
@@ -237,24 +255,25 @@ func (s *Server) updateWorkout(owner, xid string, b gen.WorkoutUpdate) (gen.Work
 		r.v = w
 	}
 	st.mu.Unlock()
-	s.notify(KindWorkout, xid, "updation", now)
+	s.notify(u, KindWorkout, xid, "updation", now)
 	return w, nil
 }
 
-func (s *Server) createSleep(owner string, b gen.SleepCreate) (gen.Sleep, *apiError) {
-	if b.TimeCompleted <= b.TimeCreated {
-		return gen.Sleep{}, badRequest("time_completed must be after time_created")
+func (s *Server) createSleep(u *User, owner string, b gen.SleepCreate) (gen.Sleep, *apiError) {
+	from, to, e := span(&b.TimeCreated, b.TimeCompleted, s.now().Unix())
+	if e != nil {
+		return gen.Sleep{}, e
 	}
 	loc, tz, e := s.zoneOf(b.TZ)
 	if e != nil {
 		return gen.Sleep{}, e
 	}
 	now := s.now().Unix()
-	st := s.store
+	st := u.data()
 	st.mu.Lock()
 	xid := st.xids.next()
-	bed := st.sleeps.freeCreated(int64(b.TimeCreated))
-	getUp := max(int64(b.TimeCompleted), bed+2)
+	bed := st.sleeps.freeCreated(from)
+	getUp := max(to, bed+2)
 	wake := getUp - min(600, (getUp-bed)/10)
 	sl, phases := buildSleep(rngFor(s.cfg.seed, "sleep "+xid), bed, wake, getUp)
 	sl.XID = xid
@@ -272,7 +291,7 @@ func (s *Server) createSleep(owner string, b gen.SleepCreate) (gen.Sleep, *apiEr
 	st.sleeps.insert(sl, owner)
 	st.sleepTicks[xid] = phases
 	st.mu.Unlock()
-	s.notify(KindSleep, xid, "creation", now)
+	s.notify(u, KindSleep, xid, "creation", now)
 	return sl, nil
 }
 
@@ -315,6 +334,22 @@ func readMealMultipart(mr *multipart.Reader) (*mealMultipart, error) {
 	return out, nil
 }
 
+// createMealRequest creates the meal a form or a multipart form (with its
+// photo in the part "photo") describes.
+func (s *Server) createMealRequest(u *User, owner string, req gen.CreateMealRequestObject) (gen.Meal, *apiError) {
+	switch {
+	case req.FormdataBody != nil:
+		return s.createMeal(u, owner, *req.FormdataBody, nil)
+	case req.MultipartBody != nil:
+		mp, err := readMealMultipart(req.MultipartBody)
+		if err != nil {
+			return gen.Meal{}, badRequest("%v", err)
+		}
+		return s.createMeal(u, owner, mp.fields, mp.photo)
+	}
+	return gen.Meal{}, badRequest("send the meal as a form")
+}
+
 // defaultMealType guesses breakfast, lunch or dinner from the hour.
 func defaultMealType(t time.Time) int {
 	switch h := t.Hour(); {
@@ -327,7 +362,7 @@ func defaultMealType(t time.Time) int {
 	}
 }
 
-func (s *Server) createMeal(owner string, b gen.MealCreate, photo *filePart) (gen.Meal, *apiError) {
+func (s *Server) createMeal(u *User, owner string, b gen.MealCreate, photo *filePart) (gen.Meal, *apiError) {
 	var items []gen.MealItem
 	if err := json.Unmarshal([]byte(b.Items), &items); err != nil {
 		return gen.Meal{}, badRequest("form field \"items\" is not a JSON array of meal items: %v", err)
@@ -337,7 +372,7 @@ func (s *Server) createMeal(owner string, b gen.MealCreate, photo *filePart) (ge
 		return gen.Meal{}, e
 	}
 	now := s.now().Unix()
-	st := s.store
+	st := u.data()
 	st.mu.Lock()
 	xid := st.xids.next()
 	at := st.meals.freeCreated(s.createdAt(b.TimeCreated))
@@ -364,7 +399,7 @@ func (s *Server) createMeal(owner string, b gen.MealCreate, photo *filePart) (ge
 	}
 	st.meals.insert(m, owner)
 	st.mu.Unlock()
-	s.notify(KindMeal, xid, "creation", now)
+	s.notify(u, KindMeal, xid, "creation", now)
 	return m, nil
 }
 
@@ -395,7 +430,7 @@ func applyMealFields(m *gen.Meal, b gen.MealUpdate) {
 	}
 }
 
-func (s *Server) updateMeal(owner, xid string, b gen.MealUpdate) (gen.Meal, *apiError) {
+func (s *Server) updateMeal(u *User, owner, xid string, b gen.MealUpdate) (gen.Meal, *apiError) {
 	var items []gen.MealItem
 	if b.Items != nil {
 		if err := json.Unmarshal([]byte(*b.Items), &items); err != nil {
@@ -403,7 +438,7 @@ func (s *Server) updateMeal(owner, xid string, b gen.MealUpdate) (gen.Meal, *api
 		}
 	}
 	now := s.now().Unix()
-	st := s.store
+	st := u.data()
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	r, e := ownedRow(st.meals, owner, "meal", xid)
@@ -441,11 +476,11 @@ func (s *Server) updateMeal(owner, xid string, b gen.MealUpdate) (gen.Meal, *api
 		m.Date = wire.DateOf(time.Unix(int64(m.TimeCreated), 0).In(loc))
 		r.v = m
 	}
-	defer s.notify(KindMeal, xid, "updation", now)
+	defer s.notify(u, KindMeal, xid, "updation", now)
 	return m, nil
 }
 
-func (s *Server) createBodyEvent(owner string, b gen.BodyEventCreate) (gen.BodyEvent, *apiError) {
+func (s *Server) createBodyEvent(u *User, owner string, b gen.BodyEventCreate) (gen.BodyEvent, *apiError) {
 	if b.Weight == nil && b.BodyFat == nil && b.LeanMass == nil && b.BMI == nil {
 		return gen.BodyEvent{}, badRequest("send at least one of weight, body_fat, lean_mass and bmi")
 	}
@@ -454,7 +489,7 @@ func (s *Server) createBodyEvent(owner string, b gen.BodyEventCreate) (gen.BodyE
 		return gen.BodyEvent{}, e
 	}
 	now := s.now().Unix()
-	st := s.store
+	st := u.data()
 	st.mu.Lock()
 	xid := st.xids.next()
 	at := st.bodies.freeCreated(s.createdAt(b.TimeCreated))
@@ -474,7 +509,7 @@ func (s *Server) createBodyEvent(owner string, b gen.BodyEventCreate) (gen.BodyE
 	}
 	st.bodies.insert(ev, owner)
 	st.mu.Unlock()
-	s.notify(KindBody, xid, "creation", now)
+	s.notify(u, KindBody, xid, "creation", now)
 	return ev, nil
 }
 
@@ -523,7 +558,7 @@ func applyGenericFields(ev *gen.GenericEvent, b gen.GenericEventUpdate, attrs *m
 	}
 }
 
-func (s *Server) createGenericEvent(owner string, b gen.GenericEventCreate) (gen.GenericEvent, *apiError) {
+func (s *Server) createGenericEvent(u *User, owner string, b gen.GenericEventCreate) (gen.GenericEvent, *apiError) {
 	attrs, e := attributesOf(b.Attributes)
 	if e != nil {
 		return gen.GenericEvent{}, e
@@ -533,7 +568,7 @@ func (s *Server) createGenericEvent(owner string, b gen.GenericEventCreate) (gen
 		return gen.GenericEvent{}, e
 	}
 	now := s.now().Unix()
-	st := s.store
+	st := u.data()
 	st.mu.Lock()
 	xid := st.xids.next()
 	at := st.generics.freeCreated(s.createdAt(b.TimeCreated))
@@ -547,17 +582,17 @@ func (s *Server) createGenericEvent(owner string, b gen.GenericEventCreate) (gen
 	}, attrs)
 	st.generics.insert(ev, owner)
 	st.mu.Unlock()
-	s.notify(KindGenericEvent, xid, "creation", now)
+	s.notify(u, KindGenericEvent, xid, "creation", now)
 	return ev, nil
 }
 
-func (s *Server) updateGenericEvent(owner, xid string, b gen.GenericEventUpdate) (gen.GenericEvent, *apiError) {
+func (s *Server) updateGenericEvent(u *User, owner, xid string, b gen.GenericEventUpdate) (gen.GenericEvent, *apiError) {
 	attrs, e := attributesOf(b.Attributes)
 	if e != nil {
 		return gen.GenericEvent{}, e
 	}
 	now := s.now().Unix()
-	st := s.store
+	st := u.data()
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	r, e := ownedRow(st.generics, owner, "generic event", xid)
@@ -585,17 +620,17 @@ func (s *Server) updateGenericEvent(owner, xid string, b gen.GenericEventUpdate)
 		ev.Date = wire.DateOf(time.Unix(int64(ev.TimeCreated), 0).In(loc))
 		r.v = ev
 	}
-	defer s.notify(KindGenericEvent, xid, "updation", now)
+	defer s.notify(u, KindGenericEvent, xid, "updation", now)
 	return ev, nil
 }
 
-func (s *Server) createMood(owner string, b gen.MoodCreate) (gen.Mood, *apiError) {
+func (s *Server) createMood(u *User, owner string, b gen.MoodCreate) (gen.Mood, *apiError) {
 	loc, tz, e := s.zoneOf(b.TZ)
 	if e != nil {
 		return gen.Mood{}, e
 	}
 	now := s.now().Unix()
-	st := s.store
+	st := u.data()
 	st.mu.Lock()
 	xid := st.xids.next()
 	at := st.moods.freeCreated(s.createdAt(b.TimeCreated))
@@ -609,17 +644,17 @@ func (s *Server) createMood(owner string, b gen.MoodCreate) (gen.Mood, *apiError
 	}
 	st.moods.insert(m, owner)
 	st.mu.Unlock()
-	s.notify(KindMood, xid, "creation", now)
+	s.notify(u, KindMood, xid, "creation", now)
 	return m, nil
 }
 
-func (s *Server) createCardiacEvent(owner string, b cardiacEventCreate) (cardiacEvent, *apiError) {
+func (s *Server) createCardiacEvent(u *User, owner string, b cardiacEventCreate) (cardiacEvent, *apiError) {
 	loc, tz, e := s.zoneOf(b.TZ)
 	if e != nil {
 		return cardiacEvent{}, e
 	}
 	now := s.now().Unix()
-	st := s.store
+	st := u.data()
 	st.mu.Lock()
 	xid := st.xids.next()
 	at := st.cardiacs.freeCreated(s.createdAt(b.TimeCreated))
@@ -636,6 +671,6 @@ func (s *Server) createCardiacEvent(owner string, b cardiacEventCreate) (cardiac
 	}
 	st.cardiacs.insert(ev, owner)
 	st.mu.Unlock()
-	s.notify(KindCardiac, xid, "creation", now)
+	s.notify(u, KindCardiac, xid, "creation", now)
 	return ev, nil
 }
