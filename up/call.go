@@ -65,13 +65,22 @@ func (c *Client) exchange(ctx context.Context, build request, out any) (_ *Respo
 	}
 	defer drainClose(httpResp)
 	resp := &Response{StatusCode: httpResp.StatusCode, Header: httpResp.Header}
-	if err := checkResponse(httpResp, c.secrets()...); err != nil {
+	if err := c.check(httpResp); err != nil {
 		return resp, err
 	}
 	if out == nil {
 		return resp, nil
 	}
 	return resp, c.decodeJSON(req, httpResp.Body, out)
+}
+
+// check returns nil for a 2xx answer and, for any other, the *APIError
+// checkResponse makes of it, without the Client's secrets.
+func (c *Client) check(resp *http.Response) error {
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return nil
+	}
+	return checkResponse(resp, c.secrets()...)
 }
 
 // decodeJSON decodes the JSON body of a 2xx answer to req into out, reading

@@ -265,7 +265,7 @@ func (cl *Client) do(req *http.Request, out any) (err error) {
 		return err
 	}
 	defer drainClose(resp)
-	if err := checkResponse(resp, cl.secrets()...); err != nil {
+	if err := cl.check(resp); err != nil {
 		return err
 	}
 	if out == nil {

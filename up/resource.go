@@ -87,7 +87,7 @@ func openImage(ctx context.Context, c *Client, build request, limit int64) (_ io
 	if err != nil {
 		return nil, err
 	}
-	if err := checkResponse(resp, c.secrets()...); err != nil {
+	if err := c.check(resp); err != nil {
 		drainClose(resp)
 		return nil, err
 	}
