@@ -155,7 +155,9 @@ func (h *WebhookHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		http.Error(w, "webhook not configured", http.StatusInternalServerError)
 		return
 	}
-	n, err := h.read(w, r)
+	// The server's own writer, so that MaxBytesReader can tell it to close
+	// the connection after a body too large.
+	n, err := h.read(rw, r)
 	if err != nil {
 		var we *webhookError
 		if errors.As(err, &we) {
