@@ -1,11 +1,14 @@
 package up
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/upapi/up-go/gen"
 )
@@ -34,15 +37,39 @@ type collection[T any] struct {
 	Links gen.Links `json:"links"`
 }
 
-// request is a generated request builder bound to its arguments, called
-// with the Client's base URL and a trailing slash.
-type request func(server string) (*http.Request, error)
+// call is one request to the API: its method, its path below the base URL
+// and its query, with the parameters in the order the spec declares them,
+// as the generated request builders write them (TestRequestsMatchGenerated
+// compares the two for every operation), and its body, if any.
+type call struct {
+	method string
+	// path is below the base URL, not escaped; rawPath is its escaped
+	// form when that differs from what url.URL makes of path (an XID with
+	// a reserved character), and empty otherwise.
+	path, rawPath string
+	query         string
+	body          []byte // nil: no body
+	contentType   string
+	accept        string // the Accept header; JSON when empty
+}
 
-// send builds req for ctx, sends it through the authenticated client and
-// decodes the envelope's data into *T. A non-2xx answer is an *APIError.
-func send[T any](ctx context.Context, c *Client, build request) (*T, *Response, error) {
+// get is a GET of path, with query.
+func get(path, query string) call { return call{method: http.MethodGet, path: path, query: query} }
+
+// send makes the request of cl, sends it through the authenticated client
+// and decodes the envelope's data into *T. A non-2xx answer is an *APIError.
+func send[T any](ctx context.Context, c *Client, cl call) (*T, *Response, error) {
+	req, err := c.newRequest(ctx, cl)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sendRequest[T](ctx, c, req)
+}
+
+// sendRequest sends req and decodes the envelope's data into *T.
+func sendRequest[T any](_ context.Context, c *Client, req *http.Request) (*T, *Response, error) {
 	var env envelope[T]
-	resp, err := c.exchange(ctx, build, &env)
+	resp, err := c.exchange(req, &env)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -50,15 +77,11 @@ func send[T any](ctx context.Context, c *Client, build request) (*T, *Response, 
 	return &env.Data, resp, nil
 }
 
-// exchange builds and sends a request and decodes its JSON answer into out
-// (nothing is decoded when out is nil). Its errors never show the Client's
-// secrets, in any encoding.
-func (c *Client) exchange(ctx context.Context, build request, out any) (_ *Response, err error) {
+// exchange sends req and decodes its JSON answer into out (nothing is
+// decoded when out is nil). Its errors never show the Client's secrets, in
+// any encoding.
+func (c *Client) exchange(req *http.Request, out any) (_ *Response, err error) {
 	defer func() { err = c.scrub(err) }()
-	req, err := c.build(ctx, build)
-	if err != nil {
-		return nil, err
-	}
 	httpResp, err := c.hc.Do(req)
 	if err != nil {
 		return nil, err
@@ -181,18 +204,65 @@ func newLimitedBody(req *http.Request, body io.ReadCloser, limit int64) *limited
 	}
 }
 
-// build calls a generated request builder and attaches ctx and the headers
-// every call carries.
-func (c *Client) build(ctx context.Context, build request) (*http.Request, error) {
-	// The generated builders resolve operation paths relative to the server
-	// URL, which must therefore end in a slash.
-	req, err := build(c.server)
+// newRequest makes the request of cl for ctx, on the base URL the Client
+// parsed once, asking for JSON unless cl says otherwise.
+func (c *Client) newRequest(ctx context.Context, cl call) (*http.Request, error) {
+	if c.baseErr != nil {
+		return nil, c.baseErr
+	}
+	var body io.Reader
+	if cl.body != nil {
+		body = bytes.NewReader(cl.body)
+	}
+	// An empty URL parses without error into an empty url.URL, which is
+	// then filled in place: the base URL is not parsed again.
+	req, err := http.NewRequestWithContext(ctx, cl.method, "", body)
 	if err != nil {
 		return nil, fmt.Errorf("up: building request: %w", err)
 	}
-	req = req.WithContext(ctx)
-	req.Header.Set("Accept", "application/json")
+	u := req.URL
+	u.Scheme, u.Host, u.RawQuery = c.base.Scheme, c.host, cl.query
+	u.Path = c.base.Path + cl.path
+	if c.base.RawPath != "" || cl.rawPath != "" {
+		raw := cl.rawPath
+		if raw == "" {
+			raw = cl.path
+		}
+		u.RawPath = c.base.EscapedPath() + raw
+	}
+	req.Host = c.host
+	accept := c.accept
+	if cl.accept != "" {
+		accept = []string{cl.accept}
+	}
+	req.Header["Accept"] = accept
+	if cl.contentType != "" {
+		req.Header["Content-Type"] = []string{cl.contentType}
+	}
 	return req, nil
+}
+
+// newURLRequest makes a GET of u, a URL already parsed and checked (a next
+// link), without parsing it again.
+func (c *Client) newURLRequest(ctx context.Context, u *url.URL) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "", nil)
+	if err != nil {
+		return nil, fmt.Errorf("up: building request: %w", err)
+	}
+	*req.URL = *u
+	req.URL.Host = hostWithoutEmptyPort(u.Host)
+	req.Host = req.URL.Host
+	req.Header["Accept"] = c.accept
+	return req, nil
+}
+
+// hostWithoutEmptyPort strips the colon of a host with an empty port
+// ("example.com:"), as http.NewRequest does.
+func hostWithoutEmptyPort(host string) string {
+	if strings.LastIndex(host, ":") > strings.LastIndex(host, "]") {
+		return strings.TrimSuffix(host, ":")
+	}
+	return host
 }
 
 // DecodeError reports a 2xx response whose body is not the JSON the spec

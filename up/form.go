@@ -8,63 +8,167 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
-	"strings"
 )
 
-// encodeForm turns a struct whose fields carry `json:"name[,omitempty]"`
-// tags (the generated request bodies) into form values, named as in JSON: nil pointers and
-// empty omitempty fields are left out, numbers are written in full, with no
-// exponent, and booleans as true or false.
-func encodeForm(v any) (url.Values, error) {
+// A form body is a struct whose fields carry `json:"name[,omitempty]"` tags
+// (the generated request bodies), written as form values named as in JSON:
+// nil pointers and empty omitempty fields are left out, numbers are written
+// in full, with no exponent, and booleans as true or false.
+
+// maxSortedFields is how many fields a form may have for appendForm to
+// sort their names without allocating.
+const maxSortedFields = 32
+
+// formField is one field of a form body that is sent: its name and value.
+type formField struct {
+	name  string
+	value reflect.Value
+}
+
+// eachFormField calls fn with the fields of the form body v that are sent,
+// in the order of their names.
+func eachFormField(v any, fn func(formField) error) error {
 	rv := reflect.Indirect(reflect.ValueOf(v))
 	if rv.Kind() != reflect.Struct {
-		return nil, fmt.Errorf("up: form body must be a struct, not %s", rv.Kind())
+		return fmt.Errorf("up: form body must be a struct, not %s", rv.Kind())
 	}
-	form := url.Values{}
+	var buf [maxSortedFields]formField
+	fields := buf[:0]
 	rt := rv.Type()
 	for i := range rt.NumField() {
-		tag, ok := rt.Field(i).Tag.Lookup("json")
-		if !ok || tag == "-" || !rt.Field(i).IsExported() {
+		sf := rt.Field(i)
+		tag, ok := sf.Tag.Lookup("json")
+		if !ok || tag == "-" || !sf.IsExported() {
 			continue
 		}
-		name, opts, _ := strings.Cut(tag, ",")
+		name, opts := tag, ""
+		for j := 0; j < len(tag); j++ {
+			if tag[j] == ',' {
+				name, opts = tag[:j], tag[j+1:]
+				break
+			}
+		}
 		f := rv.Field(i)
 		if f.Kind() == reflect.Pointer {
 			if f.IsNil() {
 				continue
 			}
 			f = f.Elem()
-		} else if opts == "omitempty" && f.IsZero() {
+		} else if hasOption(opts, "omitempty") && f.IsZero() {
 			continue
 		}
-		s, err := formValue(f)
-		if err != nil {
-			return nil, fmt.Errorf("up: form field %s: %w", name, err)
+		// Insertion sort: a form has a dozen fields.
+		fields = append(fields, formField{name, f})
+		for j := len(fields) - 1; j > 0 && fields[j].name < fields[j-1].name; j-- {
+			fields[j], fields[j-1] = fields[j-1], fields[j]
 		}
-		form.Set(name, s)
+	}
+	for _, f := range fields {
+		if err := fn(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// hasOption reports whether the comma-separated tag options opts hold opt.
+func hasOption(opts, opt string) bool {
+	for opts != "" {
+		var o string
+		o, opts = opts, ""
+		for j := 0; j < len(o); j++ {
+			if o[j] == ',' {
+				o, opts = o[:j], o[j+1:]
+				break
+			}
+		}
+		if o == opt {
+			return true
+		}
+	}
+	return false
+}
+
+// appendForm appends the form body v to b, encoded as url.Values.Encode
+// would encode it: name=value pairs joined by &, in the order of the names.
+func appendForm(b []byte, v any) ([]byte, error) {
+	err := eachFormField(v, func(f formField) error {
+		if len(b) > 0 {
+			b = append(b, '&')
+		}
+		b = appendQueryEscape(b, f.name)
+		b = append(b, '=')
+		var err error
+		if b, err = appendFormValue(b, f.value, true); err != nil {
+			return fmt.Errorf("up: form field %s: %w", f.name, err)
+		}
+		return nil
+	})
+	return b, err
+}
+
+// encodeForm returns the form body v as url.Values, for a multipart body.
+func encodeForm(v any) (url.Values, error) {
+	form := url.Values{}
+	err := eachFormField(v, func(f formField) error {
+		s, err := appendFormValue(nil, f.value, false)
+		if err != nil {
+			return fmt.Errorf("up: form field %s: %w", f.name, err)
+		}
+		form.Set(f.name, string(s))
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return form, nil
 }
 
-// formValue writes one scalar as form text.
-func formValue(v reflect.Value) (string, error) {
+// appendFormValue appends one scalar as form text, escaped for a query
+// when escape is set.
+func appendFormValue(b []byte, v reflect.Value, escape bool) ([]byte, error) {
 	switch v.Kind() {
 	case reflect.String:
-		return v.String(), nil
+		if escape {
+			return appendQueryEscape(b, v.String()), nil
+		}
+		return append(b, v.String()...), nil
 	case reflect.Bool:
-		return strconv.FormatBool(v.Bool()), nil
+		return strconv.AppendBool(b, v.Bool()), nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return strconv.FormatInt(v.Int(), 10), nil
+		return strconv.AppendInt(b, v.Int(), 10), nil
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return strconv.FormatUint(v.Uint(), 10), nil
+		return strconv.AppendUint(b, v.Uint(), 10), nil
 	case reflect.Float32, reflect.Float64:
 		f := v.Float()
 		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return "", fmt.Errorf("%v is not a finite number", f)
+			return b, fmt.Errorf("%v is not a finite number", f)
 		}
-		return strconv.FormatFloat(f, 'f', -1, v.Type().Bits()), nil
+		// Digits, '-' and '.' need no escaping.
+		return strconv.AppendFloat(b, f, 'f', -1, v.Type().Bits()), nil
 	}
-	return "", fmt.Errorf("unsupported type %s", v.Type())
+	return b, fmt.Errorf("unsupported type %s", v.Type())
+}
+
+// appendInt appends the decimal form of n.
+func appendInt(b []byte, n int64) []byte { return strconv.AppendInt(b, n, 10) }
+
+// appendQueryEscape appends s escaped as url.QueryEscape escapes it:
+// letters, digits and -_.~ as they are, a space as +, every other byte as
+// %XX in upper case.
+func appendQueryEscape(b []byte, s string) []byte {
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '.', c == '~':
+			b = append(b, c)
+		case c == ' ':
+			b = append(b, '+')
+		default:
+			b = append(b, '%', hex[c>>4], hex[c&15])
+		}
+	}
+	return b
 }
 
 // sortedKeys returns the names of form in order, for a stable encoding.

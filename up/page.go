@@ -67,10 +67,11 @@ func (p *Page[T]) Next(ctx context.Context) (*Page[T], error) {
 	if err := p.cursor.visit(p.next); err != nil {
 		return nil, p.c.scrub(err)
 	}
-	next := p.next
-	return fetchPage[T](ctx, p.c, p.cursor, func(string) (*http.Request, error) {
-		return http.NewRequestWithContext(ctx, http.MethodGet, next.String(), nil)
-	})
+	req, err := p.c.newURLRequest(ctx, p.next)
+	if err != nil {
+		return nil, err
+	}
+	return fetchPage[T](ctx, p.c, p.cursor, req)
 }
 
 // ResumePage fetches the page at pageURL, a URL that Page.NextURL returned
@@ -85,9 +86,11 @@ func ResumePage[T any](ctx context.Context, c *Client, pageURL string) (*Page[T]
 	if err := cur.visit(u); err != nil {
 		return nil, c.scrub(err)
 	}
-	return fetchPage[T](ctx, c, cur, func(string) (*http.Request, error) {
-		return http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	})
+	req, err := c.newURLRequest(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	return fetchPage[T](ctx, c, cur, req)
 }
 
 // ErrPaginationLoop reports a links.next that repeats one already followed.
@@ -131,14 +134,14 @@ func (c *cursor) visit(u *url.URL) error {
 }
 
 // fetchPage sends a page request and decodes the collection in its answer.
-func fetchPage[T any](ctx context.Context, c *Client, cur *cursor, build request) (*Page[T], error) {
-	data, resp, err := send[collection[T]](ctx, c, build)
+func fetchPage[T any](ctx context.Context, c *Client, cur *cursor, req *http.Request) (*Page[T], error) {
+	data, resp, err := sendRequest[collection[T]](ctx, c, req)
 	if err != nil {
 		return nil, err
 	}
 	page := &Page[T]{Items: data.Items, Meta: resp.Meta, c: c, cursor: cur}
-	if data.Links.Next != nil && *data.Links.Next != "" {
-		if page.next, err = resolveNext(c.cfg.baseURL(), *data.Links.Next); err != nil {
+	if data.Links.Next != "" {
+		if page.next, err = resolveNext(c.cfg.baseURL(), data.Links.Next); err != nil {
 			return nil, c.scrub(err)
 		}
 	}
@@ -146,8 +149,12 @@ func fetchPage[T any](ctx context.Context, c *Client, cur *cursor, build request
 }
 
 // firstPage fetches the first page of a collection, starting a new walk.
-func firstPage[T any](ctx context.Context, c *Client, build request) (*Page[T], error) {
-	return fetchPage[T](ctx, c, newCursor(), build)
+func firstPage[T any](ctx context.Context, c *Client, cl call) (*Page[T], error) {
+	req, err := c.newRequest(ctx, cl)
+	if err != nil {
+		return nil, err
+	}
+	return fetchPage[T](ctx, c, newCursor(), req)
 }
 
 // resolveNext resolves a links.next against the API's base URL and accepts

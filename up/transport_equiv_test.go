@@ -130,20 +130,29 @@ func TestSendWithoutHeader(t *testing.T) {
 	}
 }
 
-// TestBuildServerIsBaseURL checks that the request builders get the base
-// URL with one trailing slash, as they did when it was built per call.
-func TestBuildServerIsBaseURL(t *testing.T) {
-	for _, base := range []string{"", "https://jawbone.com/nudge/api/v.1.1", "http://127.0.0.1:1/api///"} {
+// TestNewRequestOnBaseURL checks that requests are built on the base URL
+// parsed once, as the generated builders build them on it with a trailing
+// slash, whatever the base looks like, and that a base URL that does not
+// parse fails every call without a request.
+func TestNewRequestOnBaseURL(t *testing.T) {
+	for _, base := range []string{"", "https://jawbone.com/nudge/api/v.1.1", "http://127.0.0.1:1/api///", "http://[::1]:8080/a%20b/v.1.1", "http://example.com:/x"} {
 		cl := (&Config{BaseURL: base}).newClient()
-		if want := cl.cfg.baseURL() + "/"; cl.server != want {
-			t.Errorf("server %q, want %q", cl.server, want)
-		}
-		req, err := cl.build(t.Context(), forMe(gen.NewGetUserRequest))
+		req, err := cl.newRequest(t.Context(), get(mePath, ""))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := cl.cfg.baseURL() + "/users/@me"; req.URL.String() != want || req.Header.Get("Accept") != "application/json" {
-			t.Errorf("built %s (Accept %q), want %s", req.URL, req.Header.Get("Accept"), want)
+		want, err := gen.NewGetUserRequest(cl.cfg.baseURL()+"/", "@me")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if req.URL.String() != want.URL.String() || req.Host != want.Host || req.Header.Get("Accept") != "application/json" {
+			t.Errorf("base %q: built %s (host %q, Accept %q), want %s (host %q)", base, req.URL, req.Host, req.Header.Get("Accept"), want.URL, want.Host)
+		}
+	}
+	for _, base := range []string{"::not a url", "/relative/only"} {
+		cl := (&Config{BaseURL: base}).newClient()
+		if _, err := cl.newRequest(t.Context(), get(mePath, "")); err == nil || !strings.Contains(err.Error(), "invalid base URL") {
+			t.Errorf("base %q: %v, want an invalid base URL error", base, err)
 		}
 	}
 }
