@@ -57,6 +57,9 @@ func eachFormField(v any, fn func(formField) error) error {
 		} else if hasOption(opts, "omitempty") && f.IsZero() {
 			continue
 		}
+		if err := checkEnum(name, f); err != nil {
+			return err
+		}
 		// Insertion sort: a form has a dozen fields.
 		fields = append(fields, formField{name, f})
 		for j := len(fields) - 1; j > 0 && fields[j].name < fields[j-1].name; j-- {
@@ -69,6 +72,32 @@ func eachFormField(v any, fn func(formField) error) error {
 		}
 	}
 	return nil
+}
+
+// enumerated is what the enumerated types of the spec have: a value
+// outside the enumeration is not Valid.
+type enumerated interface{ Valid() bool }
+
+// enumeratedType is the reflect.Type of enumerated, never changed.
+var enumeratedType = reflect.TypeFor[enumerated]()
+
+// checkEnum refuses, with an *InputError, a value of an enumerated type
+// (WorkoutType, MoodType ...) that the spec does not list, such as
+// sub_type 99: UP would refuse it, or store a workout of no kind.
+func checkEnum(name string, v reflect.Value) error {
+	if !v.Type().Implements(enumeratedType) || v.Interface().(enumerated).Valid() {
+		return nil
+	}
+	var value string
+	switch v.Kind() {
+	case reflect.String:
+		value = strconv.Quote(v.String())
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		value = strconv.FormatInt(v.Int(), 10)
+	default:
+		value = fmt.Sprint(v.Interface())
+	}
+	return &InputError{Field: name, Reason: fmt.Sprintf("%s is not a %s the spec lists", value, v.Type().Name())}
 }
 
 // hasOption reports whether the comma-separated tag options opts hold opt.
@@ -100,7 +129,7 @@ func appendForm(b []byte, v any) ([]byte, error) {
 		b = append(b, '=')
 		var err error
 		if b, err = appendFormValue(b, f.value, true); err != nil {
-			return fmt.Errorf("up: form field %s: %w", f.name, err)
+			return &InputError{Field: f.name, Reason: err.Error()}
 		}
 		return nil
 	})
@@ -113,7 +142,7 @@ func encodeForm(v any) (url.Values, error) {
 	err := eachFormField(v, func(f formField) error {
 		s, err := appendFormValue(nil, f.value, false)
 		if err != nil {
-			return fmt.Errorf("up: form field %s: %w", f.name, err)
+			return &InputError{Field: f.name, Reason: err.Error()}
 		}
 		form.Set(f.name, string(s))
 		return nil

@@ -501,7 +501,9 @@ type formFields struct {
 // WorkoutCreate, and parses the body back: the fields set come back as
 // they were (numbers in full, without exponent, reading back to the same
 // value), those unset or empty-and-omitempty are absent, untagged and "-"
-// fields are never sent, and a NaN or an infinity is refused.
+// fields are never sent, a NaN or an infinity is refused, and so is a
+// workout type the spec does not list. The body appendForm writes is the
+// encoding of the form encodeForm returns.
 func FuzzEncodeForm(f *testing.F) {
 	f.Add("Morning run", int64(2), uint32(0), 5123.5, float32(0.1), true, uint8(0xff))
 	f.Add("", int64(-1), uint32(1<<31), 1e21, float32(3.4e38), false, uint8(0))
@@ -542,8 +544,19 @@ func FuzzEncodeForm(f *testing.F) {
 		}
 		checkForm(t, v, want, floats)
 
-		w := gen.WorkoutCreate{SubType: gen.WorkoutType(int(u % 29)), TimeCreated: Ptr(Epoch(i)), TimeCompleted: Ptr(Epoch(i) + 60)}
-		wantW := url.Values{"sub_type": {strconv.Itoa(int(u % 29))}, "time_created": {strconv.FormatInt(i, 10)}, "time_completed": {strconv.FormatInt(i+60, 10)}}
+		sub := gen.WorkoutType(1 + int(u%28))
+		if set&128 != 0 {
+			sub = gen.WorkoutType(int(u%29) * int(i%3-1)) // 0, negative or past 28 when it is not 1
+		}
+		w := gen.WorkoutCreate{SubType: sub, TimeCreated: Ptr(Epoch(i)), TimeCompleted: Ptr(Epoch(i) + 60)}
+		if !sub.Valid() {
+			var ie *InputError
+			if _, err := encodeForm(w); !errors.As(err, &ie) || ie.Field != "sub_type" {
+				t.Fatalf("sub_type %d: %v, want an *InputError", sub, err)
+			}
+			return
+		}
+		wantW := url.Values{"sub_type": {strconv.Itoa(int(sub))}, "time_created": {strconv.FormatInt(i, 10)}, "time_completed": {strconv.FormatInt(i+60, 10)}}
 		floatsW := map[string]float64{}
 		if set&16 != 0 {
 			w.Title = &s
@@ -566,6 +579,10 @@ func FuzzEncodeForm(f *testing.F) {
 func checkForm(t *testing.T, v any, want url.Values, floats map[string]float64) {
 	t.Helper()
 	form, err := encodeForm(v)
+	body, bodyErr := appendForm(nil, v)
+	if (err == nil) != (bodyErr == nil) || err == nil && string(body) != form.Encode() {
+		t.Fatalf("appendForm wrote %q (%v), want %q (%v)", body, bodyErr, form.Encode(), err)
+	}
 	finite := true
 	for _, x := range floats {
 		finite = finite && !math.IsNaN(x) && !math.IsInf(x, 0)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"iter"
 	"mime/multipart"
@@ -138,6 +139,15 @@ func encodeMealItems(items []MealItem) (string, error) {
 	for i, it := range items {
 		if it.Name == "" {
 			return "", &InputError{Field: "items", Reason: fmt.Sprintf("item %d has no name", i)}
+		}
+		// The item's enumerated fields (sub_type, food_type, type) must
+		// hold values the spec lists, as a form's must.
+		if err := eachFormField(it, func(formField) error { return nil }); err != nil {
+			var ie *InputError
+			if errors.As(err, &ie) {
+				return "", &InputError{Field: "items", Reason: fmt.Sprintf("item %d: %s: %s", i, ie.Field, ie.Reason)}
+			}
+			return "", err
 		}
 	}
 	b, err := json.Marshal(items)

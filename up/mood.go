@@ -32,14 +32,11 @@ func (c *Client) MoodEvent(ctx context.Context, xid string) (*Mood, *Response, e
 }
 
 // CreateMood records how the user feels (POST /users/@me/mood; scope
-// mood_write); SubType runs from 1 (amazing) to 8 (totally done). It is
-// never resent, except once the token is refreshed after a 401.
+// mood_write); SubType is one of MoodAmazing to MoodTotallyDone. It is never
+// resent, except once the token is refreshed after a 401.
 func (c *Client) CreateMood(ctx context.Context, m MoodCreate) (*Mood, *Response, error) {
 	if m.Title == "" {
 		return nil, nil, &InputError{Field: "title", Reason: "empty"}
-	}
-	if m.SubType < 1 || m.SubType > 8 {
-		return nil, nil, &InputError{Field: "sub_type", Reason: "must be 1 (amazing) to 8 (totally done)"}
 	}
 	return sendForm[Mood](ctx, c, call{method: http.MethodPost, path: mePath + "/mood"}, m)
 }

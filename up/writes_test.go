@@ -180,7 +180,8 @@ func TestOtherWrites(t *testing.T) {
 	}
 }
 
-// TestInputErrors checks that writes UP would refuse fail before any request.
+// TestInputErrors checks that writes UP would refuse fail with an
+// *InputError before any request.
 func TestInputErrors(t *testing.T) {
 	s, c := fakeClient(t, nil)
 	ctx := t.Context()
@@ -208,6 +209,32 @@ func TestInputErrors(t *testing.T) {
 			return err
 		},
 		"mood out of range": func() error { _, _, err := c.CreateMood(ctx, up.MoodCreate{Title: "t", SubType: 9}); return err },
+		"mood without sub_type": func() error { _, _, err := c.CreateMood(ctx, up.MoodCreate{Title: "t"}); return err },
+		"workout of no type": func() error {
+			_, _, err := c.CreateWorkout(ctx, up.WorkoutCreate{TimeCreated: up.Ptr(now)})
+			return err
+		},
+		"workout type 99": func() error { _, _, err := c.CreateWorkout(ctx, up.WorkoutCreate{SubType: 99}); return err },
+		"workout intensity 6": func() error {
+			_, _, err := c.CreateWorkout(ctx, up.WorkoutCreate{SubType: up.WorkoutRun, Intensity: up.Ptr(up.WorkoutIntensity(6))})
+			return err
+		},
+		"update to workout type 0": func() error {
+			_, _, err := c.UpdateWorkout(ctx, "x", up.WorkoutUpdate{SubType: up.Ptr(up.WorkoutType(0))})
+			return err
+		},
+		"meal type 4": func() error {
+			_, _, err := c.CreateMeal(ctx, up.MealCreate{Note: "n", SubType: up.Ptr(up.MealType(4)), Items: []up.MealItem{{Name: "a"}}})
+			return err
+		},
+		"meal item of food type 5": func() error {
+			_, _, err := c.CreateMeal(ctx, up.MealCreate{Note: "n", Items: []up.MealItem{{Name: "a", FoodType: 5}}})
+			return err
+		},
+		"meal item served on a tray": func() error {
+			_, _, err := c.UpdateMeal(ctx, "x", up.MealUpdate{Items: []up.MealItem{{Name: "a", Type: "tray"}}})
+			return err
+		},
 		"generic without verb": func() error {
 			_, _, err := c.CreateGenericEvent(ctx, up.GenericEventCreate{Title: "t"})
 			return err
@@ -221,8 +248,9 @@ func TestInputErrors(t *testing.T) {
 	s.ResetRequests()
 	for name, call := range calls {
 		t.Run(name, func(t *testing.T) {
-			if err := call(); err == nil {
-				t.Error("accepted")
+			var ie *up.InputError
+			if err := call(); !errors.As(err, &ie) {
+				t.Errorf("%v, want an *InputError", err)
 			}
 		})
 	}
