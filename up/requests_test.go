@@ -212,12 +212,17 @@ func operationCases(r *rand.Rand) map[string]operationCase {
 		"GetGoals": {sdk: func(ctx context.Context, c *Client) error { return err3(c.Goals(ctx)) },
 			gen: func(s string) (*http.Request, error) { return gen.NewGetGoalsRequest(s, "@me") }},
 		"UpdateGoals": {sdk: func(ctx context.Context, c *Client) error { return err3(c.UpdateGoals(ctx, goals)) },
-			gen: func(s string) (*http.Request, error) { return gen.NewUpdateGoalsRequestWithFormdataBody(s, "@me", goals) }},
+			gen: func(s string) (*http.Request, error) {
+				return gen.NewUpdateGoalsRequestWithFormdataBody(s, "@me", goals)
+			}},
 		"GetSettings": {sdk: func(ctx context.Context, c *Client) error { return err3(c.Settings(ctx)) },
 			gen: func(s string) (*http.Request, error) { return gen.NewGetSettingsRequest(s, "@me") }},
 		"GetTimeZone": {sdk: func(ctx context.Context, c *Client) error { return err3(c.TimeZones(ctx, tz)) },
 			gen: func(s string) (*http.Request, error) { return gen.NewGetTimeZoneRequest(s, "@me", &tzP) }},
-		"GetRefreshToken": {sdk: func(ctx context.Context, c *Client) error { c.cfg.ClientSecret = "s3cret&x"; return err2(c.RetrieveRefreshToken(ctx)) },
+		"GetRefreshToken": {sdk: func(ctx context.Context, c *Client) error {
+			c.cfg.ClientSecret = "s3cret&x"
+			return err2(c.RetrieveRefreshToken(ctx))
+		},
 			gen: func(s string) (*http.Request, error) {
 				return gen.NewGetRefreshTokenRequestWithFormdataBody(s, "@me", gen.RefreshTokenRequest{Secret: "s3cret&x"})
 			}},
@@ -247,11 +252,15 @@ func operationCases(r *rand.Rand) map[string]operationCase {
 				return gen.NewListWorkoutsRequest(s, u, (*gen.ListWorkoutsParams)(&p))
 			}),
 		"CreateWorkout": {sdk: func(ctx context.Context, c *Client) error { return err3(c.CreateWorkout(ctx, workout)) },
-			gen: func(s string) (*http.Request, error) { return gen.NewCreateWorkoutRequestWithFormdataBody(s, "@me", workout) }},
+			gen: func(s string) (*http.Request, error) {
+				return gen.NewCreateWorkoutRequestWithFormdataBody(s, "@me", workout)
+			}},
 		"GetWorkout": {sdk: func(ctx context.Context, c *Client) error { return err3(c.Workout(ctx, xid)) },
 			gen: func(s string) (*http.Request, error) { return gen.NewGetWorkoutRequest(s, xid) }},
 		"UpdateWorkout": {sdk: func(ctx context.Context, c *Client) error { return err3(c.UpdateWorkout(ctx, xid, update)) },
-			gen: func(s string) (*http.Request, error) { return gen.NewUpdateWorkoutRequestWithFormdataBody(s, xid, update) }},
+			gen: func(s string) (*http.Request, error) {
+				return gen.NewUpdateWorkoutRequestWithFormdataBody(s, xid, update)
+			}},
 		"DeleteWorkout": {sdk: func(ctx context.Context, c *Client) error { return err2(c.DeleteWorkout(ctx, xid)) },
 			gen: func(s string) (*http.Request, error) { return gen.NewDeleteWorkoutRequest(s, xid) }},
 		"GetWorkoutImage": {sdk: func(ctx context.Context, c *Client) error { return err2(c.WorkoutImage(ctx, xid)) },
@@ -264,7 +273,9 @@ func operationCases(r *rand.Rand) map[string]operationCase {
 				return gen.NewListSleepsRequest(s, u, (*gen.ListSleepsParams)(&p))
 			}),
 		"CreateSleep": {sdk: func(ctx context.Context, c *Client) error { return err3(c.CreateSleep(ctx, sleep)) },
-			gen: func(s string) (*http.Request, error) { return gen.NewCreateSleepRequestWithFormdataBody(s, "@me", sleep) }},
+			gen: func(s string) (*http.Request, error) {
+				return gen.NewCreateSleepRequestWithFormdataBody(s, "@me", sleep)
+			}},
 		"GetSleep": {sdk: func(ctx context.Context, c *Client) error { return err3(c.Sleep(ctx, xid)) },
 			gen: func(s string) (*http.Request, error) { return gen.NewGetSleepRequest(s, xid) }},
 		"DeleteSleep": {sdk: func(ctx context.Context, c *Client) error { return err2(c.DeleteSleep(ctx, xid)) },
@@ -279,7 +290,9 @@ func operationCases(r *rand.Rand) map[string]operationCase {
 				return gen.NewListMealsRequest(s, u, (*gen.ListMealsParams)(&p))
 			}),
 		"CreateMeal": {sdk: func(ctx context.Context, c *Client) error { return err3(c.CreateMeal(ctx, meal)) },
-			gen: func(s string) (*http.Request, error) { return gen.NewCreateMealRequestWithFormdataBody(s, "@me", mealForm) }},
+			gen: func(s string) (*http.Request, error) {
+				return gen.NewCreateMealRequestWithFormdataBody(s, "@me", mealForm)
+			}},
 		"GetMeal": {sdk: func(ctx context.Context, c *Client) error { return err3(c.Meal(ctx, xid)) },
 			gen: func(s string) (*http.Request, error) { return gen.NewGetMealRequest(s, xid) }},
 		"UpdateMeal": {sdk: func(ctx context.Context, c *Client) error { return err3(c.UpdateMeal(ctx, xid, mealUpdate)) },
@@ -294,7 +307,9 @@ func operationCases(r *rand.Rand) map[string]operationCase {
 				return gen.NewListBodyEventsRequest(s, u, (*gen.ListBodyEventsParams)(&p))
 			}),
 		"CreateBodyEvent": {sdk: func(ctx context.Context, c *Client) error { return err3(c.CreateBodyEvent(ctx, body)) },
-			gen: func(s string) (*http.Request, error) { return gen.NewCreateBodyEventRequestWithFormdataBody(s, "@me", body) }},
+			gen: func(s string) (*http.Request, error) {
+				return gen.NewCreateBodyEventRequestWithFormdataBody(s, "@me", body)
+			}},
 		"GetBodyEvent": {sdk: func(ctx context.Context, c *Client) error { return err3(c.BodyEvent(ctx, xid)) },
 			gen: func(s string) (*http.Request, error) { return gen.NewGetBodyEventRequest(s, xid) }},
 		"DeleteBodyEvent": {sdk: func(ctx context.Context, c *Client) error { return err2(c.DeleteBodyEvent(ctx, xid)) },
@@ -325,7 +340,9 @@ func operationCases(r *rand.Rand) map[string]operationCase {
 			gen: func(s string) (*http.Request, error) { return gen.NewDeleteGenericEventRequest(s, xid) }},
 
 		"GetMood": {sdk: func(ctx context.Context, c *Client) error { return err3(c.Mood(ctx, day)) },
-			gen: func(s string) (*http.Request, error) { return gen.NewGetMoodRequest(s, "@me", &gen.GetMoodParams{Date: &day}) }},
+			gen: func(s string) (*http.Request, error) {
+				return gen.NewGetMoodRequest(s, "@me", &gen.GetMoodParams{Date: &day})
+			}},
 		"CreateMood": {sdk: func(ctx context.Context, c *Client) error { return err3(c.CreateMood(ctx, mood)) },
 			gen: func(s string) (*http.Request, error) { return gen.NewCreateMoodRequestWithFormdataBody(s, "@me", mood) }},
 		"GetMoodEvent": {sdk: func(ctx context.Context, c *Client) error { return err3(c.MoodEvent(ctx, xid)) },

@@ -208,7 +208,7 @@ func TestInputErrors(t *testing.T) {
 			_, _, err := c.CreateBodyEvent(ctx, up.BodyEventCreate{Title: "t"})
 			return err
 		},
-		"mood out of range": func() error { _, _, err := c.CreateMood(ctx, up.MoodCreate{Title: "t", SubType: 9}); return err },
+		"mood out of range":     func() error { _, _, err := c.CreateMood(ctx, up.MoodCreate{Title: "t", SubType: 9}); return err },
 		"mood without sub_type": func() error { _, _, err := c.CreateMood(ctx, up.MoodCreate{Title: "t"}); return err },
 		"workout of no type": func() error {
 			_, _, err := c.CreateWorkout(ctx, up.WorkoutCreate{TimeCreated: up.Ptr(now)})
