@@ -50,7 +50,7 @@ type call struct {
 	query         string
 	body          []byte // nil: no body
 	contentType   string
-	accept        string // the Accept header; JSON when empty
+	png           bool // asks for a PNG image rather than JSON
 }
 
 // get is a GET of path, with query.
@@ -66,35 +66,46 @@ func send[T any](ctx context.Context, c *Client, cl call) (*T, *Response, error)
 	return sendRequest[T](ctx, c, req)
 }
 
-// sendRequest sends req and decodes the envelope's data into *T.
-func sendRequest[T any](_ context.Context, c *Client, req *http.Request) (*T, *Response, error) {
-	var env envelope[T]
-	resp, err := c.exchange(req, &env)
-	if err != nil {
-		return nil, resp, err
-	}
-	resp.Meta = metaOf(env.Meta)
-	return &env.Data, resp, nil
+// answer is what a call returns, in one allocation: the Response and the
+// envelope whose data the caller gets.
+type answer[T any] struct {
+	resp Response
+	env  envelope[T]
 }
 
-// exchange sends req and decodes its JSON answer into out (nothing is
-// decoded when out is nil). Its errors never show the Client's secrets, in
-// any encoding.
-func (c *Client) exchange(req *http.Request, out any) (_ *Response, err error) {
+// sendRequest sends req and decodes the envelope's data into *T.
+func sendRequest[T any](_ context.Context, c *Client, req *http.Request) (*T, *Response, error) {
+	a := new(answer[T])
+	sent, err := c.exchange(req, &a.resp, &a.env)
+	if !sent {
+		return nil, nil, err
+	}
+	if err != nil {
+		return nil, &a.resp, err
+	}
+	a.resp.Meta = metaOf(a.env.Meta)
+	return &a.env.Data, &a.resp, nil
+}
+
+// exchange sends req, fills resp from the answer and decodes its JSON body
+// into out (nothing is decoded when out is nil). sent reports whether an
+// answer came, and so whether resp holds it. Its errors never show the
+// Client's secrets, in any encoding.
+func (c *Client) exchange(req *http.Request, resp *Response, out any) (sent bool, err error) {
 	defer func() { err = c.scrub(err) }()
 	httpResp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, err
+		return false, err
 	}
 	defer drainClose(httpResp)
-	resp := &Response{StatusCode: httpResp.StatusCode, Header: httpResp.Header}
+	resp.StatusCode, resp.Header = httpResp.StatusCode, httpResp.Header
 	if err := c.check(httpResp); err != nil {
-		return resp, err
+		return true, err
 	}
 	if out == nil {
-		return resp, nil
+		return true, nil
 	}
-	return resp, c.decodeJSON(req, httpResp.Body, out)
+	return true, c.decodeJSON(req, httpResp.Body, out)
 }
 
 // check returns nil for a 2xx answer and, for any other, the *APIError
@@ -231,11 +242,10 @@ func (c *Client) newRequest(ctx context.Context, cl call) (*http.Request, error)
 		u.RawPath = c.base.EscapedPath() + raw
 	}
 	req.Host = c.host
-	accept := c.accept
-	if cl.accept != "" {
-		accept = []string{cl.accept}
+	req.Header["Accept"] = c.acceptJSON
+	if cl.png {
+		req.Header["Accept"] = c.acceptPNG
 	}
-	req.Header["Accept"] = accept
 	if cl.contentType != "" {
 		req.Header["Content-Type"] = []string{cl.contentType}
 	}
@@ -252,7 +262,7 @@ func (c *Client) newURLRequest(ctx context.Context, u *url.URL) (*http.Request, 
 	*req.URL = *u
 	req.URL.Host = hostWithoutEmptyPort(u.Host)
 	req.Host = req.URL.Host
-	req.Header["Accept"] = c.accept
+	req.Header["Accept"] = c.acceptJSON
 	return req, nil
 }
 

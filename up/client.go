@@ -31,8 +31,10 @@ type Client struct {
 	// The base URL, parsed once: requests are built on it (newRequest).
 	base    *url.URL
 	baseErr error    // why BaseURL does not parse, returned by every call
-	host    string   // the Host of every request, as http.NewRequest sets it
-	accept  []string // application/json, the Accept header of JSON calls
+	host    string // the Host of every request, as http.NewRequest sets it
+	// The Accept values of the requests the Client builds (JSON and PNG),
+	// by which the transport knows them for its own.
+	acceptJSON, acceptPNG []string
 
 	friendsMu sync.Mutex
 	friends   *friendsCache // the user's friends, once fetched
@@ -120,12 +122,13 @@ func (c *Config) newClientFor(store Store, key string, tok *oauth2.Token, inStor
 
 // newClient returns a Client with a private copy of c and no credentials.
 func (c *Config) newClient() *Client {
-	cl := &Client{cfg: c.clone(), accept: []string{"application/json"}}
+	cl := &Client{cfg: c.clone(), acceptJSON: []string{"application/json"}, acceptPNG: []string{"image/png"}}
 	cl.base, cl.baseErr = parseBaseURL(cl.cfg.baseURL())
 	cl.host = hostWithoutEmptyPort(cl.base.Host)
 	cl.creds = &creds{cfg: &cl.cfg}
 	base := cl.cfg.baseClient()
 	t := newTransport(&cl.cfg, cl.creds, cl.cfg.baseTransport())
+	t.owned = [2]*string{&cl.acceptJSON[0], &cl.acceptPNG[0]}
 	var rt http.RoundTripper = t
 	if cl.cfg.Retry != nil {
 		rt = &retryTransport{next: t, policy: *cl.cfg.Retry}

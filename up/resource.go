@@ -89,12 +89,15 @@ func sendEmpty(ctx context.Context, c *Client, cl call) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	var env envelope[struct{}]
-	resp, err := c.exchange(req, &env)
-	if err == nil {
-		resp.Meta = metaOf(env.Meta)
+	a := new(answer[struct{}])
+	sent, err := c.exchange(req, &a.resp, &a.env)
+	if !sent {
+		return nil, err
 	}
-	return resp, err
+	if err == nil {
+		a.resp.Meta = metaOf(a.env.Meta)
+	}
+	return &a.resp, err
 }
 
 // maxImageBytes bounds the PNG graphs Image methods read into memory.
@@ -105,7 +108,7 @@ const maxImageBytes = 16 << 20
 // *ResponseTooLargeError, unless limit is zero.
 func openImage(ctx context.Context, c *Client, cl call, limit int64) (_ io.ReadCloser, err error) {
 	defer func() { err = c.scrub(err) }()
-	cl.accept = "image/png"
+	cl.png = true
 	req, err := c.newRequest(ctx, cl)
 	if err != nil {
 		return nil, err

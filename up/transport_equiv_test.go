@@ -156,3 +156,55 @@ func TestNewRequestOnBaseURL(t *testing.T) {
 		}
 	}
 }
+
+// TestSendOwnedMatchesClone checks that a request the Client built for
+// itself, whose header send sets in place, reaches the base transport with
+// the header the Clone-based preparation gives, token after token, and
+// that a caller's request with the same Accept text is copied as before.
+func TestSendOwnedMatchesClone(t *testing.T) {
+	var got *http.Request
+	cl := (&Config{}).newClient()
+	tr := newTransport(&cl.cfg, cl.creds, roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		got = r
+		return textResponse(r, 200, "{}"), nil
+	}))
+	tr.owned = [2]*string{&cl.acceptJSON[0], &cl.acceptPNG[0]}
+	for _, png := range []bool{false, true} {
+		req, err := cl.newRequest(t.Context(), call{method: http.MethodPost, path: "/users/@me/workouts", body: []byte("sub_type=2"),
+			contentType: "application/x-www-form-urlencoded", png: png})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !tr.owns(req) {
+			t.Fatal("the Client's own request is not recognized")
+		}
+		for _, tok := range []*oauth2.Token{{AccessToken: "tok-1"}, {AccessToken: "tok-2"}, nil} {
+			want := referenceSend(req, req.Body, cl.cfg.userAgent(), tok)
+			want.Header.Del("Authorization") // what the previous send set in place
+			if tok != nil {
+				want.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+			}
+			resp, err := tr.send(req, req.Body, tok)
+			if err != nil {
+				t.Fatal(err)
+			}
+			drainClose(resp)
+			if got != req || !reflect.DeepEqual(got.Header, want.Header) {
+				t.Errorf("png %v, token %v: sent %v (the request itself: %v), want %v", png, tok, got.Header, got == req, want.Header)
+			}
+		}
+	}
+	caller, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, "https://jawbone.com/nudge/api/v.1.1/users/@me", nil)
+	caller.Header["Accept"] = []string{"application/json"}
+	if tr.owns(caller) {
+		t.Error("a caller's request is taken for the Client's own")
+	}
+	resp, err := tr.send(caller, nil, &oauth2.Token{AccessToken: "tok-3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drainClose(resp)
+	if got == caller || caller.Header.Get("Authorization") != "" {
+		t.Errorf("a caller's request was sent itself or changed: %v", caller.Header)
+	}
+}
