@@ -30,7 +30,7 @@ type Client struct {
 
 	// The base URL, parsed once: requests are built on it (newRequest).
 	base    *url.URL
-	baseErr error    // why BaseURL does not parse, returned by every call
+	baseErr error  // why BaseURL does not parse, returned by every call
 	host    string // the Host of every request, as http.NewRequest sets it
 	// The Accept values of the requests the Client builds (JSON and PNG),
 	// by which the transport knows them for its own.
