@@ -43,7 +43,8 @@ func (c *Client) MoveTicks(ctx context.Context, xid string) iter.Seq2[Tick, erro
 	return all(ctx, func(ctx context.Context) (*Page[Tick], error) { return c.MoveTicksPage(ctx, xid) })
 }
 
-// MoveTicksPage fetches the first page of the move's intraday series.
+// MoveTicksPage fetches the first page of the move's intraday series (GET
+// /moves/{xid}/ticks; scope move_read).
 func (c *Client) MoveTicksPage(ctx context.Context, xid string) (*Page[Tick], error) {
 	return ticksPage[Tick](ctx, c, "moves", xid)
 }

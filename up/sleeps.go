@@ -59,7 +59,8 @@ func (c *Client) SleepTicks(ctx context.Context, xid string) iter.Seq2[SleepTick
 	return all(ctx, func(ctx context.Context) (*Page[SleepTick], error) { return c.SleepTicksPage(ctx, xid) })
 }
 
-// SleepTicksPage fetches the first page of the sleep's phase changes.
+// SleepTicksPage fetches the first page of the sleep's phase changes (GET
+// /sleeps/{xid}/ticks; scope sleep_read).
 func (c *Client) SleepTicksPage(ctx context.Context, xid string) (*Page[SleepTick], error) {
 	return ticksPage[SleepTick](ctx, c, "sleeps", xid)
 }

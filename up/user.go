@@ -53,8 +53,8 @@ func (c *Client) Friends(ctx context.Context) (*FriendList, *Response, error) {
 	return c.fetchFriends(ctx)
 }
 
-// ReloadFriends fetches the user's friends again, replacing the list that
-// Friends returns.
+// ReloadFriends fetches the user's friends again (GET /users/@me/friends;
+// scope friends_read), replacing the list that Friends returns.
 func (c *Client) ReloadFriends(ctx context.Context) (*FriendList, *Response, error) {
 	c.friendsMu.Lock()
 	defer c.friendsMu.Unlock()

@@ -72,7 +72,8 @@ func (c *Client) WorkoutTicks(ctx context.Context, xid string) iter.Seq2[Tick, e
 	return all(ctx, func(ctx context.Context) (*Page[Tick], error) { return c.WorkoutTicksPage(ctx, xid) })
 }
 
-// WorkoutTicksPage fetches the first page of the workout's intraday series.
+// WorkoutTicksPage fetches the first page of the workout's intraday series
+// (GET /workouts/{xid}/ticks; scope move_read).
 func (c *Client) WorkoutTicksPage(ctx context.Context, xid string) (*Page[Tick], error) {
 	return ticksPage[Tick](ctx, c, "workouts", xid)
 }
