@@ -155,7 +155,9 @@ type TrendPoint = gen.TrendPoint
 //	}
 type TrendMetrics = gen.TrendMetrics
 
-// TrendUnit is a unit of time: d (days), w (weeks), m (months) or y (years).
+// TrendUnit is a unit of time: d (days), w (weeks), m (months) or y (years). Its String method says what a value
+// means, as the docs do ("days" for TrendUnitDay), and Valid whether the spec lists it; a value the spec does
+// not list is kept as the server sent it.
 //
 //	type TrendUnit string
 type TrendUnit = gen.TrendUnit
@@ -163,13 +165,13 @@ type TrendUnit = gen.TrendUnit
 // The values of TrendUnit, as the spec names them.
 const (
 	// TrendUnitDay is TrendUnit "d": days.
-	TrendUnitDay = gen.TrendUnitDay
+	TrendUnitDay TrendUnit = gen.TrendUnitDay
 	// TrendUnitWeek is TrendUnit "w": weeks.
-	TrendUnitWeek = gen.TrendUnitWeek
+	TrendUnitWeek TrendUnit = gen.TrendUnitWeek
 	// TrendUnitMonth is TrendUnit "m": months.
-	TrendUnitMonth = gen.TrendUnitMonth
+	TrendUnitMonth TrendUnit = gen.TrendUnitMonth
 	// TrendUnitYear is TrendUnit "y": years.
-	TrendUnitYear = gen.TrendUnitYear
+	TrendUnitYear TrendUnit = gen.TrendUnitYear
 )
 
 // Goals is the user's daily goals (fields from Jawbone's iOS SDK). See
@@ -545,7 +547,9 @@ type WorkoutDetails = gen.WorkoutDetails
 // weight lifting, 4 cross train, 5 Nike training, 6 yoga, 7 pilates, 8 body-weight exercise, 9 crossfit, 10
 // P90X, 11 zumba, 12 TRX, 13 swim, 14 bike, 15 elliptical, 16 bar method, 17 Kinect exercise, 18 tennis, 19
 // basketball, 20 golf, 21 soccer, 22 ski or snowboard, 23 dance, 24 hike, 25 cross-country ski, 26 stationary
-// bike, 27 cardio, 28 game. See https://jawbone.com/up/developer/endpoints/workouts.
+// bike, 27 cardio, 28 game. Its String method says what a value means, as the docs do ("walk" for WorkoutWalk),
+// and Valid whether the spec lists it; a value the spec does not list is kept as the server sent it. See
+// https://jawbone.com/up/developer/endpoints/workouts.
 //
 //	type WorkoutType int
 type WorkoutType = gen.WorkoutType
@@ -553,65 +557,67 @@ type WorkoutType = gen.WorkoutType
 // The values of WorkoutType, as the spec names them.
 const (
 	// WorkoutWalk is WorkoutType 1: walk.
-	WorkoutWalk = gen.WorkoutWalk
+	WorkoutWalk WorkoutType = gen.WorkoutWalk
 	// WorkoutRun is WorkoutType 2: run.
-	WorkoutRun = gen.WorkoutRun
+	WorkoutRun WorkoutType = gen.WorkoutRun
 	// WorkoutWeightLifting is WorkoutType 3: weight lifting.
-	WorkoutWeightLifting = gen.WorkoutWeightLifting
+	WorkoutWeightLifting WorkoutType = gen.WorkoutWeightLifting
 	// WorkoutCrossTrain is WorkoutType 4: cross train.
-	WorkoutCrossTrain = gen.WorkoutCrossTrain
+	WorkoutCrossTrain WorkoutType = gen.WorkoutCrossTrain
 	// WorkoutNikeTraining is WorkoutType 5: Nike training.
-	WorkoutNikeTraining = gen.WorkoutNikeTraining
+	WorkoutNikeTraining WorkoutType = gen.WorkoutNikeTraining
 	// WorkoutYoga is WorkoutType 6: yoga.
-	WorkoutYoga = gen.WorkoutYoga
+	WorkoutYoga WorkoutType = gen.WorkoutYoga
 	// WorkoutPilates is WorkoutType 7: pilates.
-	WorkoutPilates = gen.WorkoutPilates
+	WorkoutPilates WorkoutType = gen.WorkoutPilates
 	// WorkoutBodyWeight is WorkoutType 8: body-weight exercise.
-	WorkoutBodyWeight = gen.WorkoutBodyWeight
+	WorkoutBodyWeight WorkoutType = gen.WorkoutBodyWeight
 	// WorkoutCrossfit is WorkoutType 9: crossfit.
-	WorkoutCrossfit = gen.WorkoutCrossfit
+	WorkoutCrossfit WorkoutType = gen.WorkoutCrossfit
 	// WorkoutP90X is WorkoutType 10: P90X.
-	WorkoutP90X = gen.WorkoutP90X
+	WorkoutP90X WorkoutType = gen.WorkoutP90X
 	// WorkoutZumba is WorkoutType 11: zumba.
-	WorkoutZumba = gen.WorkoutZumba
+	WorkoutZumba WorkoutType = gen.WorkoutZumba
 	// WorkoutTRX is WorkoutType 12: TRX.
-	WorkoutTRX = gen.WorkoutTRX
+	WorkoutTRX WorkoutType = gen.WorkoutTRX
 	// WorkoutSwim is WorkoutType 13: swim.
-	WorkoutSwim = gen.WorkoutSwim
+	WorkoutSwim WorkoutType = gen.WorkoutSwim
 	// WorkoutBike is WorkoutType 14: bike.
-	WorkoutBike = gen.WorkoutBike
+	WorkoutBike WorkoutType = gen.WorkoutBike
 	// WorkoutElliptical is WorkoutType 15: elliptical.
-	WorkoutElliptical = gen.WorkoutElliptical
+	WorkoutElliptical WorkoutType = gen.WorkoutElliptical
 	// WorkoutBarMethod is WorkoutType 16: bar method.
-	WorkoutBarMethod = gen.WorkoutBarMethod
+	WorkoutBarMethod WorkoutType = gen.WorkoutBarMethod
 	// WorkoutKinect is WorkoutType 17: Kinect exercise.
-	WorkoutKinect = gen.WorkoutKinect
+	WorkoutKinect WorkoutType = gen.WorkoutKinect
 	// WorkoutTennis is WorkoutType 18: tennis.
-	WorkoutTennis = gen.WorkoutTennis
+	WorkoutTennis WorkoutType = gen.WorkoutTennis
 	// WorkoutBasketball is WorkoutType 19: basketball.
-	WorkoutBasketball = gen.WorkoutBasketball
+	WorkoutBasketball WorkoutType = gen.WorkoutBasketball
 	// WorkoutGolf is WorkoutType 20: golf.
-	WorkoutGolf = gen.WorkoutGolf
+	WorkoutGolf WorkoutType = gen.WorkoutGolf
 	// WorkoutSoccer is WorkoutType 21: soccer.
-	WorkoutSoccer = gen.WorkoutSoccer
+	WorkoutSoccer WorkoutType = gen.WorkoutSoccer
 	// WorkoutSkiSnowboard is WorkoutType 22: ski or snowboard.
-	WorkoutSkiSnowboard = gen.WorkoutSkiSnowboard
+	WorkoutSkiSnowboard WorkoutType = gen.WorkoutSkiSnowboard
 	// WorkoutDance is WorkoutType 23: dance.
-	WorkoutDance = gen.WorkoutDance
+	WorkoutDance WorkoutType = gen.WorkoutDance
 	// WorkoutHike is WorkoutType 24: hike.
-	WorkoutHike = gen.WorkoutHike
+	WorkoutHike WorkoutType = gen.WorkoutHike
 	// WorkoutCrossCountrySki is WorkoutType 25: cross-country ski.
-	WorkoutCrossCountrySki = gen.WorkoutCrossCountrySki
+	WorkoutCrossCountrySki WorkoutType = gen.WorkoutCrossCountrySki
 	// WorkoutStationaryBike is WorkoutType 26: stationary bike.
-	WorkoutStationaryBike = gen.WorkoutStationaryBike
+	WorkoutStationaryBike WorkoutType = gen.WorkoutStationaryBike
 	// WorkoutCardio is WorkoutType 27: cardio.
-	WorkoutCardio = gen.WorkoutCardio
+	WorkoutCardio WorkoutType = gen.WorkoutCardio
 	// WorkoutGame is WorkoutType 28: game.
-	WorkoutGame = gen.WorkoutGame
+	WorkoutGame WorkoutType = gen.WorkoutGame
 )
 
 // WorkoutIntensity says how hard a workout was (Jawbone's iOS SDK, `UPWorkoutIntensity`): 1 easy, 2 moderate, 3
-// intermediate, 4 difficult, 5 hard. See https://jawbone.com/up/developer/endpoints/workouts.
+// intermediate, 4 difficult, 5 hard. Its String method says what a value means, as the docs do ("easy" for
+// IntensityEasy), and Valid whether the spec lists it; a value the spec does not list is kept as the server sent
+// it. See https://jawbone.com/up/developer/endpoints/workouts.
 //
 //	type WorkoutIntensity int
 type WorkoutIntensity = gen.WorkoutIntensity
@@ -619,15 +625,15 @@ type WorkoutIntensity = gen.WorkoutIntensity
 // The values of WorkoutIntensity, as the spec names them.
 const (
 	// IntensityEasy is WorkoutIntensity 1: easy.
-	IntensityEasy = gen.IntensityEasy
+	IntensityEasy WorkoutIntensity = gen.IntensityEasy
 	// IntensityModerate is WorkoutIntensity 2: moderate.
-	IntensityModerate = gen.IntensityModerate
+	IntensityModerate WorkoutIntensity = gen.IntensityModerate
 	// IntensityIntermediate is WorkoutIntensity 3: intermediate.
-	IntensityIntermediate = gen.IntensityIntermediate
+	IntensityIntermediate WorkoutIntensity = gen.IntensityIntermediate
 	// IntensityDifficult is WorkoutIntensity 4: difficult.
-	IntensityDifficult = gen.IntensityDifficult
+	IntensityDifficult WorkoutIntensity = gen.IntensityDifficult
 	// IntensityHard is WorkoutIntensity 5: hard.
-	IntensityHard = gen.IntensityHard
+	IntensityHard WorkoutIntensity = gen.IntensityHard
 )
 
 // WorkoutCreate holds the form fields of `POST /users/@me/workouts`. See
@@ -868,7 +874,9 @@ type SleepCreate = gen.SleepCreate
 type SleepTick = gen.SleepTick
 
 // SleepPhase is a phase of sleep (the v1.0 snapshot's phases, Jawbone's iOS SDK `UPSleepTick`): 1 awake, 2
-// light, 3 sound (deep). See https://jawbone.com/up/developer/endpoints/sleeps.
+// light, 3 sound (deep). Its String method says what a value means, as the docs do ("awake" for SleepAwake), and
+// Valid whether the spec lists it; a value the spec does not list is kept as the server sent it. See
+// https://jawbone.com/up/developer/endpoints/sleeps.
 //
 //	type SleepPhase int
 type SleepPhase = gen.SleepPhase
@@ -876,11 +884,11 @@ type SleepPhase = gen.SleepPhase
 // The values of SleepPhase, as the spec names them.
 const (
 	// SleepAwake is SleepPhase 1: awake.
-	SleepAwake = gen.SleepAwake
+	SleepAwake SleepPhase = gen.SleepAwake
 	// SleepLight is SleepPhase 2: light.
-	SleepLight = gen.SleepLight
+	SleepLight SleepPhase = gen.SleepLight
 	// SleepSound is SleepPhase 3: sound.
-	SleepSound = gen.SleepSound
+	SleepSound SleepPhase = gen.SleepSound
 )
 
 // Meal is a meal. `GET /meals/{xid}` adds the foods and drinks in `items`. See
@@ -1023,7 +1031,9 @@ type Meal = gen.Meal
 //	}
 type MealDetails = gen.MealDetails
 
-// MealType says which meal of the day (Jawbone's iOS SDK, `UPMealSubType`): 1 breakfast, 2 lunch, 3 dinner. See
+// MealType says which meal of the day (Jawbone's iOS SDK, `UPMealSubType`): 1 breakfast, 2 lunch, 3 dinner. Its
+// String method says what a value means, as the docs do ("breakfast" for MealBreakfast), and Valid whether the
+// spec lists it; a value the spec does not list is kept as the server sent it. See
 // https://jawbone.com/up/developer/endpoints/meals.
 //
 //	type MealType int
@@ -1032,11 +1042,11 @@ type MealType = gen.MealType
 // The values of MealType, as the spec names them.
 const (
 	// MealBreakfast is MealType 1: breakfast.
-	MealBreakfast = gen.MealBreakfast
+	MealBreakfast MealType = gen.MealBreakfast
 	// MealLunch is MealType 2: lunch.
-	MealLunch = gen.MealLunch
+	MealLunch MealType = gen.MealLunch
 	// MealDinner is MealType 3: dinner.
-	MealDinner = gen.MealDinner
+	MealDinner MealType = gen.MealDinner
 )
 
 // MealItem is a food or drink in a meal; also the shape of each element of the `items` form field. See
@@ -1121,7 +1131,9 @@ const (
 type MealItem = gen.MealItem
 
 // MealItemType says whether a meal item is a drink or a food (Jawbone's iOS SDK, `UPMealItemSubType`): 1 drink,
-// 2 food. See https://jawbone.com/up/developer/endpoints/meals.
+// 2 food. Its String method says what a value means, as the docs do ("drink" for MealItemDrink), and Valid
+// whether the spec lists it; a value the spec does not list is kept as the server sent it. See
+// https://jawbone.com/up/developer/endpoints/meals.
 //
 //	type MealItemType int
 type MealItemType = gen.MealItemType
@@ -1129,13 +1141,15 @@ type MealItemType = gen.MealItemType
 // The values of MealItemType, as the spec names them.
 const (
 	// MealItemDrink is MealItemType 1: drink.
-	MealItemDrink = gen.MealItemDrink
+	MealItemDrink MealItemType = gen.MealItemDrink
 	// MealItemFood is MealItemType 2: food.
-	MealItemFood = gen.MealItemFood
+	MealItemFood MealItemType = gen.MealItemFood
 )
 
 // FoodType says where a food comes from (Jawbone's iOS SDK, `UPMealItemFoodType`): 1 generic, 2 restaurant, 3
-// brand, 4 personal. See https://jawbone.com/up/developer/endpoints/meals.
+// brand, 4 personal. Its String method says what a value means, as the docs do ("generic" for FoodGeneric), and
+// Valid whether the spec lists it; a value the spec does not list is kept as the server sent it. See
+// https://jawbone.com/up/developer/endpoints/meals.
 //
 //	type FoodType int
 type FoodType = gen.FoodType
@@ -1143,17 +1157,19 @@ type FoodType = gen.FoodType
 // The values of FoodType, as the spec names them.
 const (
 	// FoodGeneric is FoodType 1: generic.
-	FoodGeneric = gen.FoodGeneric
+	FoodGeneric FoodType = gen.FoodGeneric
 	// FoodRestaurant is FoodType 2: restaurant.
-	FoodRestaurant = gen.FoodRestaurant
+	FoodRestaurant FoodType = gen.FoodRestaurant
 	// FoodBrand is FoodType 3: brand.
-	FoodBrand = gen.FoodBrand
+	FoodBrand FoodType = gen.FoodBrand
 	// FoodPersonal is FoodType 4: personal.
-	FoodPersonal = gen.FoodPersonal
+	FoodPersonal FoodType = gen.FoodPersonal
 )
 
 // ServingType says how a meal item was served: `plate`, `cup`, `bowl`, `scale` or `glass` (the strings Jawbone's
-// iOS SDK reads into `UPMealItemServingType`). See https://jawbone.com/up/developer/endpoints/meals.
+// iOS SDK reads into `UPMealItemServingType`). Its String method says what a value means, as the docs do
+// ("plate" for ServingPlate), and Valid whether the spec lists it; a value the spec does not list is kept as the
+// server sent it. See https://jawbone.com/up/developer/endpoints/meals.
 //
 //	type ServingType string
 type ServingType = gen.ServingType
@@ -1161,15 +1177,15 @@ type ServingType = gen.ServingType
 // The values of ServingType, as the spec names them.
 const (
 	// ServingPlate is ServingType "plate": plate.
-	ServingPlate = gen.ServingPlate
+	ServingPlate ServingType = gen.ServingPlate
 	// ServingCup is ServingType "cup": cup.
-	ServingCup = gen.ServingCup
+	ServingCup ServingType = gen.ServingCup
 	// ServingBowl is ServingType "bowl": bowl.
-	ServingBowl = gen.ServingBowl
+	ServingBowl ServingType = gen.ServingBowl
 	// ServingScale is ServingType "scale": scale.
-	ServingScale = gen.ServingScale
+	ServingScale ServingType = gen.ServingScale
 	// ServingGlass is ServingType "glass": glass.
-	ServingGlass = gen.ServingGlass
+	ServingGlass ServingType = gen.ServingGlass
 )
 
 // MealItemList is the foods and drinks in a meal. See https://jawbone.com/up/developer/endpoints/meals.
@@ -1424,7 +1440,9 @@ type Mood = gen.Mood
 
 // MoodType says how the user feels, from 1 (amazing) to 8 (totally done), in the order of Jawbone's iOS SDK
 // (`UPMoodType`): 1 amazing, 2 pumped up, 3 energized, 4 good, 5 meh, 6 dragging, 7 exhausted, 8 totally done
-// (decision 13). See https://jawbone.com/up/developer/endpoints/mood.
+// (decision 13). Its String method says what a value means, as the docs do ("amazing" for MoodAmazing), and
+// Valid whether the spec lists it; a value the spec does not list is kept as the server sent it. See
+// https://jawbone.com/up/developer/endpoints/mood.
 //
 //	type MoodType int
 type MoodType = gen.MoodType
@@ -1432,21 +1450,21 @@ type MoodType = gen.MoodType
 // The values of MoodType, as the spec names them.
 const (
 	// MoodAmazing is MoodType 1: amazing.
-	MoodAmazing = gen.MoodAmazing
+	MoodAmazing MoodType = gen.MoodAmazing
 	// MoodPumpedUp is MoodType 2: pumped up.
-	MoodPumpedUp = gen.MoodPumpedUp
+	MoodPumpedUp MoodType = gen.MoodPumpedUp
 	// MoodEnergized is MoodType 3: energized.
-	MoodEnergized = gen.MoodEnergized
+	MoodEnergized MoodType = gen.MoodEnergized
 	// MoodGood is MoodType 4: good.
-	MoodGood = gen.MoodGood
+	MoodGood MoodType = gen.MoodGood
 	// MoodMeh is MoodType 5: meh.
-	MoodMeh = gen.MoodMeh
+	MoodMeh MoodType = gen.MoodMeh
 	// MoodDragging is MoodType 6: dragging.
-	MoodDragging = gen.MoodDragging
+	MoodDragging MoodType = gen.MoodDragging
 	// MoodExhausted is MoodType 7: exhausted.
-	MoodExhausted = gen.MoodExhausted
+	MoodExhausted MoodType = gen.MoodExhausted
 	// MoodTotallyDone is MoodType 8: totally done.
-	MoodTotallyDone = gen.MoodTotallyDone
+	MoodTotallyDone MoodType = gen.MoodTotallyDone
 )
 
 // MoodCreate holds the form fields of `POST /users/@me/mood`. See
@@ -1490,7 +1508,9 @@ type MoodCreate = gen.MoodCreate
 type BandEvent = gen.BandEvent
 
 // BandEventAction says what a band event says the band did. Sleep mode logs a sleep; stopwatch mode logs a
-// workout. See https://jawbone.com/up/developer/endpoints/bandevents.
+// workout. Its String method says what a value means, as the docs do ("entered sleep mode" for
+// BandEnterSleepMode), and Valid whether the spec lists it; a value the spec does not list is kept as the server
+// sent it. See https://jawbone.com/up/developer/endpoints/bandevents.
 //
 //	type BandEventAction string
 type BandEventAction = gen.BandEventAction
@@ -1498,13 +1518,13 @@ type BandEventAction = gen.BandEventAction
 // The values of BandEventAction, as the spec names them.
 const (
 	// BandEnterSleepMode is BandEventAction "enter_sleep_mode": entered sleep mode.
-	BandEnterSleepMode = gen.BandEnterSleepMode
+	BandEnterSleepMode BandEventAction = gen.BandEnterSleepMode
 	// BandExitSleepMode is BandEventAction "exit_sleep_mode": left sleep mode.
-	BandExitSleepMode = gen.BandExitSleepMode
+	BandExitSleepMode BandEventAction = gen.BandExitSleepMode
 	// BandEnterStopwatchMode is BandEventAction "enter_stopwatch_mode": entered stopwatch mode.
-	BandEnterStopwatchMode = gen.BandEnterStopwatchMode
+	BandEnterStopwatchMode BandEventAction = gen.BandEnterStopwatchMode
 	// BandExitStopwatchMode is BandEventAction "exit_stopwatch_mode": left stopwatch mode.
-	BandExitStopwatchMode = gen.BandExitStopwatchMode
+	BandExitStopwatchMode BandEventAction = gen.BandExitStopwatchMode
 )
 
 // CardiacEvent is a heart rate and blood pressure reading (API v1.0). Superseded by `HeartRate`. See

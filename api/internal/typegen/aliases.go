@@ -62,6 +62,11 @@ func writeAliases(w io.Writer, doc *openapi3.T, modelsFile, upDir string, names 
 	for _, n := range names {
 		spec := m.gen[n]
 		text := summary(n, schemaDescription(doc, n, m.genDoc[n]))
+		if e, ok := byType[n]; ok {
+			example := e.Values[0]
+			text += fmt.Sprintf(" Its String method says what a value means, as the docs do (%q for %s), and Valid whether the spec lists it;"+
+				" a value the spec does not list is kept as the server sent it.", example.Description, example.Name)
+		}
 		if u := urls[n]; u != "" {
 			text += " See " + u + "."
 		}
@@ -83,7 +88,7 @@ func writeAliases(w io.Writer, doc *openapi3.T, modelsFile, upDir string, names 
 		if e, ok := byType[n]; ok {
 			p("// The values of %s, as the spec names them.\nconst (\n", n)
 			for _, v := range e.Values {
-				p("\t// %s is %s %s: %s.\n\t%s = gen.%s\n", v.Name, n, v.Literal(e), v.Description, v.Name, v.Name)
+				p("\t// %s is %s %s: %s.\n\t%s %s = gen.%s\n", v.Name, n, v.Literal(e), v.Description, v.Name, n, v.Name)
 			}
 			p(")\n\n")
 		}
