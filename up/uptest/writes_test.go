@@ -274,14 +274,6 @@ func TestAddTouchDelete(t *testing.T) {
 	}
 }
 
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
-}
-
 func TestMoodOfADay(t *testing.T) {
 	s := uptest.NewServer(t, uptest.WithClock(func() time.Time { return start }))
 	tok := s.MintToken().AccessToken

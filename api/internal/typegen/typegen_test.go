@@ -58,7 +58,7 @@ func TestOutputUpToDate(t *testing.T) {
 }
 
 // aliasNames reads the names of the types up re-exports from the
-// go:generate directive in up/types.go.
+// typegen directive of up/types.go.
 func aliasNames(t *testing.T) []string {
 	t.Helper()
 	src, err := os.ReadFile("../../../up/types.go")
