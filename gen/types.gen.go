@@ -2618,7 +2618,8 @@ type ListBandEventsParams struct {
 	// CreatedAfter Only events created after this moment, in epoch seconds.
 	CreatedAfter *EpochParam `form:"created_after,omitempty" json:"created_after,omitempty"`
 
-	// Limit Largest number of items on a page. Defaults to 10.
+	// Limit Largest number of items on a page. Defaults to 10; no maximum is documented (decision 6), and a server may
+	// answer with fewer items and a `links.next`.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
@@ -2641,7 +2642,8 @@ type ListBodyEventsParams struct {
 	// `start_time` that changed since.
 	UpdatedAfter *UpdatedAfter `form:"updated_after,omitempty" json:"updated_after,omitempty"`
 
-	// Limit Largest number of items on a page. Defaults to 10.
+	// Limit Largest number of items on a page. Defaults to 10; no maximum is documented (decision 6), and a server may
+	// answer with fewer items and a `links.next`.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
@@ -2664,7 +2666,8 @@ type ListCardiacEventsParams struct {
 	// `start_time` that changed since.
 	UpdatedAfter *UpdatedAfter `form:"updated_after,omitempty" json:"updated_after,omitempty"`
 
-	// Limit Largest number of items on a page. Defaults to 10.
+	// Limit Largest number of items on a page. Defaults to 10; no maximum is documented (decision 6), and a server may
+	// answer with fewer items and a `links.next`.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
@@ -2687,7 +2690,8 @@ type ListGenericEventsParams struct {
 	// `start_time` that changed since.
 	UpdatedAfter *UpdatedAfter `form:"updated_after,omitempty" json:"updated_after,omitempty"`
 
-	// Limit Largest number of items on a page. Defaults to 10.
+	// Limit Largest number of items on a page. Defaults to 10; no maximum is documented (decision 6), and a server may
+	// answer with fewer items and a `links.next`.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
@@ -2710,7 +2714,8 @@ type ListHeartRatesParams struct {
 	// `start_time` that changed since.
 	UpdatedAfter *UpdatedAfter `form:"updated_after,omitempty" json:"updated_after,omitempty"`
 
-	// Limit Largest number of items on a page. Defaults to 10.
+	// Limit Largest number of items on a page. Defaults to 10; no maximum is documented (decision 6), and a server may
+	// answer with fewer items and a `links.next`.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
@@ -2733,7 +2738,8 @@ type ListMealsParams struct {
 	// `start_time` that changed since.
 	UpdatedAfter *UpdatedAfter `form:"updated_after,omitempty" json:"updated_after,omitempty"`
 
-	// Limit Largest number of items on a page. Defaults to 10.
+	// Limit Largest number of items on a page. Defaults to 10; no maximum is documented (decision 6), and a server may
+	// answer with fewer items and a `links.next`.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
@@ -2762,7 +2768,8 @@ type ListMovesParams struct {
 	// `start_time` that changed since.
 	UpdatedAfter *UpdatedAfter `form:"updated_after,omitempty" json:"updated_after,omitempty"`
 
-	// Limit Largest number of items on a page. Defaults to 10.
+	// Limit Largest number of items on a page. Defaults to 10; no maximum is documented (decision 6), and a server may
+	// answer with fewer items and a `links.next`.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
@@ -2791,7 +2798,8 @@ type ListSleepsParams struct {
 	// `start_time` that changed since.
 	UpdatedAfter *UpdatedAfter `form:"updated_after,omitempty" json:"updated_after,omitempty"`
 
-	// Limit Largest number of items on a page. Defaults to 10.
+	// Limit Largest number of items on a page. Defaults to 10; no maximum is documented (decision 6), and a server may
+	// answer with fewer items and a `links.next`.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
@@ -2844,7 +2852,8 @@ type ListWorkoutsParams struct {
 	// `start_time` that changed since.
 	UpdatedAfter *UpdatedAfter `form:"updated_after,omitempty" json:"updated_after,omitempty"`
 
-	// Limit Largest number of items on a page. Defaults to 10.
+	// Limit Largest number of items on a page. Defaults to 10; no maximum is documented (decision 6), and a server may
+	// answer with fewer items and a `links.next`.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
