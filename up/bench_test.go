@@ -808,10 +808,9 @@ func benchSides(bc benchCase, network, srvURL string, p *benchPayloads) []benchS
 	}
 }
 
-// BenchmarkCalls runs, for each case, each implementation as a sub-benchmark
-// named case=…/net=…/impl=…, with b.ReportAllocs: the exact allocation
-// counts of BENCHMARKS.md, and times for each side on its own.
-func BenchmarkCalls(b *testing.B) {
+// forEachCase runs, for every case over loopback and from memory, a
+// sub-benchmark named case=…/net=… with the sides of the case.
+func forEachCase(b *testing.B, run func(b *testing.B, sides []benchSide)) {
 	srvURL := benchServerURL(b)
 	p, err := loadBenchPayloads()
 	if err != nil {
@@ -819,100 +818,97 @@ func BenchmarkCalls(b *testing.B) {
 	}
 	for _, bc := range benchCases() {
 		for _, network := range []string{"loopback", "memory"} {
-			for _, side := range benchSides(bc, network, srvURL(network), p)[:3] {
-				b.Run("case="+bc.name+"/net="+network+"/impl="+side.impl, func(b *testing.B) {
-					defer side.done()
-					b.ReportAllocs()
-					for b.Loop() {
-						if err := side.run(b.Context()); err != nil {
-							b.Fatal(err)
-						}
-					}
-				})
-			}
+			b.Run("case="+bc.name+"/net="+network, func(b *testing.B) {
+				sides := benchSides(bc, network, srvURL(network), p)
+				for _, s := range sides {
+					defer s.done()
+				}
+				run(b, sides)
+			})
 		}
 	}
+}
+
+// BenchmarkCalls runs, for each case, each implementation as a
+// sub-benchmark named case=…/net=…/impl=…, with b.ReportAllocs: the exact
+// allocation counts of BENCHMARKS.md, and times for each side on its own.
+func BenchmarkCalls(b *testing.B) {
+	forEachCase(b, func(b *testing.B, sides []benchSide) {
+		for _, side := range sides[:3] {
+			b.Run("impl="+side.impl, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := side.run(b.Context()); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	})
 }
 
 // roundTarget is how long each implementation runs in a round of
 // BenchmarkRatio.
 const roundTarget = 20 * time.Millisecond
 
-// BenchmarkRatio measures, for each case over loopback and from memory, the time of the SDK
-// call against the hand-written calls in paired, interleaved rounds: each
-// of b.N rounds runs every implementation for about roundTarget, in an
-// order that rotates from round to round, and takes the ratio of the SDK's
-// time per call to each baseline's. A third hand-written side, a second
-// plain one, gives the noise: its ratio to the first plain side would be 1
-// on a quiet machine. It reports the median ratio and its 95% interval
-// (distribution-free, from the order statistics), and the allocations per
-// call of each side. Run it with -benchtime=Nx for N rounds.
-func BenchmarkRatio(b *testing.B) {
-	srvURL := benchServerURL(b)
-	p, err := loadBenchPayloads()
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, bc := range benchCases() {
-		for _, network := range []string{"loopback", "memory"} {
-			b.Run("case="+bc.name+"/net="+network, func(b *testing.B) { ratioRounds(b, benchSides(bc, network, srvURL(network), p)) })
-		}
-	}
-}
+// BenchmarkRatio measures, for each case over loopback and from memory,
+// the time of the SDK call against the hand-written calls in paired,
+// interleaved rounds: each of b.N rounds runs every implementation for
+// about roundTarget, in an order that rotates from round to round, and
+// takes the ratio of the SDK's time per call to each baseline's. A third
+// hand-written side, a second plain one, gives the noise: its ratio to the
+// first plain side would be 1 on a quiet machine. It reports the median
+// ratio and its 95% interval (distribution-free, from the order
+// statistics), and the allocations per call of each side. Run it with
+// -benchtime=Nx for N rounds.
+func BenchmarkRatio(b *testing.B) { forEachCase(b, ratioRounds) }
 
 // ratioRounds runs BenchmarkRatio's rounds over sides: plain, gen, sdk and
 // plain-again.
 func ratioRounds(b *testing.B, sides []benchSide) {
-	{
-		{
-			for _, s := range sides {
-				defer s.done()
-			}
-			ctx := b.Context()
-			// Each side runs enough calls a round to last about roundTarget.
-			calls := make([]int, len(sides))
-			for i, s := range sides {
-				start := time.Now()
-				for range 3 {
-					if err := s.run(ctx); err != nil {
-						b.Fatal(err)
-					}
-				}
-				calls[i] = max(1, int(roundTarget/(time.Since(start)/3)))
-			}
-			perCall := make([][]float64, len(sides)) // seconds per call, by side, round after round
-			b.ResetTimer()
-			for round := range b.N {
-				for k := range sides {
-					i := (round + k) % len(sides)
-					start := time.Now()
-					for range calls[i] {
-						if err := sides[i].run(ctx); err != nil {
-							b.Fatal(err)
-						}
-					}
-					perCall[i] = append(perCall[i], time.Since(start).Seconds()/float64(calls[i]))
-				}
-			}
-			b.StopTimer()
-			report := func(name string, num, den []float64) {
-				ratios := make([]float64, len(num))
-				for r := range num {
-					ratios[r] = num[r] / den[r]
-				}
-				med, lo, hi := medianInterval(ratios)
-				b.ReportMetric(med, name+"-median")
-				b.ReportMetric(lo, name+"-lo95")
-				b.ReportMetric(hi, name+"-hi95")
-			}
-			report("sdk/plain", perCall[2], perCall[0])
-			report("sdk/gen", perCall[2], perCall[1])
-			report("plain-again/plain", perCall[3], perCall[0])
-			for i, s := range sides[:3] {
-				b.ReportMetric(testing.AllocsPerRun(20, func() { _ = s.run(ctx) }), s.impl+"-allocs/call")
-				b.ReportMetric(median(perCall[i])*1e6, s.impl+"-µs/call")
+	ctx := b.Context()
+	// Each side runs enough calls a round to last about roundTarget.
+	calls := make([]int, len(sides))
+	for i, s := range sides {
+		start := time.Now()
+		for range 3 {
+			if err := s.run(ctx); err != nil {
+				b.Fatal(err)
 			}
 		}
+		calls[i] = max(1, int(roundTarget/(time.Since(start)/3)))
+	}
+	perCall := make([][]float64, len(sides)) // seconds per call, by side, round after round
+	b.ResetTimer()
+	for round := range b.N {
+		for k := range sides {
+			i := (round + k) % len(sides)
+			start := time.Now()
+			for range calls[i] {
+				if err := sides[i].run(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+			perCall[i] = append(perCall[i], time.Since(start).Seconds()/float64(calls[i]))
+		}
+	}
+	b.StopTimer()
+	report := func(name string, num, den []float64) {
+		ratios := make([]float64, len(num))
+		for r := range num {
+			ratios[r] = num[r] / den[r]
+		}
+		med, lo, hi := medianInterval(ratios)
+		b.ReportMetric(med, name+"-median")
+		b.ReportMetric(lo, name+"-lo95")
+		b.ReportMetric(hi, name+"-hi95")
+	}
+	report("sdk/plain", perCall[2], perCall[0])
+	report("sdk/gen", perCall[2], perCall[1])
+	report("plain-again/plain", perCall[3], perCall[0])
+	for i, s := range sides[:3] {
+		b.ReportMetric(testing.AllocsPerRun(20, func() { _ = s.run(ctx) }), s.impl+"-allocs/call")
+		b.ReportMetric(median(perCall[i])*1e6, s.impl+"-µs/call")
 	}
 }
 

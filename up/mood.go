@@ -76,12 +76,6 @@ func (c *Client) BandEventsPage(ctx context.Context, q BandEventQuery) (*Page[Ba
 	if !q.CreatedAfter.IsZero() {
 		p.CreatedAfter = Ptr(EpochOf(q.CreatedAfter))
 	}
-	var qs query
-	addInt(&qs, "date", p.Date)
-	addInt(&qs, "page_token", p.PageToken)
-	addInt(&qs, "start_time", p.StartTime)
-	addInt(&qs, "end_time", p.EndTime)
-	addInt(&qs, "created_after", p.CreatedAfter)
-	addInt(&qs, "limit", p.Limit)
-	return firstPage[BandEvent](ctx, c, get(mePath+"/bandevents", qs.String()))
+	qs := listQuery(p.Date, p.PageToken, p.StartTime, p.EndTime, "created_after", p.CreatedAfter, p.Limit)
+	return firstPage[BandEvent](ctx, c, get(mePath+"/bandevents", qs))
 }

@@ -95,13 +95,20 @@ var (
 // encode writes p as a query, in the order the spec declares the list
 // parameters.
 func (p listParams) encode() string {
+	return listQuery(p.Date, p.PageToken, p.StartTime, p.EndTime, "updated_after", p.UpdatedAfter, p.Limit)
+}
+
+// listQuery writes the parameters of a list as a query, in the order the
+// spec declares them; after is updated_after, or created_after for band
+// events.
+func listQuery(date *wire.Date, pageToken *int64, start, end *wire.Epoch, afterName string, after *wire.Epoch, limit *int) string {
 	var q query
-	addInt(&q, "date", p.Date)
-	addInt(&q, "page_token", p.PageToken)
-	addInt(&q, "start_time", p.StartTime)
-	addInt(&q, "end_time", p.EndTime)
-	addInt(&q, "updated_after", p.UpdatedAfter)
-	addInt(&q, "limit", p.Limit)
+	addInt(&q, "date", date)
+	addInt(&q, "page_token", pageToken)
+	addInt(&q, "start_time", start)
+	addInt(&q, "end_time", end)
+	addInt(&q, afterName, after)
+	addInt(&q, "limit", limit)
 	return q.String()
 }
 
