@@ -854,31 +854,36 @@ const roundTarget = 20 * time.Millisecond
 
 // BenchmarkRatio measures, for each case over loopback and from memory,
 // the time of the SDK call against the hand-written calls in paired,
-// interleaved rounds: each of b.N rounds runs every implementation for
-// about roundTarget, in a random order drawn anew each round, and
-// takes the ratio of the SDK's time per call to each baseline's. A third
-// hand-written side, a second plain one, gives the noise: its ratio to the
-// first plain side would be 1 on a quiet machine. It reports the median
-// ratio and its 95% interval (distribution-free, from the order
-// statistics), and the allocations per call of each side. Run it with
-// -benchtime=Nx for N rounds.
+// interleaved rounds: each of b.N rounds runs every implementation the same
+// number of times (about roundTarget each), in a random order drawn anew
+// each round, and takes the ratio of the SDK's time per call to each
+// baseline's. A third hand-written side, a second plain one, gives the
+// noise: its ratio to the first plain side would be 1 on a quiet machine.
+// It reports the median ratio and its 95% interval (distribution-free,
+// from the order statistics), and the allocations per call of each side.
+// Run it with -benchtime=Nx for N rounds.
 func BenchmarkRatio(b *testing.B) { forEachCase(b, ratioRounds) }
 
 // ratioRounds runs BenchmarkRatio's rounds over sides: plain, gen, sdk and
 // plain-again.
 func ratioRounds(b *testing.B, sides []benchSide) {
 	ctx := b.Context()
-	// Each side runs enough calls a round to last about roundTarget.
-	calls := make([]int, len(sides))
-	for i, s := range sides {
-		start := time.Now()
-		for range 3 {
+	// Every side makes the same number of calls a round, enough for the
+	// plain side to last about roundTarget: a side making fewer would pay
+	// the cost of coming after another side (caches, the collector) over
+	// fewer calls.
+	var warm []time.Duration
+	for range 5 {
+		for _, s := range sides {
+			start := time.Now()
 			if err := s.run(ctx); err != nil {
 				b.Fatal(err)
 			}
+			warm = append(warm, time.Since(start))
 		}
-		calls[i] = max(1, int(roundTarget/(time.Since(start)/3)))
 	}
+	slices.Sort(warm)
+	calls := max(1, int(roundTarget/warm[len(warm)/2]))
 	perCall := make([][]float64, len(sides)) // seconds per call, by side, round after round
 	// The sides run in a new random order each round, so that no side always
 	// follows the same one (and inherits, say, the collector's debt of its
@@ -888,12 +893,12 @@ func ratioRounds(b *testing.B, sides []benchSide) {
 	for range b.N {
 		for _, i := range order.Perm(len(sides)) {
 			start := time.Now()
-			for range calls[i] {
+			for range calls {
 				if err := sides[i].run(ctx); err != nil {
 					b.Fatal(err)
 				}
 			}
-			perCall[i] = append(perCall[i], time.Since(start).Seconds()/float64(calls[i]))
+			perCall[i] = append(perCall[i], time.Since(start).Seconds()/float64(calls))
 		}
 	}
 	b.StopTimer()

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"iter"
 	"mime/multipart"
@@ -140,14 +139,16 @@ func encodeMealItems(items []MealItem) (string, error) {
 		if it.Name == "" {
 			return "", &InputError{Field: "items", Reason: fmt.Sprintf("item %d has no name", i)}
 		}
-		// The item's enumerated fields (sub_type, food_type, type) must
-		// hold values the spec lists, as a form's must.
-		if err := eachFormField(it, func(formField) error { return nil }); err != nil {
-			var ie *InputError
-			if errors.As(err, &ie) {
-				return "", &InputError{Field: "items", Reason: fmt.Sprintf("item %d: %s: %s", i, ie.Field, ie.Reason)}
+		// The item's enumerated fields must hold values the spec lists,
+		// as a form's must; zero is unset.
+		for _, e := range []struct {
+			field string
+			value enumerated
+			set   bool
+		}{{"sub_type", it.SubType, it.SubType != 0}, {"food_type", it.FoodType, it.FoodType != 0}, {"type", it.Type, it.Type != ""}} {
+			if e.set && !e.value.Valid() {
+				return "", &InputError{Field: "items", Reason: fmt.Sprintf("item %d: %s: %v is not a value the spec lists", i, e.field, e.value)}
 			}
-			return "", err
 		}
 	}
 	b, err := json.Marshal(items)

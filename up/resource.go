@@ -73,8 +73,8 @@ func listPage[T any](ctx context.Context, c *Client, path string, q ListQuery) (
 // sendForm encodes fields as an application/x-www-form-urlencoded body and
 // sends it as cl. The body can be replayed, so a 401 refresh resends it;
 // nothing else ever does, because creates are not idempotent.
-func sendForm[T any](ctx context.Context, c *Client, cl call, fields any) (*T, *Response, error) {
-	form, err := appendForm(nil, fields)
+func sendForm[T any](ctx context.Context, c *Client, cl call, fields formBody) (*T, *Response, error) {
+	form, err := encodeFormBody(fields)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -155,7 +155,7 @@ func getEvent[T any](ctx context.Context, c *Client, collection, xid string) (*T
 
 // updateEvent changes the event xid names in collection with the form
 // fields, through its partialUpdate.
-func updateEvent[T any](ctx context.Context, c *Client, collection, xid string, fields any) (*T, *Response, error) {
+func updateEvent[T any](ctx context.Context, c *Client, collection, xid string, fields formBody) (*T, *Response, error) {
 	return sendForm[T](ctx, c, eventCall(http.MethodPost, collection, xid, "/partialUpdate"), fields)
 }
 

@@ -101,8 +101,9 @@ func writeAliases(w io.Writer, doc *openapi3.T, modelsFile, upDir string, names 
 	return nil
 }
 
-// loadModels parses the generated models, package up's own files in upDir
-// (not the generated ones), and package wire beneath it.
+// loadModels parses the generated models and, unless upDir is "", package
+// up's own files in upDir (not the generated ones) and package wire beneath
+// it.
 func loadModels(modelsFile, upDir string) (*models, error) {
 	m := &models{
 		gen: map[string]*ast.TypeSpec{}, genDoc: map[string]string{}, wire: map[string]*ast.TypeSpec{},
@@ -116,6 +117,9 @@ func loadModels(modelsFile, upDir string) (*models, error) {
 		m.gen[spec.Name.Name] = spec
 		m.genDoc[spec.Name.Name] = doc
 	})
+	if upDir == "" {
+		return m, nil
+	}
 	wireFiles, err := goFiles(filepath.Join(upDir, "wire"))
 	if err != nil {
 		return nil, err

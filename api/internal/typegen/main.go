@@ -6,6 +6,7 @@
 //
 //	typegen -spec up.yaml enums -o file
 //	typegen -spec up.yaml patch-client -o client.gen.go
+//	typegen -spec up.yaml forms -o file -models types.gen.go
 //	typegen -spec up.yaml aliases -o file -models types.gen.go -up dir Type...
 //
 // enums writes, for every component schema with an enum and
@@ -13,7 +14,9 @@
 // x-enum-descriptions do, and the form encoder that patch-client makes the
 // generated client use, so that an enumerated field is sent as its number,
 // not as the name String gives it (oapi-codegen's runtime.MarshalForm
-// writes fields with fmt.Sprint). aliases writes, for each named type, an alias of
+// writes fields with fmt.Sprint). forms writes an AppendForm method for each
+// schema that operations send as a form, which encodes it without
+// reflection. aliases writes, for each named type, an alias of
 // the generated model whose doc comment shows its fields, their JSON names
 // and their descriptions, with the names package up gives the types they
 // use (found in the up package's own files in dir), so that go doc shows
@@ -40,6 +43,7 @@ func main() {
 	flag.Usage = func() {
 		_, _ = fmt.Fprintf(flag.CommandLine.Output(), "usage: typegen -spec up.yaml enums -o file\n"+
 			"       typegen -spec up.yaml patch-client -o client.gen.go\n"+
+			"       typegen -spec up.yaml forms -o file -models types.gen.go\n"+
 			"       typegen -spec up.yaml aliases -o file -models types.gen.go -up dir Type...\n")
 		flag.PrintDefaults()
 	}
@@ -74,6 +78,11 @@ func main() {
 		buf.Write(src)
 	case "enums":
 		err = writeEnums(&buf, doc)
+	case "forms":
+		if *models == "" {
+			log.Fatal("forms needs -models")
+		}
+		err = writeForms(&buf, doc, *models)
 	case "aliases":
 		if *models == "" || sub.NArg() == 0 {
 			log.Fatal("aliases needs -models and the names of the types to re-export")

@@ -31,8 +31,8 @@ func generated(t *testing.T, buf *bytes.Buffer) []byte {
 	return src
 }
 
-// TestOutputUpToDate generates gen/enums.gen.go and up/types.gen.go as go
-// generate does (the names from up/types.go's directive) and compares them
+// TestOutputUpToDate generates gen/enums.gen.go, gen/forms.gen.go and
+// up/types.gen.go as go generate does (the names from up/types.go's directive) and compares them
 // with the files, so that a stale file fails the tests and not only make
 // check-generated.
 func TestOutputUpToDate(t *testing.T) {
@@ -41,12 +41,18 @@ func TestOutputUpToDate(t *testing.T) {
 	if err := writeEnums(&enumsOut, doc); err != nil {
 		t.Fatal(err)
 	}
+	var formsOut bytes.Buffer
+	if err := writeForms(&formsOut, doc, "../../../gen/types.gen.go"); err != nil {
+		t.Fatal(err)
+	}
 	names := aliasNames(t)
 	var aliasOut bytes.Buffer
 	if err := writeAliases(&aliasOut, doc, "../../../gen/types.gen.go", "../../../up", names); err != nil {
 		t.Fatal(err)
 	}
-	for file, buf := range map[string]*bytes.Buffer{"../../../gen/enums.gen.go": &enumsOut, "../../../up/types.gen.go": &aliasOut} {
+	for file, buf := range map[string]*bytes.Buffer{
+		"../../../gen/enums.gen.go": &enumsOut, "../../../gen/forms.gen.go": &formsOut, "../../../up/types.gen.go": &aliasOut,
+	} {
 		committed, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
