@@ -293,12 +293,18 @@ func TestAnotherUsersWorkoutIsRefused(t *testing.T) {
 // firstWorkoutXID returns the XID of the first workout a dashboard lists.
 func firstWorkoutXID(t testing.TB, body string) string {
 	t.Helper()
-	_, rest, ok := strings.Cut(body, `<li data-xid="`)
+	xid, ok := workoutXIDIn(body)
 	if !ok {
 		t.Fatal("the dashboard lists no workout")
 	}
-	xid, _, _ := strings.Cut(rest, `"`)
 	return xid
+}
+
+// workoutXIDIn returns the XID of the first workout a dashboard lists.
+func workoutXIDIn(body string) (string, bool) {
+	_, rest, ok := strings.Cut(body, `<li data-xid="`)
+	xid, _, _ := strings.Cut(rest, `"`)
+	return xid, ok
 }
 
 func TestWebhookRefreshesOnlyWhatChanged(t *testing.T) {

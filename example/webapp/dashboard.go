@@ -156,6 +156,7 @@ func (a *App) load(ctx context.Context, key string, c *up.Client) (*dashboardDat
 				return nil, err
 			}
 			uc.store(resProfile, v, gens[resProfile], now)
+			a.metrics.fetched(need[:1])
 			need = need[1:]
 		}
 		p, _ := uc.get(resProfile).(profile)

@@ -106,6 +106,7 @@ func openTestStore(t testing.TB, dsn string) *sqlstore.Store {
 		db, err = postgres.Open(ctx, dsn)
 		opts = sqlstore.Options{Dialect: sqlstore.PostgreSQL, Table: fmt.Sprintf("webapp_test_%d", time.Now().UnixNano())}
 		if err == nil {
+			t.Cleanup(func() { _ = db.Close() }) // after the tables are dropped
 			t.Cleanup(func() {
 				for _, table := range []string{opts.Table, opts.Table + "_schema"} {
 					if _, err := db.ExecContext(context.Background(), "DROP TABLE IF EXISTS "+table); err != nil {
@@ -121,7 +122,9 @@ func openTestStore(t testing.TB, dsn string) *sqlstore.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = db.Close() })
+	if dsn == "" {
+		t.Cleanup(func() { _ = db.Close() })
+	}
 	store, err := sqlstore.New(ctx, db, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -206,6 +209,16 @@ type page struct {
 
 func (b *browser) do(method, path string, form url.Values) page {
 	b.t.Helper()
+	p, err := b.send(method, path, form)
+	if err != nil {
+		b.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return p
+}
+
+// send sends a request, a form if form is not nil, as from the app's own
+// pages, and reads the answer.
+func (b *browser) send(method, path string, form url.Values) (page, error) {
 	target := path
 	if !strings.HasPrefix(path, "http") {
 		target = b.h.url + path
@@ -216,7 +229,7 @@ func (b *browser) do(method, path string, form url.Values) page {
 	}
 	req, err := http.NewRequest(method, target, body)
 	if err != nil {
-		b.t.Fatal(err)
+		return page{}, err
 	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -224,14 +237,14 @@ func (b *browser) do(method, path string, form url.Values) page {
 	}
 	resp, err := b.http.Do(req)
 	if err != nil {
-		b.t.Fatalf("%s %s: %v", method, path, err)
+		return page{}, err
 	}
 	defer func() { _ = resp.Body.Close() }()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
-		b.t.Fatal(err)
+		return page{}, err
 	}
-	return page{status: resp.StatusCode, location: resp.Header.Get("Location"), body: string(data)}
+	return page{status: resp.StatusCode, location: resp.Header.Get("Location"), body: string(data)}, nil
 }
 
 func (b *browser) get(path string) page { return b.do(http.MethodGet, path, nil) }
