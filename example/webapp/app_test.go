@@ -154,7 +154,7 @@ func TestFormsNeedTheCSRFTokenAndTheAppsOrigin(t *testing.T) {
 	}
 	// Another site's form, with the right token even, is refused.
 	f := url.Values{"csrf": {a.csrf()}}
-	req, _ := http.NewRequest(http.MethodPost, h.url+"/signout", strings.NewReader(f.Encode()))
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, h.url+"/signout", strings.NewReader(f.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", "https://evil.example")
 	resp, err := a.http.Do(req)
@@ -378,7 +378,9 @@ func TestForgedAndReplayedNotificationsChangeNothing(t *testing.T) {
 	applied := h.app.metrics.applied.Load()
 
 	post := func(form url.Values) int {
-		resp, err := http.PostForm(h.url+webhookPath, form)
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, h.url+webhookPath, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -450,18 +452,12 @@ func TestExpiredTokensRefreshOncePerUser(t *testing.T) {
 	for i, b := range browsers {
 		for range loads {
 			wg.Go(func() {
-				resp, err := b.http.Get(h.url + "/workouts/" + "W" + strconv.Itoa(i)) // not found, but asked of UP
-				if err != nil {
-					errs <- err.Error()
-					return
+				// A workout of no one's: not found, but asked of UP.
+				if p, err := b.send(http.MethodGet, "/workouts/W"+strconv.Itoa(i), nil); err != nil || p.status != http.StatusNotFound {
+					errs <- fmt.Sprintf("user %d: workout page %d %v", i, p.status, err)
 				}
-				_ = resp.Body.Close()
-				if resp.StatusCode != http.StatusNotFound {
-					errs <- fmt.Sprintf("user %d: workout page %d", i, resp.StatusCode)
-				}
-				p := b.get("/dashboard")
-				if p.status != http.StatusOK {
-					errs <- fmt.Sprintf("user %d: dashboard %d", i, p.status)
+				if p, err := b.send(http.MethodGet, "/dashboard", nil); err != nil || p.status != http.StatusOK {
+					errs <- fmt.Sprintf("user %d: dashboard %d %v", i, p.status, err)
 				}
 			})
 		}
@@ -615,7 +611,8 @@ func (r *recorder) WriteHeader(int)             {}
 
 func TestCookieIsNotSecureOverPlainHTTP(t *testing.T) {
 	h := newHarness(t, harnessConfig{})
-	resp, err := h.browser().http.Get(h.url + "/login")
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, h.url+"/login", http.NoBody)
+	resp, err := h.browser().http.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -690,7 +687,8 @@ func TestRunFake(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the app did not start")
 	}
-	resp, err := http.Get(appURL + "/")
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, appURL+"/", http.NoBody)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -375,7 +375,7 @@ func TestBrowserMissing(t *testing.T) {
 
 func TestChromiumAbsence(t *testing.T) {
 	for _, required := range []bool{false, true} {
-		cmd := exec.Command(os.Args[0], "-test.run", "^TestBrowserMissing$", "-test.v")
+		cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run", "^TestBrowserMissing$", "-test.v")
 		cmd.Env = append(os.Environ(), "WEBAPP_TEST_NO_CHROMIUM=1", chromiumEnv+"=", "UP_REQUIRE_REAL_PARTS=", "UP_REAL_PARTS_SKIPPED_LOG=")
 		if required {
 			cmd.Env = append(cmd.Env, "UP_REQUIRE_CHROMIUM=1")

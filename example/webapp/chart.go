@@ -36,7 +36,7 @@ type bar struct {
 	MetGoal    bool
 }
 
-// tick is a labelled position on an axis.
+// tick is a labeled position on an axis.
 type tick struct {
 	Pos   float64
 	Label string

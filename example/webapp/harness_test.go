@@ -50,7 +50,7 @@ type harnessConfig struct {
 // login page, as UP did, and knows the app's redirect URL.
 func newHarness(t testing.TB, hc harnessConfig) *harness {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ func (b *browser) send(method, path string, form url.Values) (page, error) {
 	if form != nil {
 		body = strings.NewReader(form.Encode())
 	}
-	req, err := http.NewRequest(method, target, body)
+	req, err := http.NewRequestWithContext(context.Background(), method, target, body)
 	if err != nil {
 		return page{}, err
 	}

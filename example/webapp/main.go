@@ -72,12 +72,18 @@ import (
 )
 
 func main() {
+	os.Exit(serve())
+}
+
+// serve runs the app until SIGINT or SIGTERM and returns its exit status.
+func serve() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, nil); err != nil && !errors.Is(err, flag.ErrHelp) {
 		_, _ = fmt.Fprintln(os.Stderr, "webapp:", err)
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }
 
 const usageText = `webapp serves a dashboard of steps, sleep and workouts for any number of UP

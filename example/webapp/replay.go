@@ -14,7 +14,7 @@ import (
 // the app fetch the user's data again and again. The guard remembers each
 // event (user, event, type, action and timestamp) for window, at most
 // capacity of them, and refuses notifications sent longer ago than window,
-// which it could no longer recognise.
+// which it could no longer recognize.
 type replayGuard struct {
 	window   time.Duration
 	capacity int
