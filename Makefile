@@ -30,9 +30,9 @@ FUZZTIME        ?= 20000x
 # sets for each part it installs) requires a part: its tests then fail
 # instead of skipping. UP_REQUIRE_REAL_PARTS does the same for a list of
 # parts, separated by commas or spaces, or "all". Tests that call
-# internal/realpart.Absent (the PostgreSQL tests do) honour both, and append
-# each skip to UP_REAL_PARTS_SKIPPED_LOG, a file the race target sets and
-# prints as a NOTICE. The parts and how to provide them:
+# internal/realpart.Absent (every one: PostgreSQL, Chromium, Prism) honour
+# both, and append each skip to UP_REAL_PARTS_SKIPPED_LOG, a file the race
+# target sets and prints as a NOTICE. The parts and how to provide them:
 #   postgres  UP_TEST_POSTGRES_DSN names a database the tests may create
 #             tables in (README, Development; .ci/run starts PostgreSQL 15)
 #   chromium  Chromium on PATH (UP_REQUIRE_CHROMIUM; internal/browsertest)

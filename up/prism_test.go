@@ -28,6 +28,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/upapi/up-go/gen/spec"
+	"github.com/upapi/up-go/internal/realpart"
 	"github.com/upapi/up-go/up"
 )
 
@@ -38,7 +39,8 @@ import (
 // fails to decode.
 //
 // Prism comes from tools/node (make node-tools); without it the test skips,
-// unless UP_REQUIRE_PRISM=1, as CI sets, makes the absence a failure.
+// as internal/realpart decides: UP_REQUIRE_PRISM=1, as CI sets, makes the
+// absence a failure.
 func TestPrism(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Prism")
@@ -71,11 +73,7 @@ func prismCommand(t *testing.T) string {
 			}
 		}
 	}
-	msg := "Prism is not installed: run `make node-tools` (needs Node.js and npm), or set UP_PRISM to the prism CLI"
-	if os.Getenv("UP_REQUIRE_PRISM") == "1" {
-		t.Fatal(msg + " (UP_REQUIRE_PRISM=1 makes this a failure)")
-	}
-	t.Skip(msg)
+	realpart.Absent(t, realpart.Prism, "run `make node-tools` (needs Node.js and npm), or set UP_PRISM to the prism CLI")
 	return ""
 }
 

@@ -132,7 +132,7 @@ var (
 		"Settings", "Sleep", "SleepImage", "SleepTicks", "SleepTicksPage", "Sleeps", "SleepsPage", "TimeZones",
 		"Trends", "User", "Workout", "WorkoutImage", "WorkoutTicks", "WorkoutTicksPage", "Workouts", "WorkoutsPage",
 	}
-	clientLocal = []string{"API", "BaseURL", "GoString", "HTTPClient", "PendingSaveError", "Refresh", "SetToken", "String", "Token"}
+	clientLocal = []string{"API", "BaseURL", "Format", "GoString", "LogValue", "HTTPClient", "PendingSaveError", "Refresh", "SetToken", "String", "Token"}
 )
 
 // TestEveryClientMethodIsClassified fails when Client gains a method that
