@@ -60,10 +60,11 @@ type Options struct {
 	CacheTTL time.Duration
 	// CacheUsers bounds how many users' data the cache holds; 0 means 10,000.
 	CacheUsers int
-	// ReplayWindow bounds how old a notification may be, by its
-	// notification_timestamp, and how long its events are remembered to
-	// drop replays; 0 means 24 hours.
-	ReplayWindow time.Duration
+	// MaxNotificationAge bounds how old a notification may be, by its
+	// notification_timestamp: an older one is a replay, dropped; 0 means
+	// 24 hours. (Recent replays are dropped by the webhook handler's
+	// memory of the last events; see webhookMemory.)
+	MaxNotificationAge time.Duration
 	// Logger receives the app's log; nil means slog.Default().
 	Logger *slog.Logger
 	// Now is the app's clock; nil means time.Now.
@@ -80,7 +81,6 @@ type App struct {
 	cache    *cache
 	pages    map[string]*template.Template
 	webhook  *up.WebhookHandler
-	replays  *replayGuard
 	mux      *http.ServeMux
 	log      *slog.Logger
 	now      func() time.Time
@@ -89,10 +89,10 @@ type App struct {
 
 // metrics count what the app did, for its log and its tests.
 type metrics struct {
-	pages    atomic.Int64
-	fetches  [numResources]atomic.Int64
-	applied  atomic.Int64 // webhook events that made data stale
-	replayed atomic.Int64 // webhook events dropped as replays or too old
+	pages   atomic.Int64
+	fetches [numResources]atomic.Int64
+	applied atomic.Int64 // webhook events that made data stale
+	tooOld  atomic.Int64 // webhook events dropped for their notification's age
 }
 
 func (m *metrics) fetched(rs []resource) {
@@ -126,7 +126,7 @@ func New(opts Options) (*App, error) {
 	opts.SessionTTL = cmp.Or(opts.SessionTTL, 7*24*time.Hour)
 	opts.CacheTTL = cmp.Or(opts.CacheTTL, 15*time.Minute)
 	opts.CacheUsers = cmp.Or(opts.CacheUsers, 10000)
-	opts.ReplayWindow = cmp.Or(opts.ReplayWindow, 24*time.Hour)
+	opts.MaxNotificationAge = cmp.Or(opts.MaxNotificationAge, 24*time.Hour)
 	a := &App{
 		opts:   opts,
 		cfg:    opts.Config,
@@ -151,8 +151,9 @@ func New(opts Options) (*App, error) {
 	if a.pages, err = parsePages(); err != nil {
 		return nil, err
 	}
-	a.replays = newReplayGuard(opts.ReplayWindow, 100_000, a.now)
 	a.webhook = up.NewWebhookHandler(a.cfg, a.notified)
+	a.webhook.Dedupe = webhookMemory
+	a.webhook.Logger = a.log
 	a.routes()
 	return a, nil
 }
@@ -632,23 +633,28 @@ func (a *App) disconnect(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/?bye=disconnected", http.StatusSeeOther)
 }
 
-// notified applies a verified notification: each new event about a user
-// whose data the app holds makes the resources it changed stale, to be
-// fetched on the user's next page load. Replayed and stale events change
-// nothing.
+// webhookMemory is how many webhook events the handler remembers, to drop
+// those it receives again (Dedupe): under 100 bytes each, about 10 MB.
+//
+// Every notification UP sends the app carries the same secret_hash, so one
+// that was captured verifies forever; replayed, it would make the app fetch
+// the user's data again and again. The handler drops an event it remembers,
+// and the app drops a notification sent longer ago than MaxNotificationAge,
+// which the handler may have forgotten.
+const webhookMemory = 100_000
+
+// notified applies a verified notification that the handler did not drop as
+// a repeat: each event about a user whose data the app holds makes the
+// resources it changed stale, to be fetched on the user's next page load.
+// A notification older than MaxNotificationAge changes nothing.
 func (a *App) notified(_ context.Context, n *up.Notification) {
-	if a.replays.tooOld(n.Time) {
-		a.metrics.replayed.Add(int64(len(n.Events)))
+	if !n.Time.IsZero() && a.now().Sub(n.Time) > a.opts.MaxNotificationAge {
+		a.metrics.tooOld.Add(int64(len(n.Events)))
 		a.log.Warn("webhook: notification too old, dropped", "sent", n.Time, "events", len(n.Events))
 		return
 	}
 	for _, e := range n.Events {
 		if e.IsBandEvent() {
-			continue
-		}
-		if !a.replays.first(e) {
-			a.metrics.replayed.Add(1)
-			a.log.Warn("webhook: event already received, dropped", "user", e.UserXID, "type", e.Type, "event", e.EventXID)
 			continue
 		}
 		uc, ok := a.cache.lookup(e.UserXID)
