@@ -154,16 +154,8 @@ func TestFormsNeedTheCSRFTokenAndTheAppsOrigin(t *testing.T) {
 	}
 	// Another site's form, with the right token even, is refused.
 	f := url.Values{"csrf": {a.csrf()}}
-	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, h.url+"/signout", strings.NewReader(f.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", "https://evil.example")
-	resp, err := a.http.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusForbidden {
-		t.Errorf("a POST from another origin: %d", resp.StatusCode)
+	if p := a.do(http.MethodPost, "/signout", f, "Origin", "https://evil.example"); p.status != http.StatusForbidden {
+		t.Errorf("a POST from another origin: %d", p.status)
 	}
 	if n := countWorkoutsCreated(h); n != 0 {
 		t.Errorf("%d workouts created by refused forms", n)
@@ -378,15 +370,10 @@ func TestForgedAndReplayedNotificationsChangeNothing(t *testing.T) {
 	applied := h.app.metrics.applied.Load()
 
 	post := func(form url.Values) int {
-		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, h.url+webhookPath, strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_ = resp.Body.Close()
+		// UP's request: a form, with no Origin.
+		p := h.browser().do(http.MethodPost, webhookPath, form, "Origin", "")
 		h.settle()
-		return resp.StatusCode
+		return p.status
 	}
 	unchanged := func(what string) {
 		t.Helper()
@@ -611,18 +598,13 @@ func (r *recorder) WriteHeader(int)             {}
 
 func TestCookieIsNotSecureOverPlainHTTP(t *testing.T) {
 	h := newHarness(t, harnessConfig{})
-	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, h.url+"/login", http.NoBody)
-	resp, err := h.browser().http.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = resp.Body.Close()
-	c := resp.Header.Get("Set-Cookie")
+	p := h.browser().get("/login")
+	c := p.header.Get("Set-Cookie")
 	if !strings.Contains(c, "HttpOnly") || !strings.Contains(c, "SameSite=Lax") || strings.Contains(c, "Secure") {
 		t.Errorf("cookie over http://127.0.0.1: %q", c)
 	}
 	for _, hdr := range []string{"Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options"} {
-		if resp.Header.Get(hdr) == "" {
+		if p.header.Get(hdr) == "" {
 			t.Errorf("no %s header", hdr)
 		}
 	}
@@ -687,14 +669,9 @@ func TestRunFake(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the app did not start")
 	}
-	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, appURL+"/", http.NoBody)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("home: %d", resp.StatusCode)
+	b := (&harness{t: t, url: appURL}).browser()
+	if p := b.get("/"); p.status != http.StatusOK {
+		t.Errorf("home: %d", p.status)
 	}
 	cancel()
 	if err := <-done; err != nil {

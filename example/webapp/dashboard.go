@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"strings"
 	"sync"
 	"time"
@@ -80,30 +81,33 @@ func chartStart(now time.Time, loc *time.Location) time.Time {
 	return today.AddDays(-(chartDays - 1)).In(loc)
 }
 
-func fetchMoves(ctx context.Context, c *up.Client, now time.Time, p profile) (any, error) {
-	steps := daily{}
+// sumDaily adds up figure over the events that list yields for the days the
+// charts show, page after page, by the day UP dates each event.
+func sumDaily[T any](ctx context.Context, now time.Time, p profile,
+	list func(context.Context, up.ListQuery) iter.Seq2[T, error], figure func(T) (wire.Date, int)) (any, error) {
+	sums := daily{}
 	q := up.ListQuery{Range: up.Between(chartStart(now, p.location()), now), Limit: chartDays + 1}
-	for m, err := range c.Moves(ctx, q) {
+	for e, err := range list(ctx, q) {
 		if err != nil {
 			return nil, err
 		}
-		if m.Details != nil && m.Details.Steps != nil {
-			steps[m.Date] += *m.Details.Steps
-		}
+		day, n := figure(e)
+		sums[day] += n
 	}
-	return steps, nil
+	return sums, nil
+}
+
+func fetchMoves(ctx context.Context, c *up.Client, now time.Time, p profile) (any, error) {
+	return sumDaily(ctx, now, p, c.Moves, func(m up.Move) (wire.Date, int) {
+		if m.Details == nil {
+			return m.Date, 0
+		}
+		return m.Date, deref(m.Details.Steps)
+	})
 }
 
 func fetchSleeps(ctx context.Context, c *up.Client, now time.Time, p profile) (any, error) {
-	asleep := daily{}
-	q := up.ListQuery{Range: up.Between(chartStart(now, p.location()), now), Limit: chartDays + 1}
-	for s, err := range c.Sleeps(ctx, q) {
-		if err != nil {
-			return nil, err
-		}
-		asleep[s.Date] += secondsAsleep(s.Details)
-	}
-	return asleep, nil
+	return sumDaily(ctx, now, p, c.Sleeps, func(s up.Sleep) (wire.Date, int) { return s.Date, secondsAsleep(s.Details) })
 }
 
 // secondsAsleep is the time asleep of a sleep: its light, sound (deep) and

@@ -204,21 +204,24 @@ func (h *harness) browser() *browser {
 type page struct {
 	status   int
 	location string
+	header   http.Header
 	body     string
 }
 
-func (b *browser) do(method, path string, form url.Values) page {
+// do sends a request, a form if form is not nil, as from the app's own
+// pages, with the header fields of header (name, value, ...; an empty value
+// removes the field), and reads the answer.
+func (b *browser) do(method, path string, form url.Values, header ...string) page {
 	b.t.Helper()
-	p, err := b.send(method, path, form)
+	p, err := b.send(method, path, form, header...)
 	if err != nil {
 		b.t.Fatalf("%s %s: %v", method, path, err)
 	}
 	return p
 }
 
-// send sends a request, a form if form is not nil, as from the app's own
-// pages, and reads the answer.
-func (b *browser) send(method, path string, form url.Values) (page, error) {
+// send is do without failing the test, for goroutines.
+func (b *browser) send(method, path string, form url.Values, header ...string) (page, error) {
 	target := path
 	if !strings.HasPrefix(path, "http") {
 		target = b.h.url + path
@@ -235,6 +238,13 @@ func (b *browser) send(method, path string, form url.Values) (page, error) {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Origin", b.h.url)
 	}
+	for i := 0; i+1 < len(header); i += 2 {
+		if header[i+1] == "" {
+			req.Header.Del(header[i])
+		} else {
+			req.Header.Set(header[i], header[i+1])
+		}
+	}
 	resp, err := b.http.Do(req)
 	if err != nil {
 		return page{}, err
@@ -244,7 +254,7 @@ func (b *browser) send(method, path string, form url.Values) (page, error) {
 	if err != nil {
 		return page{}, err
 	}
-	return page{status: resp.StatusCode, location: resp.Header.Get("Location"), body: string(data)}, nil
+	return page{status: resp.StatusCode, location: resp.Header.Get("Location"), header: resp.Header, body: string(data)}, nil
 }
 
 func (b *browser) get(path string) page { return b.do(http.MethodGet, path, nil) }
