@@ -176,8 +176,7 @@ func countWorkoutsCreated(h *harness) int {
 func TestLogAWorkout(t *testing.T) {
 	h := newHarness(t, harnessConfig{})
 	u := h.users()[0]
-	b := h.browser()
-	b.signIn(u)
+	b := h.signedIn(u)
 	loc, _ := time.LoadLocation("America/Los_Angeles") // the fake's users live there
 	now := time.Now().In(loc)
 	start := now.Add(-3 * time.Hour).Truncate(time.Minute)
@@ -261,10 +260,8 @@ func TestWorkoutFormErrors(t *testing.T) {
 func TestAnotherUsersWorkoutIsRefused(t *testing.T) {
 	h := newHarness(t, harnessConfig{users: 2})
 	a, other := h.users()[0], h.users()[1]
-	b := h.browser()
-	b.signIn(a)
-	ob := h.browser()
-	ob.signIn(other)
+	b := h.signedIn(a)
+	ob := h.signedIn(other)
 	theirs := firstWorkoutXID(t, ob.get("/dashboard").body)
 	mine := firstWorkoutXID(t, b.get("/dashboard").body)
 
@@ -302,10 +299,8 @@ func workoutXIDIn(body string) (string, bool) {
 func TestWebhookRefreshesOnlyWhatChanged(t *testing.T) {
 	h := newHarness(t, harnessConfig{users: 2})
 	a, other := h.users()[0], h.users()[1]
-	b := h.browser()
-	b.signIn(a)
-	ob := h.browser()
-	ob.signIn(other)
+	b := h.signedIn(a)
+	ob := h.signedIn(other)
 	b.get("/dashboard")
 	ob.get("/dashboard")
 
@@ -350,8 +345,7 @@ func notificationForm(t testing.TB, n gen.WebhookNotification) url.Values {
 func TestForgedAndReplayedNotificationsChangeNothing(t *testing.T) {
 	h := newHarness(t, harnessConfig{})
 	u := h.users()[0]
-	b := h.browser()
-	b.signIn(u)
+	b := h.signedIn(u)
 	b.get("/dashboard")
 
 	// A genuine notification, delivered by the fake and applied.
@@ -467,8 +461,7 @@ func TestExpiredTokensRefreshOncePerUser(t *testing.T) {
 func TestRevokedUserIsAskedToConnectAgain(t *testing.T) {
 	h := newHarness(t, harnessConfig{})
 	u := h.users()[0]
-	b := h.browser()
-	b.signIn(u)
+	b := h.signedIn(u)
 	xid := firstWorkoutXID(t, b.get("/dashboard").body)
 	u.Revoke()
 	p := b.get("/workouts/" + xid)

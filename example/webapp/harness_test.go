@@ -284,6 +284,14 @@ func (b *browser) csrf() string {
 	return token
 }
 
+// signedIn returns a new browser signed in as u.
+func (h *harness) signedIn(u *uptest.User) *browser {
+	h.t.Helper()
+	b := h.browser()
+	b.signIn(u)
+	return b
+}
+
 // signIn signs in as u: the app sends the browser to UP, u allows the app,
 // and UP sends the browser back to the app's callback.
 func (b *browser) signIn(u *uptest.User) page {
