@@ -30,7 +30,7 @@ const (
 	chromiumEnv    = "UP_CHROMIUM" // the Chromium binary, in place of the first on PATH
 	artifactsEnv   = "UP_TEST_ARTIFACTS"
 	screenshotsEnv = "WEBAPP_SCREENSHOTS"
-	browserTimeout = 2 * time.Minute
+	browserTimeout = 3 * time.Minute
 )
 
 // chromium starts headless Chromium for t, with a profile of its own, and
