@@ -58,20 +58,15 @@ func (p *Page[T]) NextURL() string {
 var ErrNoMorePages = errors.New("up: no more pages")
 
 // Next fetches the page after p. It returns ErrNoMorePages on the last page,
-// and an error matching ErrPaginationLoop if UP sends a next link it sent
-// before (which would otherwise loop forever).
+// and an error matching ErrPaginationLoop if UP sends a next link whose
+// page was fetched before (which would otherwise loop forever). A Next that
+// failed (a 429, a timeout) may be called again: a link counts as followed
+// only once its page arrived.
 func (p *Page[T]) Next(ctx context.Context) (*Page[T], error) {
 	if p.next == nil {
 		return nil, ErrNoMorePages
 	}
-	if err := p.cursor.visit(p.next); err != nil {
-		return nil, p.c.scrub(err)
-	}
-	req, err := p.c.newURLRequest(ctx, p.next)
-	if err != nil {
-		return nil, err
-	}
-	return fetchPage[T](ctx, p.c, p.cursor, req)
+	return followPage[T](ctx, p.c, p.cursor, p.next)
 }
 
 // ResumePage fetches the page at pageURL, a URL that Page.NextURL returned
@@ -82,15 +77,28 @@ func ResumePage[T any](ctx context.Context, c *Client, pageURL string) (*Page[T]
 	if err != nil {
 		return nil, c.scrub(err)
 	}
-	cur := newCursor()
-	if err := cur.visit(u); err != nil {
+	return followPage[T](ctx, c, newCursor(), u)
+}
+
+// followPage fetches the page at next, a link resolveNext accepted, as the
+// next page of the walk cur tracks, and records next as followed once the
+// page arrived.
+func followPage[T any](ctx context.Context, c *Client, cur *cursor, next *url.URL) (*Page[T], error) {
+	if err := cur.check(next); err != nil {
 		return nil, c.scrub(err)
 	}
-	req, err := c.newURLRequest(ctx, u)
+	req, err := c.newURLRequest(ctx, next)
 	if err != nil {
 		return nil, err
 	}
-	return fetchPage[T](ctx, c, cur, req)
+	page, err := fetchPage[T](ctx, c, cur, req)
+	if err != nil {
+		return nil, err
+	}
+	if err := cur.visit(next); err != nil {
+		return nil, c.scrub(err) // a concurrent Next fetched the same page first
+	}
+	return page, nil
 }
 
 // ErrPaginationLoop reports a links.next that repeats one already followed.
@@ -121,15 +129,30 @@ func newCursor() *cursor {
 	return &cursor{seed: maphash.MakeSeed(), seen: make(map[uint64]struct{})}
 }
 
-// visit records u, failing if it was visited before.
-func (c *cursor) visit(u *url.URL) error {
-	h := maphash.String(c.seed, u.String())
+// check fails if u was visited before.
+func (c *cursor) check(u *url.URL) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.mark(u, false)
+}
+
+// visit records u, failing if it was visited before.
+func (c *cursor) visit(u *url.URL) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.mark(u, true)
+}
+
+// mark fails if u was visited before, and otherwise records it when record
+// is set. c.mu must be held.
+func (c *cursor) mark(u *url.URL, record bool) error {
+	h := maphash.String(c.seed, u.String())
 	if _, dup := c.seen[h]; dup {
 		return fmt.Errorf("%w: %s", ErrPaginationLoop, safeURL(u))
 	}
-	c.seen[h] = struct{}{}
+	if record {
+		c.seen[h] = struct{}{}
+	}
 	return nil
 }
 
