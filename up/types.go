@@ -8,16 +8,29 @@ import (
 
 // Value types, as the UP API writes them on the wire (see package wire).
 type (
-	// Epoch is a moment in whole seconds since the Unix epoch; Time converts it.
+	// Epoch is a moment in whole seconds since the Unix epoch (an int64);
+	// Time converts it to a time.Time in UTC.
 	Epoch = wire.Epoch
-	// Date is a calendar day, YYYYMMDD, in the user's time zone.
+	// Date is a calendar day, the int YYYYMMDD, in the user's time zone.
+	// Year, Month and Day read it, Valid reports whether the calendar has
+	// it, In gives its first instant in a location, AddDays moves it, and
+	// String writes it YYYY-MM-DD.
 	Date = wire.Date
-	// Coordinate is a latitude or longitude, carried as a decimal string.
+	// Coordinate is a latitude or longitude, carried as a decimal string
+	// (empty when unknown); Float64 reads it.
 	Coordinate = wire.Coordinate
-	// TZTransition is a time-zone change within a move's day.
+	// TZTransition is a time-zone change within a move's day, the pair
+	// [epoch, zone] on the wire; Location gives its time.Location.
+	//
+	//	type TZTransition struct {
+	//		Start  Epoch  // when the zone took effect
+	//		Name   string // the Olson name, when the server sent one
+	//		Offset *int   // the offset from UTC in seconds, when it sent a number instead
+	//	}
 	TZTransition = wire.TZTransition
 	// Gender is a user's gender, sent as a boolean or as a number; Female
-	// reads it. See https://jawbone.com/up/developer/endpoints/user.
+	// and Male read it, Numeric says which form it came in, String names
+	// it. See https://jawbone.com/up/developer/endpoints/user.
 	Gender = wire.Gender
 )
 
