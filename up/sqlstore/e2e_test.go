@@ -364,7 +364,24 @@ type caller struct {
 	stderr strings.Builder
 }
 
-// startCaller starts a caller process with spec and waits until it is ready.
+// startCallers starts a caller process for each of procs specs and waits
+// until all are ready.
+func startCallers(t testing.TB, procs int, spec func(proc int) callerSpec) []*caller {
+	t.Helper()
+	callers := make([]*caller, procs)
+	for i := range callers {
+		callers[i] = startCaller(t, spec(i))
+	}
+	for i, c := range callers {
+		if line, ok := <-c.lines; !ok || line != lineReady {
+			<-c.dead
+			t.Fatalf("caller %d did not start: %q, %v; stderr: %s", i, line, c.err, c.stderr.String())
+		}
+	}
+	return callers
+}
+
+// startCaller starts a caller process with spec.
 func startCaller(t testing.TB, spec callerSpec) *caller {
 	t.Helper()
 	raw, err := json.Marshal(spec)
@@ -407,10 +424,6 @@ func startCaller(t testing.TB, spec callerSpec) *caller {
 		}
 		<-c.dead
 	})
-	if line, ok := <-c.lines; !ok || line != lineReady {
-		<-c.dead
-		t.Fatalf("caller %d did not start: %q, %v; stderr: %s", spec.Proc, line, c.err, c.stderr.String())
-	}
 	return c
 }
 
@@ -601,6 +614,25 @@ func newManyUsers(t testing.TB, b backend, n int) *manyUsers {
 	return m
 }
 
+// expire makes every user's token expired again, at the fake and, with
+// an expiry past, in the store, so that the next pass refreshes each one
+// before sending a request.
+func (m *manyUsers) expire(t testing.TB) {
+	t.Helper()
+	m.srv.ExpireAllAccessTokens()
+	past := time.Now().Add(-time.Hour)
+	m.eachUser(t, func(i int) error {
+		return m.store.Update(t.Context(), m.keys[i], func(_ context.Context, tok *oauth2.Token) (*oauth2.Token, error) {
+			if tok == nil {
+				return nil, up.ErrNoToken
+			}
+			expired := *tok
+			expired.Expiry = past
+			return &expired, nil
+		})
+	})
+}
+
 // eachUser runs f for every user's index, 8 at a time, and fails t with
 // the first error.
 func (m *manyUsers) eachUser(t testing.TB, f func(i int) error) {
@@ -652,41 +684,18 @@ func (m *manyUsers) config() *up.Config {
 
 // storm starts procs caller processes, lets them loose on the users at
 // once, one pass each, and returns each one's report (nil for a process
-// that died). arm, when set, is given the callers before they start and
+// killed). arm, when set, is given the callers before they start and
 // returns the front's hook.
 func (m *manyUsers) storm(t testing.TB, procs int, spec func(proc int) callerSpec,
 	arm func(callers []*caller) func(proc string, n int, refresh string, accepted bool)) ([]*passReport, time.Duration) {
 	t.Helper()
-	callers := make([]*caller, procs)
-	var wg sync.WaitGroup
-	for i := range callers {
-		wg.Go(func() { callers[i] = startCaller(t, spec(i)) })
-	}
-	wg.Wait()
-	if t.Failed() {
-		t.FailNow()
-	}
+	callers := startCallers(t, procs, spec)
 	if arm != nil {
 		m.front.setHook(arm(callers))
 		defer m.front.setHook(nil)
 	}
 	began := time.Now()
-	reports := make([]*passReport, procs)
-	for i, c := range callers {
-		if err := c.pass(); err != nil {
-			t.Fatalf("caller %d: %v", i, err)
-		}
-		wg.Go(func() {
-			r, ok, err := c.report()
-			if err != nil {
-				t.Errorf("caller %d: %v", i, err)
-			}
-			if ok {
-				reports[i] = r
-			}
-		})
-	}
-	wg.Wait()
+	reports := runPass(t, callers)
 	elapsed := time.Since(began)
 	for i, c := range callers {
 		if reports[i] == nil && c.killed.Load() {
@@ -701,6 +710,39 @@ func (m *manyUsers) storm(t testing.TB, procs int, spec func(proc int) callerSpe
 		t.FailNow()
 	}
 	return reports, elapsed
+}
+
+// runPass starts a pass in every caller at once and returns their
+// reports when all have ended: nil for a caller killed meanwhile.
+func runPass(t testing.TB, callers []*caller) []*passReport {
+	t.Helper()
+	reports := make([]*passReport, len(callers))
+	errs := make([]error, len(callers))
+	var wg sync.WaitGroup
+	for i, c := range callers {
+		if err := c.pass(); err != nil {
+			t.Fatalf("caller %d: %v", i, err)
+		}
+		wg.Go(func() {
+			r, ok, err := c.report()
+			switch {
+			case err != nil:
+				errs[i] = err
+			case ok:
+				reports[i] = r
+			case !c.killed.Load():
+				<-c.dead
+				errs[i] = fmt.Errorf("ended without a report: %v; stderr: %s", c.err, c.stderr.String())
+			}
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("caller %d: %v", i, err)
+		}
+	}
+	return reports
 }
 
 // total merges the reports of the processes that lived.
