@@ -2,6 +2,10 @@ package sqlstore_test
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 )
@@ -83,5 +87,87 @@ func BenchmarkRefreshThroughSDK(b *testing.B) {
 				})
 			}
 		}
+	})
+}
+
+// BenchmarkSIGKILLDuringStorm measures how many users a crash loses. Each
+// op is the storm of TestManyProcessesRefreshEachUserOnce (4 processes of
+// 50 goroutines, 1,000 users whose access tokens have expired, locking
+// on) during which one process, drawn at random, is killed with SIGKILL at
+// a random moment of the refreshes: when the fake receives the n-th token
+// request, n drawn uniformly from 1 to 1,000, whoever sends it. Each run
+// is checked as TestManyProcessesSIGKILLMidRefresh checks its own: the
+// users lost are lost in the window of the killed process's refreshes,
+// and nothing else is amiss. Metrics:
+//
+//   - lost/op: users lost per kill, the mean; lost-max, the most in one;
+//   - inwindow/op: how many refreshes a process had in their window (from
+//     sending the token request to the end of the Update that saves the
+//     answer), on average over the refreshes' time, from the surviving
+//     processes' reports: what a kill at a random moment of it loses, at
+//     most (the window really opens when UP spends the refresh token, a
+//     little after the request is sent);
+//   - window-p50-ms, window-p99-ms: one refresh's window.
+func BenchmarkSIGKILLDuringStorm(b *testing.B) {
+	const procs, goroutines, users = 4, 50, 1000
+	benchBackends(b, func(b *testing.B, be backend) {
+		var lost []int
+		var inWindow float64
+		var windows []int64
+		b.ReportAllocs()
+		for range b.N {
+			be := be
+			be.table += "_" + randomHex(4)
+			b.StopTimer()
+			m := newManyUsers(b, be, users)
+			b.StartTimer()
+			at, killed := 1+rand.IntN(users), rand.IntN(procs)
+			var once sync.Once
+			var killErr error
+			kill := make(chan struct{})
+			reports, _ := m.storm(b, procs, func(p int) callerSpec { return m.spec(p, goroutines, 1, false) },
+				func(callers []*caller) func(string, int, string, bool) {
+					return func(_ string, n int, _ string, _ bool) {
+						if n >= at {
+							once.Do(func() {
+								go func() { killErr = callers[killed].kill(); close(kill) }()
+							})
+						}
+					}
+				})
+			b.StopTimer()
+			select {
+			case <-kill:
+			default:
+				b.Fatalf("the storm ended before token request %d", at)
+			}
+			if killErr != nil {
+				b.Fatal(killErr)
+			}
+			sum := total(reports)
+			n := len(m.checkCrash(b, strconv.Itoa(killed), sum))
+			lost = append(lost, n)
+			m.front.mu.Lock()
+			period := m.front.last.Sub(m.front.first)
+			m.front.mu.Unlock()
+			var open int64
+			for _, w := range sum.Window {
+				open += w
+			}
+			inWindow += float64(open) / float64(procs-1) / float64(period.Nanoseconds())
+			windows = append(windows, sum.Window...)
+			b.Logf("process %d killed at token request %d: %d users lost; %.2f refreshes in their window on average",
+				killed, at, n, float64(open)/float64(procs-1)/float64(period.Nanoseconds()))
+			b.StartTimer()
+		}
+		total := 0
+		for _, n := range lost {
+			total += n
+		}
+		b.ReportMetric(float64(total)/float64(b.N), "lost/op")
+		b.ReportMetric(float64(slices.Max(lost)), "lost-max")
+		b.ReportMetric(inWindow/float64(b.N), "inwindow/op")
+		b.ReportMetric(quantileNS(windows, 0.5), "window-p50-ms")
+		b.ReportMetric(quantileNS(windows, 0.99), "window-p99-ms")
 	})
 }

@@ -488,6 +488,8 @@ type front struct {
 	usedByAPI map[string]bool     // access tokens API requests carried
 	refused   []exchange          // refused refreshes: who sent them, and the refresh token in refresh
 	requests  int                 // token requests in all
+	first     time.Time           // when the first token request came
+	last      time.Time           // when the last was answered
 	hook      func(proc string, n int, refresh string, accepted bool)
 }
 
@@ -526,6 +528,9 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.requests++
 	n, hook := f.requests, f.hook
+	if f.first.IsZero() {
+		f.first = time.Now()
+	}
 	if spent != "" {
 		f.sent[spent]++
 	}
@@ -539,6 +544,7 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	accepted := rec.Code == http.StatusOK && json.Unmarshal(rec.Body.Bytes(), &tok) == nil
 	if spent != "" {
 		f.mu.Lock()
+		f.last = time.Now()
 		if accepted {
 			f.issued[spent] = exchange{proc: proc, access: tok.AccessToken, refresh: tok.RefreshToken}
 			f.owner[tok.RefreshToken] = f.owner[spent]
@@ -982,69 +988,16 @@ func TestManyProcessesSIGKILLMidRefresh(t *testing.T) {
 		sum := total(reports)
 		logStorm(t, m, sum, elapsed)
 
-		f := m.front
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		lost := map[string]bool{}
-		victimExchanges := 0
-		for _, ex := range f.issued {
-			if ex.proc == victim {
-				victimExchanges++
-			}
-		}
-		storedRefresh := map[string]string{}
-		for i, key := range m.keys {
-			tok, err := m.store.Load(t.Context(), key)
-			if err != nil {
-				t.Fatalf("%s: %v", key, err)
-			}
-			ex, spent := f.issued[tok.RefreshToken]
-			if !spent {
-				continue
-			}
-			lost[key], storedRefresh[key] = true, tok.RefreshToken
-			if ex.proc != victim {
-				t.Errorf("%s (%s): the stored refresh token was spent by process %s, which lived", key, m.xids[i], ex.proc)
-			}
-			if f.usedByAPI[ex.access] || f.sent[ex.refresh] > 0 {
-				t.Errorf("%s: the token its last refresh issued was used afterwards, but never stored", key)
-			}
-		}
-		heldKey := f.owner[held]
-		t.Logf("process %s killed as the fake answered its refresh of %s (token request %d on): %d users lost %v, of the %d the process refreshed; "+
+		lost := m.checkCrash(t, victim, sum)
+		m.front.mu.Lock()
+		heldKey := m.front.owner[held]
+		m.front.mu.Unlock()
+		t.Logf("process %s killed as the fake answered its refresh of %s (token request %d on): %d users lost %v; "+
 			"%d requests of the other processes ended in ErrLoginRequired for them", victim, heldKey, at, len(lost),
-			slices.Sorted(maps.Keys(lost)), victimExchanges, sum.loginRequired())
+			slices.Sorted(maps.Keys(lost)), sum.loginRequired())
 		if !lost[heldKey] {
 			t.Errorf("%s, whose refresh the fake answered as its process died, is not lost: the window was not hit", heldKey)
 		}
-		if sum.Failed != 0 {
-			t.Errorf("%d requests of the processes that lived failed: %q", sum.Failed, sum.Errors)
-		}
-		for key, n := range sum.LoginRequired {
-			if !lost[key] {
-				t.Errorf("%s: %d requests ended in ErrLoginRequired, but the user's token was not lost", key, n)
-			}
-		}
-		// Every refused refresh sent a refresh token already spent: one the
-		// killed process sent before it died, answered after another
-		// process had refreshed the user, or a lost user's stored one.
-		for _, r := range f.refused {
-			owner := f.owner[r.refresh]
-			_, spent := f.issued[r.refresh]
-			switch {
-			case !spent:
-				t.Errorf("a refresh of %s was refused, with a refresh token not spent", owner)
-			case r.proc != victim && (!lost[owner] || r.refresh != storedRefresh[owner]):
-				t.Errorf("process %s sent %s's spent refresh token again, and it is not what a lost user has stored", r.proc, owner)
-			}
-		}
-		if n := m.srv.RefreshTokenReplays(); n != len(f.refused) {
-			t.Errorf("the fake counts %d replays of a spent refresh token, the front %d refusals", n, len(f.refused))
-		}
-		if n := len(f.issued); n != users {
-			t.Errorf("%d refreshes were accepted for %d users, want exactly one each", n, users)
-		}
-		m.checkStored(t, lost)
 
 		// A lost user logs in again, and is served again.
 		cfg := m.config()
@@ -1068,6 +1021,65 @@ func TestManyProcessesSIGKILLMidRefresh(t *testing.T) {
 			}
 		}
 	})
+}
+
+// checkCrash checks a run in which process victim was killed: the users
+// lost (their stored refresh token spent at the fake) must be lost in the
+// window of the victim's refreshes, and nothing else may be amiss (see
+// TestManyProcessesSIGKILLMidRefresh). sum is what the other processes
+// reported. It returns the users lost.
+func (m *manyUsers) checkCrash(t testing.TB, victim string, sum *passReport) map[string]bool {
+	t.Helper()
+	f := m.front
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	lost, storedRefresh := map[string]bool{}, map[string]string{}
+	for i, key := range m.keys {
+		tok, err := m.store.Load(t.Context(), key)
+		if err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		ex, spent := f.issued[tok.RefreshToken]
+		if !spent {
+			continue
+		}
+		lost[key], storedRefresh[key] = true, tok.RefreshToken
+		if ex.proc != victim {
+			t.Errorf("%s (%s): the stored refresh token was spent by process %s, which lived", key, m.xids[i], ex.proc)
+		}
+		if f.usedByAPI[ex.access] || f.sent[ex.refresh] > 0 {
+			t.Errorf("%s: the token its last refresh issued was used afterwards, but never stored", key)
+		}
+	}
+	if sum.Failed != 0 {
+		t.Errorf("%d requests of the processes that lived failed: %q", sum.Failed, sum.Errors)
+	}
+	for key, n := range sum.LoginRequired {
+		if !lost[key] {
+			t.Errorf("%s: %d requests ended in ErrLoginRequired, but the user's token was not lost", key, n)
+		}
+	}
+	// Every refused refresh sent a refresh token already spent: one the
+	// killed process sent before it died, answered after another process
+	// had refreshed the user, or a lost user's stored one.
+	for _, r := range f.refused {
+		owner := f.owner[r.refresh]
+		_, spent := f.issued[r.refresh]
+		switch {
+		case !spent:
+			t.Errorf("a refresh of %s was refused, with a refresh token not spent", owner)
+		case r.proc != victim && (!lost[owner] || r.refresh != storedRefresh[owner]):
+			t.Errorf("process %s sent %s's spent refresh token again, and it is not what a lost user has stored", r.proc, owner)
+		}
+	}
+	if n := m.srv.RefreshTokenReplays(); n != len(f.refused) {
+		t.Errorf("the fake counts %d replays of a spent refresh token, the front %d refusals", n, len(f.refused))
+	}
+	if n := len(f.issued); n != len(m.keys) {
+		t.Errorf("%d refreshes were accepted for %d users, want exactly one each", n, len(m.keys))
+	}
+	m.checkStored(t, lost)
+	return lost
 }
 
 // TestRevokedUserStallsNoOne: a request for a user who revoked the
