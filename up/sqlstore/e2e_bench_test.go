@@ -94,80 +94,117 @@ func BenchmarkRefreshThroughSDK(b *testing.B) {
 // op is the storm of TestManyProcessesRefreshEachUserOnce (4 processes of
 // 50 goroutines, 1,000 users whose access tokens have expired, locking
 // on) during which one process, drawn at random, is killed with SIGKILL at
-// a random moment of the refreshes: when the fake receives the n-th token
-// request, n drawn uniformly from 1 to 1,000, whoever sends it. Each run
-// is checked as TestManyProcessesSIGKILLMidRefresh checks its own: the
-// users lost are lost in the window of the killed process's refreshes,
-// and nothing else is amiss. Metrics:
+// a moment drawn uniformly from the time the storm spends refreshing (from
+// the first token request to the last, as long as the previous storm
+// took; a first storm without a kill measures the first). Each run is
+// checked as TestManyProcessesSIGKILLMidRefresh checks its own: the users
+// lost are lost in the window of the killed process's refreshes, and
+// nothing else is amiss. Metrics:
 //
 //   - lost/op: users lost per kill, the mean; lost-max, the most in one;
 //   - inwindow/op: how many refreshes a process had in their window (from
 //     sending the token request to the end of the Update that saves the
-//     answer), on average over the refreshes' time, from the surviving
-//     processes' reports: what a kill at a random moment of it loses, at
-//     most (the window really opens when UP spends the refresh token, a
-//     little after the request is sent);
-//   - window-p50-ms, window-p99-ms: one refresh's window.
+//     answer) at a moment of the refreshing time, on average, from the
+//     surviving processes' reports: what a kill at a random moment should
+//     lose (a little more than it does: the window really opens when UP
+//     spends the refresh token, after the request is sent);
+//   - window-p50-ms, window-p99-ms: one refresh's window;
+//   - missed: kills that came after the storm had ended, which count in
+//     lost/op as the nothing they lost.
 func BenchmarkSIGKILLDuringStorm(b *testing.B) {
 	const procs, goroutines, users = 4, 50, 1000
 	benchBackends(b, func(b *testing.B, be backend) {
-		var lost []int
-		var inWindow float64
-		var windows []int64
-		b.ReportAllocs()
-		for range b.N {
+		var (
+			lost     []int
+			inWindow float64
+			windows  []int64
+			missed   int
+		)
+		// storm runs one storm, killing process killed delay after the
+		// first token request unless delay is negative, and returns the
+		// users lost, the refreshing time and the survivors' report.
+		storm := func(killed int, delay time.Duration) (int, time.Duration, *passReport, bool) {
 			be := be
 			be.table += "_" + randomHex(4)
-			b.StopTimer()
 			m := newManyUsers(b, be, users)
-			b.StartTimer()
-			at, killed := 1+rand.IntN(users), rand.IntN(procs)
-			var once sync.Once
-			var killErr error
-			kill := make(chan struct{})
-			reports, _ := m.storm(b, procs, func(p int) callerSpec { return m.spec(p, goroutines, 1, false) },
-				func(callers []*caller) func(string, int, string, bool) {
-					return func(_ string, n int, _ string, _ bool) {
-						if n >= at {
-							once.Do(func() {
-								go func() { killErr = callers[killed].kill(); close(kill) }()
-							})
-						}
-					}
+			callers := startCallers(b, procs, func(p int) callerSpec { return m.spec(p, goroutines, 1, false) })
+			var (
+				mu      sync.Mutex // over, and the kill
+				over    bool       // the pass has ended: too late to kill
+				once    sync.Once
+				killErr error
+			)
+			if delay >= 0 {
+				m.front.setHook(func(string, int, string, bool) {
+					once.Do(func() {
+						time.AfterFunc(delay, func() {
+							mu.Lock()
+							defer mu.Unlock()
+							if !over {
+								killErr = callers[killed].kill()
+							}
+						})
+					})
 				})
-			b.StopTimer()
-			select {
-			case <-kill:
-			default:
-				b.Fatalf("the storm ended before token request %d", at)
 			}
+			reports := runPass(b, callers)
+			m.front.setHook(nil)
+			mu.Lock()
+			over = true
+			mu.Unlock()
 			if killErr != nil {
 				b.Fatal(killErr)
 			}
-			sum := total(reports)
-			n := len(m.checkCrash(b, strconv.Itoa(killed), sum))
-			lost = append(lost, n)
+			for i, c := range callers {
+				if c.killed.Load() {
+					<-c.dead
+				} else if err := c.finish(); err != nil {
+					b.Fatalf("caller %d: %v", i, err)
+				}
+			}
 			m.front.mu.Lock()
 			period := m.front.last.Sub(m.front.first)
 			m.front.mu.Unlock()
+			sum := total(reports)
+			if !callers[killed].killed.Load() || reports[killed] != nil {
+				return 0, period, sum, false // no kill, or one after the process's pass
+			}
+			return len(m.checkCrash(b, strconv.Itoa(killed), sum)), period, sum, true
+		}
+		b.StopTimer()
+		_, period, _, _ := storm(0, -1)
+		b.ReportAllocs()
+		b.StartTimer()
+		for range b.N {
+			killed := rand.IntN(procs)
+			delay := time.Duration(rand.Int64N(int64(period)))
+			n, p, sum, hit := storm(killed, delay)
+			b.StopTimer()
+			if !hit {
+				missed++
+			}
+			period = p
+			lost = append(lost, n)
 			var open int64
 			for _, w := range sum.Window {
 				open += w
 			}
-			inWindow += float64(open) / float64(procs-1) / float64(period.Nanoseconds())
+			in := float64(open) / float64(procs-1) / float64(p.Nanoseconds())
+			inWindow += in
 			windows = append(windows, sum.Window...)
-			b.Logf("process %d killed at token request %d: %d users lost; %.2f refreshes in their window on average",
-				killed, at, n, float64(open)/float64(procs-1)/float64(period.Nanoseconds()))
+			b.Logf("process %d killed %v into %v of refreshing: %d users lost; %.2f refreshes in their window on average",
+				killed, delay.Round(time.Millisecond), p.Round(time.Millisecond), n, in)
 			b.StartTimer()
 		}
-		total := 0
+		sum := 0
 		for _, n := range lost {
-			total += n
+			sum += n
 		}
-		b.ReportMetric(float64(total)/float64(b.N), "lost/op")
+		b.ReportMetric(float64(sum)/float64(b.N), "lost/op")
 		b.ReportMetric(float64(slices.Max(lost)), "lost-max")
 		b.ReportMetric(inWindow/float64(b.N), "inwindow/op")
 		b.ReportMetric(quantileNS(windows, 0.5), "window-p50-ms")
 		b.ReportMetric(quantileNS(windows, 0.99), "window-p99-ms")
+		b.ReportMetric(float64(missed), "missed")
 	})
 }

@@ -821,6 +821,19 @@ func quantileNS(samples []int64, q float64) float64 {
 	return quantile(ds, q)
 }
 
+// stormRun runs the default storm (stormSize) against b, the store's lock
+// on or off, arm as storm takes it, and logs it.
+func stormRun(t testing.TB, b backend, locking bool,
+	arm func(callers []*caller) func(proc string, n int, refresh string, accepted bool)) (*manyUsers, *passReport) {
+	t.Helper()
+	procs, goroutines, users, perUser := stormSize()
+	m := newManyUsers(t, b, users)
+	reports, elapsed := m.storm(t, procs, func(p int) callerSpec { return m.spec(p, goroutines, perUser, !locking) }, arm)
+	sum := total(reports)
+	logStorm(t, m, sum, elapsed)
+	return m, sum
+}
+
 // TestManyProcessesRefreshEachUserOnce: four processes of 50 goroutines
 // share one store (a SQLite file; a PostgreSQL database) for 1,000 users
 // of the fake, whose access tokens have all expired; every request is a
@@ -830,14 +843,11 @@ func quantileNS(samples []int64, q float64) float64 {
 // the user's live one.
 func TestManyProcessesRefreshEachUserOnce(t *testing.T) {
 	forEach(t, func(t *testing.T, b backend) {
-		procs, goroutines, users, perUser := stormSize()
-		m := newManyUsers(t, b, users)
-		reports, elapsed := m.storm(t, procs, func(p int) callerSpec { return m.spec(p, goroutines, perUser, false) }, nil)
-		sum := total(reports)
-		logStorm(t, m, sum, elapsed)
-		if sum.OK != procs*users*perUser || sum.loginRequired() != 0 {
+		m, sum := stormRun(t, b, true, nil)
+		users := len(m.keys)
+		if sum.OK != sum.Requests || sum.loginRequired() != 0 {
 			t.Fatalf("%d of %d requests succeeded, %d ended in ErrLoginRequired, %d failed otherwise: %q",
-				sum.OK, procs*users*perUser, sum.loginRequired(), sum.Failed, sum.Errors)
+				sum.OK, sum.Requests, sum.loginRequired(), sum.Failed, sum.Errors)
 		}
 		if n := m.srv.TokenRequests()["refresh_token"]; n != users {
 			t.Errorf("%d refresh requests for %d users, want exactly one each", n, users)
@@ -870,11 +880,8 @@ func TestManyProcessesRefreshEachUserOnce(t *testing.T) {
 // write lock behind the other writers: see BENCHMARKS.md.)
 func TestManyProcessesWithoutTheLock(t *testing.T) {
 	forEach(t, func(t *testing.T, b backend) {
-		procs, goroutines, users, perUser := stormSize()
-		m := newManyUsers(t, b, users)
-		reports, elapsed := m.storm(t, procs, func(p int) callerSpec { return m.spec(p, goroutines, perUser, true) }, nil)
-		sum := total(reports)
-		logStorm(t, m, sum, elapsed)
+		m, sum := stormRun(t, b, false, nil)
+		users := len(m.keys)
 		if sum.Failed != 0 {
 			t.Errorf("%d of %d requests failed: %q", sum.Failed, sum.Requests, sum.Errors)
 		}
@@ -955,15 +962,13 @@ func checkRefusals(t testing.TB, sum *passReport) (late int) {
 // into the rate at which crashes lose users.
 func TestManyProcessesSIGKILLMidRefresh(t *testing.T) {
 	forEach(t, func(t *testing.T, b backend) {
-		procs, goroutines, users, perUser := stormSize()
-		m := newManyUsers(t, b, users)
 		at := 20 + rand.IntN(200) // the first refresh accepted from this token request of the run on kills its sender
 		var (
 			mu           sync.Mutex // the front serves token requests at once
 			victim, held string
 			killErr      error
 		)
-		reports, elapsed := m.storm(t, procs, func(p int) callerSpec { return m.spec(p, goroutines, perUser, false) },
+		m, sum := stormRun(t, b, true,
 			func(callers []*caller) func(string, int, string, bool) {
 				return func(proc string, n int, refresh string, accepted bool) {
 					mu.Lock()
@@ -985,9 +990,6 @@ func TestManyProcessesSIGKILLMidRefresh(t *testing.T) {
 		if killErr != nil || victim == "" {
 			t.Fatalf("killing the process that sent token request %d: %v (%q)", at, killErr, victim)
 		}
-		sum := total(reports)
-		logStorm(t, m, sum, elapsed)
-
 		lost := m.checkCrash(t, victim, sum)
 		m.front.mu.Lock()
 		heldKey := m.front.owner[held]
