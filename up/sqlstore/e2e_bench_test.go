@@ -127,6 +127,7 @@ func BenchmarkSIGKILLDuringStorm(b *testing.B) {
 			be := be
 			be.table += "_" + randomHex(4)
 			m := newManyUsers(b, be, users)
+			defer m.close() // now, not at the benchmark's end: 30 runs' idle connections crowd PostgreSQL out
 			callers := startCallers(b, procs, func(p int) callerSpec { return m.spec(p, goroutines, 1, false) })
 			var (
 				mu      sync.Mutex // over, and the kill

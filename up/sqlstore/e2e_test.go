@@ -10,6 +10,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -87,6 +88,7 @@ type passReport struct {
 	Errors        []string       // the first few of those
 	Refreshes     int            // Updates that stored a new token
 	Adoptions     int            // Updates that kept the stored token (another holder's)
+	SaveFailed    []string       // Updates whose new token could not be saved: their errors
 	// Samples in nanoseconds. Refresh and Adopt: from ClientFor to the end
 	// of the request's Update, for Updates that stored a new token and for
 	// those that adopted one; Wait: from Update's call to fn starting (the
@@ -123,6 +125,7 @@ type probe struct {
 	updated, entered, updEnd time.Time
 	tokenSent, tokenDone     time.Time
 	wrote, kept              bool
+	saveErr                  error // the Update's, when fn made a new token
 }
 
 type probeKey struct{}
@@ -150,6 +153,9 @@ func (s timedStore) Update(ctx context.Context, key string, fn up.UpdateFunc) er
 		p.mu.Lock()
 		p.updated, p.entered, p.updEnd = began, entered, time.Now()
 		p.wrote, p.kept = wrote && err == nil, !wrote && err != nil
+		if wrote && err != nil {
+			p.saveErr = err
+		}
 		p.mu.Unlock()
 	}
 	return err
@@ -304,6 +310,9 @@ func (r *passReport) add(key string, start, end time.Time, p *probe, err error) 
 	if p.updated.IsZero() {
 		return // the token read from the store was live: no Update
 	}
+	if p.saveErr != nil {
+		r.SaveFailed = append(r.SaveFailed, p.saveErr.Error())
+	}
 	r.Wait = append(r.Wait, p.entered.Sub(p.updated).Nanoseconds())
 	switch {
 	case p.wrote:
@@ -327,6 +336,7 @@ func (r *passReport) merge(o *passReport) {
 	r.Errors = append(r.Errors, o.Errors...)
 	r.Refreshes += o.Refreshes
 	r.Adoptions += o.Adoptions
+	r.SaveFailed = append(r.SaveFailed, o.SaveFailed...)
 	r.Refresh = append(r.Refresh, o.Refresh...)
 	r.Adopt = append(r.Adopt, o.Adopt...)
 	r.Wait = append(r.Wait, o.Wait...)
@@ -580,6 +590,7 @@ type manyUsers struct {
 	srv     *uptest.Server
 	front   *front
 	frontSv *httptest.Server
+	db      *sql.DB // the parent's pool, under store
 	store   *sqlstore.Store
 	users   []*uptest.User
 	keys    []string
@@ -597,7 +608,12 @@ func newManyUsers(t testing.TB, b backend, n int) *manyUsers {
 	m.front = newFront(m.srv)
 	m.frontSv = httptest.NewServer(m.front)
 	t.Cleanup(m.frontSv.Close)
-	m.store = b.store(t, mustParseKeyring(t, m.keyring))
+	m.db = b.open(t)
+	store, err := sqlstore.New(t.Context(), m.db, b.options(mustParseKeyring(t, m.keyring)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.store = store
 	m.users = m.srv.Users()
 	m.keys, m.xids = make([]string, n), make([]string, n)
 	toks := make([]*oauth2.Token, n)
@@ -618,6 +634,14 @@ func newManyUsers(t testing.TB, b backend, n int) *manyUsers {
 	})
 	m.srv.ExpireAllAccessTokens()
 	return m
+}
+
+// close frees what the run holds before the test ends (it would be freed
+// then anyway): the parent's connections, the front and the fake.
+func (m *manyUsers) close() {
+	_ = m.db.Close()
+	m.frontSv.Close()
+	m.srv.Close()
 }
 
 // expire makes every user's token expired again, at the fake and, with
@@ -822,7 +846,9 @@ func quantileNS(samples []int64, q float64) float64 {
 }
 
 // stormRun runs the default storm (stormSize) against b, the store's lock
-// on or off, arm as storm takes it, and logs it.
+// on or off, arm as storm takes it, and logs it. A new token that could
+// not be saved fails t: its refresh spent the stored refresh token, so
+// the user is lost.
 func stormRun(t testing.TB, b backend, locking bool,
 	arm func(callers []*caller) func(proc string, n int, refresh string, accepted bool)) (*manyUsers, *passReport) {
 	t.Helper()
@@ -831,6 +857,9 @@ func stormRun(t testing.TB, b backend, locking bool,
 	reports, elapsed := m.storm(t, procs, func(p int) callerSpec { return m.spec(p, goroutines, perUser, !locking) }, arm)
 	sum := total(reports)
 	logStorm(t, m, sum, elapsed)
+	if n := len(sum.SaveFailed); n != 0 {
+		t.Errorf("%d new tokens could not be saved: %q", n, sum.SaveFailed[:min(n, 3)])
+	}
 	return m, sum
 }
 
