@@ -30,9 +30,9 @@ FUZZTIME        ?= 20000x
 # sets for each part it installs) requires a part: its tests then fail
 # instead of skipping. UP_REQUIRE_REAL_PARTS does the same for a list of
 # parts, separated by commas or spaces, or "all". Tests that call
-# internal/realpart.Absent (the PostgreSQL tests do) honour both, and append
-# each skip to UP_REAL_PARTS_SKIPPED_LOG, a file the race target sets and
-# prints as a NOTICE. The parts and how to provide them:
+# internal/realpart.Absent (every one: PostgreSQL, Chromium, Prism) honour
+# both, and append each skip to UP_REAL_PARTS_SKIPPED_LOG, a file the race
+# target sets and prints as a NOTICE. The parts and how to provide them:
 #   postgres  UP_TEST_POSTGRES_DSN names a database the tests may create
 #             tables in (README, Development; .ci/run starts PostgreSQL 15)
 #   chromium  Chromium on PATH (UP_REQUIRE_CHROMIUM; internal/browsertest)
@@ -41,7 +41,12 @@ FUZZTIME        ?= 20000x
 UP_REQUIRE_REAL_PARTS ?=
 export UP_REQUIRE_REAL_PARTS
 
-.PHONY: all generate check-generated lint lint-go lint-spec node-tools docs test race demo bench fuzz clean
+# Examples are Go modules of their own (their dependencies stay out of the
+# SDK's go.mod), which ./... at the root does not reach: lint and race run
+# in each of them too.
+EXAMPLES        := example/webapp
+
+.PHONY: all generate check-generated lint lint-go lint-spec node-tools docs test race demo demo-web bench fuzz clean
 
 all: test
 
@@ -58,7 +63,7 @@ check-generated: generate
 $(GOLANGCI_LINT):
 	GOBIN=$(BIN) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION)
 
-## lint: go vet, golangci-lint, and the OpenAPI linters on api/up.yaml:
+## lint: go vet and golangci-lint (in the SDK and each example module), and the OpenAPI linters on api/up.yaml:
 ## Redocly (redocly.yaml: every rule) and Spectral (.spectral.yaml:
 ## spectral:oas). The OpenAPI linters need Node.js; without it they are
 ## skipped with a notice, unless REQUIRE_NODE_TOOLS=1, as CI sets.
@@ -67,6 +72,10 @@ lint: lint-go lint-spec
 lint-go: $(GOLANGCI_LINT)
 	$(GO) vet ./...
 	$(GOLANGCI_LINT) run ./...
+	@for dir in $(EXAMPLES); do \
+	  echo "cd $$dir && $(GO) vet ./... && $(GOLANGCI_LINT) run ./..."; \
+	  (cd $$dir && $(GO) vet ./... && $(GOLANGCI_LINT) run ./...) || exit 1; \
+	done
 
 ifeq ($(HAVE_NPM),yes)
 lint-spec: node-tools
@@ -100,7 +109,7 @@ docs: node-tools
 	  --title "Jawbone UP API v1.1" --output $(DOCS_HTML)
 	$(GO) run ./api/internal/offlinecheck $(DOCS_HTML)
 
-## race: every test with the race detector, then a NOTICE naming the tests
+## race: every test with the race detector, the example modules' too, then a NOTICE naming the tests
 ## of real parts that were skipped (see "Real parts" above). With Node.js,
 ## the Prism test runs against the tools of node-tools; UP_REQUIRE_PRISM=1
 ## (from REQUIRE_NODE_TOOLS=1) makes its skip a failure.
@@ -111,6 +120,10 @@ race:
 	@log=$$(mktemp); \
 	echo "UP_REQUIRE_PRISM=$(REQUIRE_NODE_TOOLS) $(GO) test -race ./..."; \
 	UP_REAL_PARTS_SKIPPED_LOG=$$log UP_REQUIRE_PRISM=$(REQUIRE_NODE_TOOLS) $(GO) test -race ./...; status=$$?; \
+	for dir in $(EXAMPLES); do \
+	  echo "cd $$dir && $(GO) test -race ./..."; \
+	  (cd $$dir && UP_REAL_PARTS_SKIPPED_LOG=$$log $(GO) test -race ./...) || status=1; \
+	done; \
 	if [ -s $$log ]; then \
 	  echo "NOTICE: tests of real parts were SKIPPED because the parts are absent (CI runs them):"; \
 	  sort -u $$log | awk -F'\t' '$$1 != part { part = $$1; printf "  %s: %s\n", $$1, $$3 } { printf "    %s\n", $$2 }'; \
@@ -134,6 +147,11 @@ fuzz:
 ## demo: the whole SDK journey against the embedded fake UP server
 demo:
 	$(GO) run ./cmd/up demo
+
+## demo-web: the reference web app (example/webapp) against an embedded fake
+## UP server with seeded users; it prints the URL to open and the logins
+demo-web:
+	cd example/webapp && $(GO) run . -fake
 
 ## bench: the benchmarks behind BENCHMARKS.md
 bench:

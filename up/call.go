@@ -51,28 +51,134 @@ func send[T any](ctx context.Context, c *Client, build request) (*T, *Response, 
 }
 
 // exchange builds and sends a request and decodes its JSON answer into out
-// (nothing is decoded when out is nil).
-func (c *Client) exchange(ctx context.Context, build request, out any) (*Response, error) {
+// (nothing is decoded when out is nil). Its errors never show the Client's
+// secrets, in any encoding.
+func (c *Client) exchange(ctx context.Context, build request, out any) (_ *Response, err error) {
+	defer func() { err = c.scrub(err) }()
 	req, err := c.build(ctx, build)
 	if err != nil {
 		return nil, err
 	}
 	httpResp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, scrubURLError(err)
+		return nil, err
 	}
 	defer drainClose(httpResp)
 	resp := &Response{StatusCode: httpResp.StatusCode, Header: httpResp.Header}
-	if err := checkResponse(httpResp); err != nil {
+	if err := c.check(httpResp); err != nil {
 		return resp, err
 	}
 	if out == nil {
 		return resp, nil
 	}
-	if err := json.NewDecoder(httpResp.Body).Decode(out); err != nil {
-		return resp, &DecodeError{Method: req.Method, URL: safeURL(req.URL), Err: err}
+	return resp, c.decodeJSON(req, httpResp.Body, out)
+}
+
+// check returns nil for a 2xx answer and, for any other, the *APIError
+// checkResponse makes of it, without the Client's secrets.
+func (c *Client) check(resp *http.Response) error {
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return nil
 	}
+	return checkResponse(resp, c.secrets()...)
+}
+
+// decodeJSON decodes the JSON body of a 2xx answer to req into out, reading
+// at most Config.MaxResponseBytes of it: a longer body is a
+// *ResponseTooLargeError, anything else that fails a *DecodeError.
+func (c *Client) decodeJSON(req *http.Request, body io.Reader, out any) error {
+	limited := &limitedReader{r: body, n: c.cfg.maxResponseBytes()}
+	if err := json.NewDecoder(limited).Decode(out); err != nil {
+		if limited.over {
+			return &ResponseTooLargeError{Method: req.Method, URL: safeURL(req.URL), Limit: c.cfg.maxResponseBytes()}
+		}
+		return &DecodeError{Method: req.Method, URL: safeURL(req.URL), Err: err}
+	}
+	return nil
+}
+
+// DefaultMaxResponseBytes is the longest JSON answer a Client reads when
+// Config.MaxResponseBytes is not set: 16 MiB. The largest page UP sends is
+// a page of moves with their hourly totals, about 4.4 KB a move (the
+// recorded move of api/testdata with 24 hourly totals), so a page of 100
+// moves is some 440 KB and the limit 38 times that; even a page of 1000
+// moves fits. TestDefaultMaxResponseBytesCoversLargestPage computes it.
+const DefaultMaxResponseBytes = 16 << 20
+
+// maxResponseBytes returns Config.MaxResponseBytes, or its default.
+func (c *Config) maxResponseBytes() int64 { return cmpOr(c.MaxResponseBytes, DefaultMaxResponseBytes) }
+
+// limitedReader reads at most n bytes of r and then one more, to learn
+// whether r goes on; if it does, it sets over and fails with
+// errResponseTooLarge, having read n+1 bytes in all.
+type limitedReader struct {
+	r    io.Reader
+	n    int64
+	over bool
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.over {
+		return 0, ErrResponseTooLarge
+	}
+	if l.n <= 0 {
+		var one [1]byte
+		k, err := l.r.Read(one[:])
+		if k > 0 {
+			l.over = true
+			return 0, ErrResponseTooLarge
+		}
+		return 0, err
+	}
+	if int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	k, err := l.r.Read(p)
+	l.n -= int64(k)
+	return k, err
+}
+
+// limitedBody bounds each answer's body for the generated client, which
+// reads whole bodies: reading past limit fails with a
+// *ResponseTooLargeError.
+type limitedBody struct {
+	limitedReader
+	io.Closer
+	err *ResponseTooLargeError
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	k, err := b.limitedReader.Read(p)
+	if b.over {
+		return k, b.err
+	}
+	return k, err
+}
+
+// limitedDoer sends requests through the Client and bounds the body of
+// every answer to limit bytes; it is the generated client's HTTP doer.
+type limitedDoer struct {
+	c     *Client
+	limit int64
+}
+
+// Do sends req and wraps the answer's body.
+func (d limitedDoer) Do(req *http.Request) (*http.Response, error) {
+	resp, err := d.c.hc.Do(req)
+	if err != nil {
+		return nil, d.c.scrub(err)
+	}
+	resp.Body = newLimitedBody(req, resp.Body, d.limit)
 	return resp, nil
+}
+
+// newLimitedBody bounds body, the body of the answer to req, to limit bytes.
+func newLimitedBody(req *http.Request, body io.ReadCloser, limit int64) *limitedBody {
+	return &limitedBody{
+		limitedReader: limitedReader{r: body, n: limit},
+		Closer:        body,
+		err:           &ResponseTooLargeError{Method: req.Method, URL: safeURL(req.URL), Limit: limit},
+	}
 }
 
 // build calls a generated request builder and attaches ctx and the headers
@@ -104,15 +210,3 @@ func (e *DecodeError) Error() string {
 
 // Unwrap returns the decoder's error.
 func (e *DecodeError) Unwrap() error { return e.Err }
-
-// readAllLimited reads r to its end, failing past limit bytes.
-func readAllLimited(r io.Reader, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("up: response larger than %d bytes", limit)
-	}
-	return b, nil
-}

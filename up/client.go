@@ -2,7 +2,6 @@ package up
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -128,7 +127,7 @@ func (c *Config) newClient() *Client {
 	}
 	cl.hc = &http.Client{
 		Transport:     rt,
-		CheckRedirect: base.CheckRedirect,
+		CheckRedirect: cl.checkRedirect(base.CheckRedirect),
 		Jar:           base.Jar,
 		Timeout:       base.Timeout,
 	}
@@ -156,7 +155,8 @@ func (cl *Client) SetToken(tok *oauth2.Token) { cl.creds.replace(tok) }
 // *StorageError, it is valid and in use, and saving is retried on the next
 // request.
 func (cl *Client) Refresh(ctx context.Context) (*oauth2.Token, error) {
-	return cl.creds.refreshNow(ctx)
+	tok, err := cl.creds.refreshNow(ctx)
+	return tok, cl.scrub(err)
 }
 
 // PendingSaveError returns why the current token could not be stored, or
@@ -222,22 +222,20 @@ func (cl *Client) newRequest(ctx context.Context, method, path string, query url
 
 // do sends req, turns a non-2xx answer into an *APIError and decodes the
 // JSON body into out unless out is nil.
-func (cl *Client) do(req *http.Request, out any) error {
+func (cl *Client) do(req *http.Request, out any) (err error) {
+	defer func() { err = cl.scrub(err) }()
 	resp, err := cl.hc.Do(req)
 	if err != nil {
-		return scrubURLError(err)
+		return err
 	}
 	defer drainClose(resp)
-	if err := checkResponse(resp); err != nil {
+	if err := cl.check(resp); err != nil {
 		return err
 	}
 	if out == nil {
 		return nil
 	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		return fmt.Errorf("up: %s %s: decoding response: %w", req.Method, safeURL(req.URL), err)
-	}
-	return nil
+	return cl.decodeJSON(req, resp.Body, out)
 }
 
 // getJSON GETs path (relative to BaseURL) with query and decodes the whole

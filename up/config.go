@@ -70,6 +70,13 @@ type Config struct {
 	// 502, 503 or 504; see RetryPolicy. Nil means no retries.
 	Retry *RetryPolicy
 
+	// MaxResponseBytes bounds the JSON body of an answer the Client reads
+	// (an object, a page of a list, the envelope of a write): reading stops
+	// one byte past it with a *ResponseTooLargeError. Zero means
+	// DefaultMaxResponseBytes (16 MiB, some 38 times the largest page UP
+	// sends).
+	MaxResponseBytes int64
+
 	// OnSaveError, if set, is called when saving a token obtained by an
 	// automatic refresh fails, before the calls waiting for that refresh
 	// go on. The token is still used, and saving is retried on the

@@ -133,8 +133,9 @@
 // A [ListQuery] selects by day ([Date], in the user's time zone), by
 // [TimeRange], by UpdatedAfter, and sets the page size; a query UP would
 // refuse is a [*QueryError] before any request. Next links are resolved
-// against the base URL and refused ([*NextLinkError]) if they lead to
-// another scheme, host or path, so the token never leaves the API; a link
+// against the base URL, compared in RFC 3986 normal form (so %2e%2e is a
+// dot segment), and refused ([*NextLinkError]) if they lead to another
+// scheme, host or path, so the token never leaves the API; a link
 // that repeats stops the walk with [ErrPaginationLoop]. [ResumePage] goes on
 // from a saved [Page.NextURL].
 //
@@ -145,15 +146,19 @@
 // goals. A write UP would refuse is an [*InputError] before any request.
 // A create or update (a POST) is never resent, except once after a 401
 // refresh, when UP did not process it; a delete, which is idempotent, is
-// resent after a 401 like a read.
+// resent after a 401 like a read. Writes are never redirected: a 3xx answer
+// to a write is an [*APIError]. A read follows a redirect on the API's host
+// only under the base path, and to another host only without the token.
 //
 // Config.Retry sets a [RetryPolicy] for reads: GET and DELETE requests
 // answered 429, 502, 503 or 504 are retried with jittered backoff that
-// honors Retry-After and the context's deadline.
+// honors Retry-After (capped at [MaxRetryAfter]) and the context's deadline.
 //
 // [Client.Subscribe] registers a webhook, and a [WebhookHandler] receives
 // the notifications: it checks each event's secret_hash in constant time,
-// answers at once, and hands the verified [Notification] to your code.
+// answers at once, and hands the verified [Notification] to your code,
+// recovering (and logging) a panic there; with Dedupe set it drops replayed
+// events.
 //
 // [Client.API] returns the generated client over the same authenticated
 // transport, and [Client.HTTPClient] a plain *http.Client, for anything
@@ -171,12 +176,15 @@
 // UP envelope's meta; errors.Is matches it against [ErrUnauthorized],
 // [ErrForbidden], [ErrNotFound] and [ErrRateLimited], and a 429 comes as a
 // [*RateLimitError] saying how long to wait. A 2xx answer that is not the
-// JSON the spec promises is a [*DecodeError]. The token endpoint
+// JSON the spec promises is a [*DecodeError], and one longer than
+// Config.MaxResponseBytes a [*ResponseTooLargeError]. The token endpoint
 // fails with a [*TokenError], which matches [ErrLoginRequired] when the
 // user must log in again. A storage failure is a [*StorageError], a
 // missing token is [ErrNoToken], and an empty user key is [ErrEmptyKey].
 //
 // No error, and no String method, ever contains an access token, a refresh
-// token or the client secret. Tokens and the client secret are never sent
+// token or the client secret, in any encoding a server may quote it in; and
+// no value that holds one prints it, whatever the fmt verb, slog handler
+// or JSON encoder. Tokens and the client secret are never sent
 // over plain HTTP except to a loopback address ([ErrInsecureTransport]).
 package up

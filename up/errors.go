@@ -35,6 +35,9 @@ var (
 	ErrNotFound = errors.New("up: not found")
 	// ErrRateLimited matches an *APIError with status 429 Too Many Requests.
 	ErrRateLimited = errors.New("up: rate limited")
+	// ErrResponseTooLarge matches a *ResponseTooLargeError: an answer
+	// longer than the Client reads.
+	ErrResponseTooLarge = errors.New("up: response too large")
 	// ErrInsecureTransport reports a refusal to send a token or the client
 	// secret over plain HTTP to a host that is not the loopback interface.
 	ErrInsecureTransport = errors.New("up: refusing to send credentials over plain http")
@@ -117,7 +120,7 @@ func (e *APIError) Is(target error) bool {
 
 // RateLimitError is a 429 Too Many Requests that was not retried. It wraps
 // the *APIError and says how long the server asked to wait (zero when it
-// did not say).
+// did not say, and never more than MaxRetryAfter).
 type RateLimitError struct {
 	*APIError
 	RetryAfter time.Duration
@@ -187,6 +190,25 @@ func (e *AuthorizationError) Error() string {
 func (e *AuthorizationError) Is(target error) bool {
 	return target == ErrAccessDenied && e.Code == "access_denied"
 }
+
+// ResponseTooLargeError reports a 2xx answer whose body is longer than the
+// Client reads into memory: Config.MaxResponseBytes (DefaultMaxResponseBytes
+// unless set) for JSON, 16 MiB for a PNG graph. Reading stops one byte past
+// the limit, so a server that never ends its body costs no more memory than
+// one that sends the limit. It matches ErrResponseTooLarge.
+type ResponseTooLargeError struct {
+	Method string
+	URL    string // without credentials
+	Limit  int64  // the limit in bytes
+}
+
+// Error names the request and the limit.
+func (e *ResponseTooLargeError) Error() string {
+	return fmt.Sprintf("up: %s %s: response body longer than %d bytes", e.Method, e.URL, e.Limit)
+}
+
+// Is lets errors.Is(err, ErrResponseTooLarge) match.
+func (e *ResponseTooLargeError) Is(target error) bool { return target == ErrResponseTooLarge }
 
 // StorageError is a failed TokenStorage or Store operation. When Exchange,
 // ExchangeFor or Refresh return a token together with a *StorageError, the

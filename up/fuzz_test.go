@@ -50,8 +50,9 @@ func testdataFiles(f *testing.F) map[string][]byte {
 // FuzzExchange feeds Config.Exchange redirect URLs and states, with a token
 // endpoint in memory. The endpoint is asked exactly when parseRedirect
 // accepts the URL, for the code it returns, which is one of the URL's
-// non-blank code parameters, with the state matching; every refusal is one
-// of the documented errors, and authorization errors carry clean text.
+// non-blank code parameters, with the state matching; a URL whose state
+// does not match is ErrStateMismatch whatever else it carries; every refusal
+// is one of the documented errors, and authorization errors carry clean text.
 func FuzzExchange(f *testing.F) {
 	state := "s3cr3t-state-0123456789abcdefghijklmnopqrstu"
 	for _, u := range []string{
@@ -86,6 +87,12 @@ func FuzzExchange(f *testing.F) {
 		tok, err := cfg.Exchange(context.Background(), redirectURL, state)
 
 		if perr != nil {
+			// Until the state matches, nothing in the URL counts: a wrong
+			// state is reported as such, whatever else the URL says.
+			if u, uerr := url.Parse(redirectURL); uerr == nil && (state == "" || u.Query().Get("state") != state) &&
+				!errors.Is(err, ErrStateMismatch) {
+				t.Fatalf("state %q for %q gave %v, want ErrStateMismatch", u.Query().Get("state"), state, err)
+			}
 			if asked.Load() != 0 {
 				t.Fatalf("the token endpoint was asked for a refused redirect (%v)", perr)
 			}
@@ -235,7 +242,7 @@ func FuzzListDecode(f *testing.F) {
 		cfg := &Config{HTTPClient: &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
 			return textResponse(r, 200, string(body)), nil
 		})}}
-		c := cfg.ClientFromAccessToken("tok")
+		c := cfg.ClientFromAccessToken("fuzz-list-access-token-0123456789")
 		page, err := c.WorkoutsPage(context.Background(), ListQuery{})
 
 		var want gen.WorkoutListEnvelope
@@ -272,12 +279,14 @@ func FuzzListDecode(f *testing.F) {
 }
 
 // FuzzResolveNext resolves any next link against a few base URLs. A link it
-// accepts keeps the base's scheme and host, has no user information or
-// fragment, stays under the base path, and reads back (as the request for
-// the next page will parse it) to the same scheme, host and path.
+// accepts keeps the base's scheme and host, has no user information,
+// fragment or dot segment, stays under the base path however a lax server
+// reads it (decoding again and again, taking backslashes for slashes,
+// dropping ;parameters, merging slashes: lenientPath), and reads back (as
+// the request for the next page will parse it) to the same URL.
 func FuzzResolveNext(f *testing.F) {
 	bases := []string{DefaultBaseURL, "http://127.0.0.1:8080/nudge/api/v.1.1", "https://Jawbone.com:443/nudge/api/v.1.1/", "https://[::1]:9443/api"}
-	for i, next := range []string{
+	seeds := append([]string{
 		"/nudge/api/v.1.1/users/6xl39CsoVp2KirfHwVq_Fx/moves?page_token=1384390680&limit=10",
 		"https://jawbone.com/nudge/api/v.1.1/users/@me/sleeps?page_token=1",
 		"//evil.example/nudge/api/v.1.1/x",
@@ -285,6 +294,7 @@ func FuzzResolveNext(f *testing.F) {
 		"https://user:pw@jawbone.com/nudge/api/v.1.1/x",
 		"/nudge/api/v.1.1/../../auth/oauth2/token",
 		"/nudge/api/v.1.1/%2e%2e/%2e%2e/x",
+		"/nudge/api/v.1.1/users/x/%2E%2e/@me/moves",
 		"users/@me/moves?x=1#frag",
 		"http://jawbone.com/nudge/api/v.1.1/x",
 		"https://JAWBONE.COM:443/nudge/api/v.1.1/x",
@@ -292,7 +302,8 @@ func FuzzResolveNext(f *testing.F) {
 		"/nudge/api/v.1.10/x",
 		"?page_token=2",
 		"",
-	} {
+	}, escapingLinks...)
+	for i, next := range seeds {
 		f.Add(uint8(i), next)
 	}
 	f.Fuzz(func(t *testing.T, which uint8, next string) {
@@ -306,10 +317,9 @@ func FuzzResolveNext(f *testing.F) {
 			return
 		}
 		base, _ := url.Parse(baseURL)
-		prefix := strings.TrimSuffix(base.Path, "/") + "/"
 		check := func(what string, v *url.URL) {
-			if v.Scheme != base.Scheme || hostKey(v) != hostKey(base) || v.User != nil || !strings.HasPrefix(v.Path, prefix) {
-				t.Fatalf("%s %q of next %q leaves %q", what, v, next, baseURL)
+			if v.Scheme != base.Scheme || hostKey(v) != hostKey(base) || v.User != nil || v.Opaque != "" || !underBase(v, base.EscapedPath()) {
+				t.Fatalf("%s %q of next %q leaves %q (a lax server reads %q)", what, v, next, baseURL, lenientPath(v.EscapedPath()))
 			}
 		}
 		check("resolved URL", u)
@@ -321,6 +331,9 @@ func FuzzResolveNext(f *testing.F) {
 			t.Fatalf("the resolved URL %q does not make a request: %v", u, err)
 		}
 		check("requested URL", sent.URL)
+		if sent.URL.EscapedPath() != u.EscapedPath() {
+			t.Fatalf("the request's path %q is not the checked %q", sent.URL.EscapedPath(), u.EscapedPath())
+		}
 	})
 }
 

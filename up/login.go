@@ -62,10 +62,12 @@ func NewState() (string, error) {
 // the authorization code for a token and saves the token to Storage. For a
 // user of Config.Store, use ExchangeFor.
 //
-// Errors: *AuthorizationError when the URL carries an OAuth error (matching
-// ErrAccessDenied when the user declined), ErrStateMismatch when the state is
-// missing or different (or state is empty), ErrMissingCode when there is no
-// code, and *TokenError when the token endpoint refuses. When saving fails
+// The state is checked first: a URL whose state is missing or different (or
+// an empty state) is ErrStateMismatch whatever else it carries, an OAuth
+// error included, since it may be forged. Then: *AuthorizationError when the
+// URL carries an OAuth error (matching ErrAccessDenied when the user
+// declined), ErrMissingCode when there is no code, and *TokenError when the
+// token endpoint refuses. When saving fails
 // the token is returned with a *StorageError: it is valid, only unsaved.
 func (c *Config) Exchange(ctx context.Context, redirectURL, state string) (*oauth2.Token, error) {
 	return c.exchangeInto(ctx, c.storageStore(), "", redirectURL, state)
@@ -87,15 +89,19 @@ func parseRedirect(redirectURL, state string) (string, error) {
 		return "", fmt.Errorf("up: invalid redirect URL: %w", err)
 	}
 	q := u.Query()
-	if code := q.Get("error"); code != "" {
-		return "", &AuthorizationError{
-			Code:        cleanText(code, maxTextInError),
-			Description: cleanText(q.Get("error_description"), maxTextInError),
-			URI:         cleanText(q.Get("error_uri"), maxTextInError),
-		}
-	}
+	// The state comes first: until it matches, nothing else in the URL is
+	// known to come from this login, not even an error that would end it.
 	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(state)) != 1 {
 		return "", ErrStateMismatch
+	}
+	if code := q.Get("error"); code != "" {
+		// An authorization code beside the error stays out of its text.
+		r := newRedactor(q["code"]...)
+		return "", &AuthorizationError{
+			Code:        cleanText(code, maxTextInError),
+			Description: cleanText(r.text(q.Get("error_description")), maxTextInError),
+			URI:         cleanText(r.text(q.Get("error_uri")), maxTextInError),
+		}
 	}
 	for _, code := range q["code"] {
 		if strings.TrimSpace(code) != "" {

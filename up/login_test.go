@@ -191,6 +191,13 @@ func TestExchangeRedirectErrors(t *testing.T) {
 				}
 			},
 		},
+		// A refusal is believed only once the state matches: a forged
+		// callback must not end a login.
+		{name: "refusal with a wrong state", redirect: testRedirectURL + "?error=access_denied&state=forged", state: "s", is: ErrStateMismatch, check: notAuthorizationError},
+		{name: "refusal without a state", redirect: testRedirectURL + "?error=access_denied&error_description=no", state: "s", is: ErrStateMismatch, check: notAuthorizationError},
+		{name: "refusal with an empty state", redirect: testRedirectURL + "?error=access_denied&state=", state: "s", is: ErrStateMismatch, check: notAuthorizationError},
+		{name: "error and code with a wrong state", redirect: testRedirectURL + "?error=server_error&code=c&state=S", state: "s", is: ErrStateMismatch, check: notAuthorizationError},
+		{name: "refusal with the state twice, first wrong", redirect: testRedirectURL + "?state=forged&error=access_denied&state=s", state: "s", is: ErrStateMismatch, check: notAuthorizationError},
 		{name: "state differs", redirect: testRedirectURL + "?code=code&state=other", state: "state", is: ErrStateMismatch},
 		{name: "state missing", redirect: testRedirectURL + "?code=code", state: "state", is: ErrStateMismatch},
 		{name: "state is a prefix", redirect: testRedirectURL + "?code=code&state=sta", state: "state", is: ErrStateMismatch},
@@ -229,6 +236,16 @@ func TestExchangeRedirectErrors(t *testing.T) {
 				t.Errorf("%d saves, want none", n)
 			}
 		})
+	}
+}
+
+// notAuthorizationError fails if err is an *AuthorizationError or matches
+// ErrAccessDenied.
+func notAuthorizationError(t *testing.T, err error) {
+	t.Helper()
+	var ae *AuthorizationError
+	if errors.As(err, &ae) || errors.Is(err, ErrAccessDenied) {
+		t.Errorf("error %v is taken as the authorization server's answer", err)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -259,5 +260,48 @@ func TestResumePage(t *testing.T) {
 	var linkErr *up.NextLinkError
 	if _, err := up.ResumePage[up.Move](ctx, c, "https://elsewhere.example/nudge/api/v.1.1/users/@me/moves"); !errors.As(err, &linkErr) {
 		t.Errorf("foreign URL: %v, want *NextLinkError", err)
+	}
+}
+
+// TestNextAfterFailureRetries checks that a Next that failed (here a 429)
+// can be called again and fetches the page, rather than taking its own
+// earlier attempt for a pagination loop; and that a page once fetched still
+// counts as followed.
+func TestNextAfterFailureRetries(t *testing.T) {
+	var refused atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		token := r.URL.Query().Get("page_token")
+		if token == "2" && refused.CompareAndSwap(false, true) {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = io.WriteString(w, `{"meta":{"code":429,"error_type":"rate_limit","message":"Too Many Requests","time":1}}`)
+			return
+		}
+		// Every page links to page 2: from page 2 itself, a loop.
+		link := `,"links":{"next":"/nudge/api/v.1.1/users/u/moves?page_token=2"}`
+		_, _ = fmt.Fprintf(w, `{"meta":{"user_xid":"u","message":"OK","code":200,"time":1},"data":{"items":[{"xid":"x%s","date":20240101,"time_created":1}],"size":1%s}}`, token, link)
+	}))
+	t.Cleanup(srv.Close)
+	cfg := &up.Config{ClientID: "id", ClientSecret: "secret", BaseURL: srv.URL + "/nudge/api/v.1.1"}
+	c := cfg.ClientFromAccessToken("access")
+	ctx := t.Context()
+	first, err := c.MovesPage(ctx, up.ListQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rl *up.RateLimitError
+	if _, err := first.Next(ctx); !errors.As(err, &rl) {
+		t.Fatalf("first Next: %v, want *RateLimitError", err)
+	}
+	second, err := first.Next(ctx)
+	if err != nil {
+		t.Fatalf("Next again after the 429: %v", err)
+	}
+	if len(second.Items) != 1 || second.Items[0].XID != "x2" {
+		t.Fatalf("page 2 holds %+v", second.Items)
+	}
+	if _, err := second.Next(ctx); !errors.Is(err, up.ErrPaginationLoop) {
+		t.Errorf("a next link to the page just fetched: %v, want ErrPaginationLoop", err)
 	}
 }

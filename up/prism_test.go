@@ -28,6 +28,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/upapi/up-go/gen/spec"
+	"github.com/upapi/up-go/internal/realpart"
 	"github.com/upapi/up-go/up"
 )
 
@@ -38,7 +39,8 @@ import (
 // fails to decode.
 //
 // Prism comes from tools/node (make node-tools); without it the test skips,
-// unless UP_REQUIRE_PRISM=1, as CI sets, makes the absence a failure.
+// as internal/realpart decides: UP_REQUIRE_PRISM=1, as CI sets, makes the
+// absence a failure.
 func TestPrism(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Prism")
@@ -71,11 +73,7 @@ func prismCommand(t *testing.T) string {
 			}
 		}
 	}
-	msg := "Prism is not installed: run `make node-tools` (needs Node.js and npm), or set UP_PRISM to the prism CLI"
-	if os.Getenv("UP_REQUIRE_PRISM") == "1" {
-		t.Fatal(msg + " (UP_REQUIRE_PRISM=1 makes this a failure)")
-	}
-	t.Skip(msg)
+	realpart.Absent(t, realpart.Prism, "run `make node-tools` (needs Node.js and npm), or set UP_PRISM to the prism CLI")
 	return ""
 }
 
@@ -195,10 +193,6 @@ func specChecker(t *testing.T, basePath string) func(*http.Response) error {
 	}
 }
 
-// notAPICalls are the methods of *up.Client that send no request to the
-// API: accessors, and the token endpoint's refresh. Every other method is
-// called by callEveryMethod.
-var notAPICalls = []string{"API", "BaseURL", "GoString", "HTTPClient", "PendingSaveError", "Refresh", "SetToken", "String", "Token"}
 
 // prismArgs gives, for each argument type of the Client's methods, a value
 // the SDK sends without complaint. A method taking a type missing here
@@ -253,15 +247,15 @@ func callEveryMethod(t *testing.T, base string, followNext bool) {
 	}))
 	t.Cleanup(hook.Close)
 	ct := reflect.TypeOf(c)
-	for _, name := range notAPICalls {
+	for _, name := range clientLocal {
 		if _, ok := ct.MethodByName(name); !ok {
-			t.Errorf("notAPICalls names %s, which *up.Client does not have", name)
+			t.Errorf("clientLocal names %s, which *up.Client does not have", name)
 		}
 	}
 	called := 0
 	for i := range ct.NumMethod() {
 		m := ct.Method(i)
-		if slices.Contains(notAPICalls, m.Name) {
+		if slices.Contains(clientLocal, m.Name) {
 			continue
 		}
 		in := []reflect.Value{reflect.ValueOf(c)}

@@ -121,8 +121,9 @@ var clientWrites = []clientWrite{
 }
 
 // clientReads are the methods of Client that only GET from UP, and
-// clientLocal those that make no request of their own (Refresh calls the
-// token endpoint only).
+// clientLocal those that send no request to the API (accessors, printing,
+// and Refresh, which calls the token endpoint only): TestPrism calls every
+// method but these.
 var (
 	clientReads = []string{
 		"BandEvents", "BandEventsPage", "BodyEvent", "BodyEvents", "BodyEventsPage", "CardiacEvent", "CardiacEvents",
@@ -132,7 +133,7 @@ var (
 		"Settings", "Sleep", "SleepImage", "SleepTicks", "SleepTicksPage", "Sleeps", "SleepsPage", "TimeZones",
 		"Trends", "User", "Workout", "WorkoutImage", "WorkoutTicks", "WorkoutTicksPage", "Workouts", "WorkoutsPage",
 	}
-	clientLocal = []string{"API", "BaseURL", "GoString", "HTTPClient", "PendingSaveError", "Refresh", "SetToken", "String", "Token"}
+	clientLocal = []string{"API", "BaseURL", "Format", "GoString", "HTTPClient", "LogValue", "PendingSaveError", "Refresh", "SetToken", "String", "Token"}
 )
 
 // TestEveryClientMethodIsClassified fails when Client gains a method that

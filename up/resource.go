@@ -74,8 +74,10 @@ func sendEmpty(ctx context.Context, c *Client, build request) (*Response, error)
 const maxImageBytes = 16 << 20
 
 // openImage requests a PNG graph and returns its body for the caller to
-// read and close.
-func openImage(ctx context.Context, c *Client, build request) (io.ReadCloser, error) {
+// read and close; reading more than limit bytes of it fails with a
+// *ResponseTooLargeError, unless limit is zero.
+func openImage(ctx context.Context, c *Client, build request, limit int64) (_ io.ReadCloser, err error) {
+	defer func() { err = c.scrub(err) }()
 	req, err := c.build(ctx, build)
 	if err != nil {
 		return nil, err
@@ -83,9 +85,9 @@ func openImage(ctx context.Context, c *Client, build request) (io.ReadCloser, er
 	req.Header.Set("Accept", "image/png")
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, scrubURLError(err)
+		return nil, err
 	}
-	if err := checkResponse(resp); err != nil {
+	if err := c.check(resp); err != nil {
 		drainClose(resp)
 		return nil, err
 	}
@@ -93,17 +95,24 @@ func openImage(ctx context.Context, c *Client, build request) (io.ReadCloser, er
 		drainClose(resp)
 		return nil, &DecodeError{Method: req.Method, URL: safeURL(req.URL), Err: fmt.Errorf("content type %q is not image/png", mt)}
 	}
+	if limit > 0 {
+		return newLimitedBody(req, resp.Body, limit), nil
+	}
 	return resp.Body, nil
 }
 
 // readImage reads a whole PNG graph, up to maxImageBytes.
 func readImage(ctx context.Context, c *Client, build request) ([]byte, error) {
-	body, err := openImage(ctx, c, build)
+	body, err := openImage(ctx, c, build, maxImageBytes)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = body.Close() }()
-	return readAllLimited(body, maxImageBytes)
+	b, err := io.ReadAll(body)
+	if err != nil {
+		return nil, c.scrub(err)
+	}
+	return b, nil
 }
 
 // xidBuilder is a generated builder of a request about one event.
@@ -143,7 +152,7 @@ func openEventImage(ctx context.Context, c *Client, xid string, build xidBuilder
 	if err := checkXID(xid); err != nil {
 		return nil, err
 	}
-	return openImage(ctx, c, about(xid, build))
+	return openImage(ctx, c, about(xid, build), 0)
 }
 
 // ticksPage fetches the first page of the intraday series of the event xid

@@ -6,7 +6,6 @@ import (
 	"io"
 	"iter"
 	"net/http"
-	"strings"
 	"sync/atomic"
 	"testing"
 )
@@ -115,7 +114,7 @@ func TestImageSizeLimit(t *testing.T) {
 		switch {
 		case size <= maxImageBytes && (err != nil || len(b) != size):
 			t.Errorf("MoveImage of %d bytes: %d bytes, error %v", size, len(b), err)
-		case size > maxImageBytes && (err == nil || !strings.Contains(err.Error(), "larger than") || b != nil):
+		case size > maxImageBytes && (!errors.As(err, new(*ResponseTooLargeError)) || !errors.Is(err, ErrResponseTooLarge) || b != nil):
 			t.Errorf("MoveImage of %d bytes: %d bytes, error %v; want a size error", size, len(b), err)
 		}
 

@@ -18,8 +18,10 @@ const (
 
 // checkResponse returns nil for a 2xx response and an *APIError for any
 // other, decoding the UP envelope's meta when there is one. It reads a
-// bounded prefix of the body and leaves closing it to the caller.
-func checkResponse(resp *http.Response) error {
+// bounded prefix of the body and leaves closing it to the caller. The bearer
+// token the request carried and the other secrets are removed from the
+// body, in any encoding, before any of it is kept.
+func checkResponse(resp *http.Response, secrets ...string) error {
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return nil
 	}
@@ -31,7 +33,7 @@ func checkResponse(resp *http.Response) error {
 		e.URL = safeURL(req.URL)
 		token = bearerToken(req.Header)
 	}
-	clean := redactSecrets(string(body), token)
+	clean := redactSecrets(string(body), append(secrets, token)...)
 	e.Meta = decodeMeta([]byte(clean))
 	if len(clean) > maxErrorExcerpt {
 		clean = clean[:maxErrorExcerpt]

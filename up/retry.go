@@ -4,7 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"net/http"
-	"strconv"
+	"strings"
 	"time"
 )
 
@@ -13,7 +13,8 @@ import (
 // 503 Service Unavailable or 504 Gateway Timeout. Writes (POST) are never
 // retried, since UP may have processed them.
 //
-// The wait before each retry is the server's Retry-After when it sends one,
+// The wait before each retry is the server's Retry-After when it sends one
+// (read without overflow and capped at MaxRetryAfter, whatever it says),
 // and otherwise a random delay up to BaseDelay·2ⁿ (full jitter), capped at
 // MaxDelay. A retry that would wait past MaxDelay or past the context's
 // deadline is not made; the last answer is returned instead (a 429 as a
@@ -82,8 +83,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 func (t *retryTransport) wait(ctx context.Context, resp *http.Response, attempt int) (time.Duration, bool) {
 	d, fromServer := retryAfter(resp.Header, time.Now())
 	if !fromServer {
-		ceiling := min(t.policy.max(), t.policy.base()<<min(attempt-1, 30))
-		d = rand.N(ceiling + 1)
+		d = rand.N(backoffCeiling(t.policy.base(), t.policy.max(), attempt) + 1)
 	}
 	if d > t.policy.max() {
 		return 0, false
@@ -103,19 +103,57 @@ func retryableStatus(code int) bool {
 	return false
 }
 
-// retryAfter reads a Retry-After header, in seconds or as an HTTP date.
+// MaxRetryAfter caps the wait a server may ask for with Retry-After: a
+// longer one, however it is written, counts as MaxRetryAfter, and one in the
+// past as zero. RateLimitError.RetryAfter is never more.
+const MaxRetryAfter = 24 * time.Hour
+
+// retryAfter reads a Retry-After header, in seconds (digits only, as RFC 9110
+// writes delay-seconds) or as an HTTP date, clamped to [0, MaxRetryAfter]:
+// the digits are read without overflow however many there are, and a date
+// however far away gives at most MaxRetryAfter.
 func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
-	v := h.Get("Retry-After")
+	v := strings.Trim(h.Get("Retry-After"), " \t")
 	if v == "" {
 		return 0, false
 	}
-	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
-		return time.Duration(secs) * time.Second, true
+	if secs, ok := delaySeconds(v); ok {
+		return secs, true
 	}
 	if at, err := http.ParseTime(v); err == nil {
-		return max(at.Sub(now), 0), true
+		return min(max(at.Sub(now), 0), MaxRetryAfter), true
 	}
 	return 0, false
+}
+
+// delaySeconds reads a string of ASCII digits as seconds, saturating at
+// MaxRetryAfter.
+func delaySeconds(v string) (time.Duration, bool) {
+	const limit = int64(MaxRetryAfter / time.Second)
+	var n int64
+	for _, c := range []byte(v) {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if n = n*10 + int64(c-'0'); n > limit {
+			n = limit // and stays there: limit*10+9 cannot overflow
+		}
+	}
+	return time.Duration(n) * time.Second, true
+}
+
+// backoffCeiling is the longest jittered wait before retry number attempt:
+// base·2^(attempt-1), capped at maxDelay, without overflowing however large
+// base or attempt are.
+func backoffCeiling(base, maxDelay time.Duration, attempt int) time.Duration {
+	d := min(base, maxDelay)
+	for i := 1; i < attempt && d < maxDelay; i++ {
+		if d > maxDelay/2 {
+			return maxDelay
+		}
+		d *= 2
+	}
+	return d
 }
 
 // rewind returns req with a fresh copy of its body for another attempt.

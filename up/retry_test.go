@@ -3,6 +3,7 @@ package up
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"sync"
 	"testing"
@@ -116,6 +117,89 @@ func TestRetryAfterParsing(t *testing.T) {
 	for _, v := range []string{"", "-1", "soon"} {
 		if _, ok := retryAfter(http.Header{"Retry-After": {v}}, now); ok {
 			t.Errorf("Retry-After %q accepted", v)
+		}
+	}
+}
+
+// TestRetryAfterHostileValues feeds retryAfter what a hostile or broken
+// server might send: every accepted value is a wait in [0, MaxRetryAfter],
+// however many digits or however distant a date it names.
+func TestRetryAfterHostileValues(t *testing.T) {
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		value string
+		want  time.Duration
+		ok    bool
+	}{
+		{"9223372037", MaxRetryAfter, true}, // ×1e9 ns overflows int64
+		{"9223372036854775807", MaxRetryAfter, true},
+		{"9223372036854775808", MaxRetryAfter, true}, // beyond int64
+		{"99999999999999999999999999999999999999999999", MaxRetryAfter, true},
+		{"86400", MaxRetryAfter, true},
+		{"86401", MaxRetryAfter, true},
+		{"86399", 86399 * time.Second, true},
+		{"000000000000000000000000000000005", 5 * time.Second, true},
+		{" 7\t", 7 * time.Second, true},
+		{"Fri, 31 Dec 9999 23:59:59 GMT", MaxRetryAfter, true},
+		{"Thu, 01 Jan 1970 00:00:00 GMT", 0, true},
+		{"Mon, 01 Jan 0001 00:00:00 GMT", 0, true},
+		{"Sunday, 06-Nov-94 08:49:37 GMT", 0, true},
+		{"Tue Nov 24 12:00:10 2026", 10 * time.Second, true},
+		{"-1", 0, false},
+		{"-9223372037", 0, false},
+		{"+5", 0, false},
+		{"1e9", 0, false},
+		{"3.5", 0, false},
+		{"0x10", 0, false},
+		{"５", 0, false}, // a fullwidth digit
+		{"5 s", 0, false},
+		{"NaN", 0, false},
+		{"Infinity", 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := retryAfter(http.Header{"Retry-After": {tt.value}}, now)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("Retry-After %q = %v, %v; want %v, %v", tt.value, got, ok, tt.want, tt.ok)
+		}
+		if got < 0 || got > MaxRetryAfter {
+			t.Errorf("Retry-After %q = %v, outside [0, %v]", tt.value, got, MaxRetryAfter)
+		}
+	}
+}
+
+// TestRateLimitErrorClampsRetryAfter checks the wait a 429 reports, which
+// the caller may sleep for.
+func TestRateLimitErrorClampsRetryAfter(t *testing.T) {
+	for _, v := range []string{"9223372037", "99999999999999999999999", "Fri, 31 Dec 9999 23:59:59 GMT"} {
+		cfg := &Config{HTTPClient: &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			resp := textResponse(r, http.StatusTooManyRequests, `{"meta":{"code":429}}`)
+			resp.Header.Set("Retry-After", v)
+			return resp, nil
+		})}}
+		_, _, err := cfg.ClientFromAccessToken("tok").User(t.Context())
+		var rl *RateLimitError
+		if !errors.As(err, &rl) || rl.RetryAfter != MaxRetryAfter {
+			t.Errorf("Retry-After %q: %v, want a *RateLimitError saying %v", v, err, MaxRetryAfter)
+		}
+	}
+}
+
+// TestBackoffCeilingNeverOverflows checks the jitter's ceiling for policies
+// whose doubling would overflow a time.Duration: it stays in (0, MaxDelay].
+func TestBackoffCeilingNeverOverflows(t *testing.T) {
+	for _, p := range []RetryPolicy{
+		{BaseDelay: time.Hour, MaxDelay: math.MaxInt64},
+		{BaseDelay: math.MaxInt64, MaxDelay: math.MaxInt64},
+		{BaseDelay: math.MaxInt64 / 3, MaxDelay: math.MaxInt64 - 1},
+		{BaseDelay: time.Nanosecond, MaxDelay: math.MaxInt64},
+		{BaseDelay: time.Minute, MaxDelay: time.Second},
+		{},
+	} {
+		for _, attempt := range []int{1, 2, 30, 31, 64, 65, 1000, math.MaxInt} {
+			c := backoffCeiling(p.base(), p.max(), attempt)
+			if c <= 0 || c > p.max() {
+				t.Errorf("%+v attempt %d: ceiling %v", p, attempt, c)
+			}
 		}
 	}
 }

@@ -15,13 +15,16 @@ import (
 // authenticated transport as the Client's own methods (token, refresh on
 // 401, User-Agent), so every endpoint in the spec is usable even where this
 // package has no method for it. Its responses are not checked: inspect
-// StatusCode, JSON200 and JSONDefault yourself.
+// StatusCode, JSON200 and JSONDefault yourself. A body longer than
+// Config.MaxResponseBytes fails with a *ResponseTooLargeError.
 func (c *Client) API() *gen.ClientWithResponses { return c.api() }
 
-// newAPI makes the generated client over the Client's transport. The
-// generated paths are relative to a server URL ending in a slash.
+// newAPI makes the generated client over the Client's transport, with the
+// body of every answer bounded to Config.MaxResponseBytes. The generated
+// paths are relative to a server URL ending in a slash.
 func (c *Client) newAPI() *gen.ClientWithResponses {
-	return &gen.ClientWithResponses{ClientInterface: &gen.Client{Server: c.server, Client: c.hc}}
+	doer := limitedDoer{c: c, limit: c.cfg.maxResponseBytes()}
+	return &gen.ClientWithResponses{ClientInterface: &gen.Client{Server: c.server, Client: doer}}
 }
 
 // User fetches the profile of the user who owns the token (GET /users/@me;

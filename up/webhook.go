@@ -2,6 +2,7 @@ package up
 
 import (
 	"bytes"
+	"container/list"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -9,11 +10,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
+	"log/slog"
 	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -72,6 +76,15 @@ const DefaultWebhookMaxBody = 1 << 20
 // ones 400, bodies over MaxBody 413, and Handle is not called. When
 // MaxConcurrent notifications are already being handled, it answers 503 so
 // that UP tries again later.
+//
+// A panic in Handle is recovered and reported to Logger, without the client
+// secret; since UP has had its answer (200) by then, the notification is
+// not sent again. A panic while a notification is read is recovered too,
+// and answered 500.
+//
+// secret_hash is the same in every notification to the application, so a
+// notification captured once verifies forever. Set Dedupe to drop events
+// already received: replays, and UP's own repeats.
 type WebhookHandler struct {
 	// ClientID and ClientSecret are the application's credentials, from
 	// which UP derives secret_hash.
@@ -83,11 +96,26 @@ type WebhookHandler struct {
 	MaxBody int64
 	// MaxConcurrent bounds the Handle calls in progress; zero means 16.
 	MaxConcurrent int
+	// Logger receives an error record for each panic recovered from
+	// Handle or from reading a notification: the panic's value and stack,
+	// with the client secret removed in any encoding. Nil means
+	// slog.Default().
+	Logger *slog.Logger
+	// Dedupe, when positive, is how many events the handler remembers to
+	// drop repeats: an event with the user, event XID, type, action and
+	// timestamp of one remembered is left out of the Notification, and a
+	// notification of repeats only is answered 200 without calling Handle.
+	// The memory is a fixed-capacity cache, under 100 bytes an event, that
+	// forgets the least recently seen event first. An event is remembered
+	// once it is accepted (not when the handler answers 503, so that UP's
+	// retry is handled). Zero keeps no memory and drops nothing.
+	Dedupe int
 
 	once sync.Once
 	hash []byte
 	sem  chan struct{}
 	wg   sync.WaitGroup
+	seen *eventCache // nil unless Dedupe > 0
 }
 
 // NewWebhookHandler returns a WebhookHandler for the application cfg
@@ -100,12 +128,24 @@ func (h *WebhookHandler) init() {
 	h.once.Do(func() {
 		h.hash = []byte(WebhookSecretHash(h.ClientID, h.ClientSecret))
 		h.sem = make(chan struct{}, cmpOr(h.MaxConcurrent, 16))
+		if h.Dedupe > 0 {
+			h.seen = newEventCache(h.Dedupe)
+		}
 	})
 }
 
 // ServeHTTP receives one notification.
-func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *WebhookHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	h.init()
+	w := &answerWriter{ResponseWriter: rw}
+	defer func() {
+		if v := recover(); v != nil {
+			h.logPanic(r.Context(), "up: webhook: panic while reading a notification", v)
+			if !w.answered {
+				http.Error(w, "internal error", http.StatusInternalServerError)
+			}
+		}
+	}()
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -115,7 +155,9 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "webhook not configured", http.StatusInternalServerError)
 		return
 	}
-	n, err := h.read(w, r)
+	// The server's own writer, so that MaxBytesReader can tell it to close
+	// the connection after a body too large.
+	n, err := h.read(rw, r)
 	if err != nil {
 		var we *webhookError
 		if errors.As(err, &we) {
@@ -136,13 +178,115 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "busy", http.StatusServiceUnavailable)
 		return
 	}
+	if h.seen != nil {
+		if n.Events = h.seen.fresh(n.Events); len(n.Events) == 0 {
+			<-h.sem
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+	}
 	h.wg.Add(1)
 	ctx := context.WithoutCancel(r.Context())
 	go func() {
-		defer func() { <-h.sem; h.wg.Done() }()
+		defer func() {
+			if v := recover(); v != nil {
+				h.logPanic(ctx, "up: webhook: Handle panicked", v)
+			}
+			<-h.sem
+			h.wg.Done()
+		}()
 		h.Handle(ctx, n)
 	}()
 	w.WriteHeader(http.StatusOK)
+}
+
+// logPanic reports a recovered panic to the Logger, with its stack, the
+// client secret removed from both.
+func (h *WebhookHandler) logPanic(ctx context.Context, msg string, v any) {
+	r := newRedactor(h.ClientSecret)
+	logger := h.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	logger.ErrorContext(ctx, msg, "panic", r.text(fmt.Sprint(v)), "stack", r.text(string(debug.Stack())))
+}
+
+// answerWriter notes whether an answer was started.
+type answerWriter struct {
+	http.ResponseWriter
+	answered bool
+}
+
+func (w *answerWriter) WriteHeader(code int) {
+	w.answered = true
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *answerWriter) Write(b []byte) (int, error) {
+	w.answered = true
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap gives http.ResponseController the ResponseWriter underneath.
+func (w *answerWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// eventCache remembers the most recently seen events, up to a fixed
+// number, by a 64-bit hash of what identifies them.
+type eventCache struct {
+	mu    sync.Mutex
+	seed  maphash.Seed
+	cap   int
+	order *list.List // of uint64, the most recently seen first
+	index map[uint64]*list.Element
+}
+
+func newEventCache(capacity int) *eventCache {
+	return &eventCache{seed: maphash.MakeSeed(), cap: capacity, order: list.New(), index: make(map[uint64]*list.Element)}
+}
+
+// fresh returns the events not seen before, in order, and remembers all of
+// them as just seen. A repeat within events counts as seen.
+func (c *eventCache) fresh(events []WebhookEvent) []WebhookEvent {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := events[:0:0]
+	for _, e := range events {
+		k := c.key(e)
+		if el, ok := c.index[k]; ok {
+			c.order.MoveToFront(el)
+			continue
+		}
+		c.index[k] = c.order.PushFront(k)
+		if c.order.Len() > c.cap {
+			oldest := c.order.Back()
+			c.order.Remove(oldest)
+			delete(c.index, oldest.Value.(uint64))
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// len returns how many events are remembered.
+func (c *eventCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.order.Len()
+}
+
+// key hashes what identifies an event: user, event XID, type, action and
+// timestamp, each written with its length so that no two differ only in
+// where one ends.
+func (c *eventCache) key(e WebhookEvent) uint64 {
+	var h maphash.Hash
+	h.SetSeed(c.seed)
+	for _, s := range []string{e.UserXID, e.EventXID, e.Type, e.Action} {
+		_, _ = h.WriteString(strconv.Itoa(len(s)))
+		_ = h.WriteByte(':')
+		_, _ = h.WriteString(s)
+	}
+	_, _ = h.WriteString(strconv.FormatInt(e.Time.Unix(), 10))
+	return h.Sum64()
 }
 
 // Wait blocks until every Handle call started so far has returned, or ctx

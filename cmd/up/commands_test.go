@@ -135,6 +135,13 @@ func TestGetErrors(t *testing.T) {
 	e.s.ResetRequests()
 	e.fails(exitUsage, "get: refusing to send the token to https://elsewhere.example/users/@me", "get", "https://elsewhere.example/users/@me?access_token=x")
 	e.fails(exitUsage, "refusing to send the token", "get", "//elsewhere.example/users/@me")
+	for _, escape := range []string{
+		"/nudge/api/v.1.1/%2e%2e/%2e%2e/%2e%2e/auth/oauth2/token", "/%2E%2E/%2e%2e/%2e%2e/auth/oauth2/token",
+		"/users/../../../../auth/oauth2/token", "/users/..;x/..;x/..;x/auth", "/users%2f..%2f..%2fauth", `/users\..\..\auth`,
+		e.s.URL + "/%2e%2e/%2e%2e/%2e%2e/auth/oauth2/token",
+	} {
+		e.fails(exitUsage, "refusing to send the token", "get", escape)
+	}
 	if n := len(e.s.Requests()); n != 0 {
 		t.Errorf("%d requests reached UP for refused URLs", n)
 	}

@@ -85,8 +85,10 @@
 // must then be registered for the application. It first asks for the login
 // page once without following it, so that a refused client ID or redirect URL
 // is reported at once; then it prints the login URL, opens a browser when
-// there is one, checks the answer's state, exchanges the first answer's code
-// (later answers get an error page), saves the token, prints who logged in,
+// there is one, exchanges the code of the first answer that carries the
+// login's state (answers with a wrong or missing state, which could be
+// forged, and later answers get an error page and are ignored, so a forged
+// refusal cannot end the login), saves the token, prints who logged in,
 // and shuts its server down, also on Ctrl-C and after --timeout. The scopes
 // default to every read scope; the CLI writes nothing. "--scopes all" adds
 // the write scopes; basic_read is always asked for.

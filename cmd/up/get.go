@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -104,6 +105,25 @@ func copyIndented(w io.Writer, r io.Reader) error {
 	return err
 }
 
+// plainPath refuses an escaped path that a server could read as leaving
+// where it seems to lead: a dot segment, plain or percent-encoded (%2e), or
+// an encoded slash or a backslash, which some servers take for a separator.
+func plainPath(escaped string) error {
+	dec, err := url.PathUnescape(escaped)
+	if err != nil {
+		return err
+	}
+	if strings.ContainsAny(dec, `\`) || strings.Count(dec, "/") != strings.Count(escaped, "/") {
+		return errors.New("the path has an encoded slash or a backslash")
+	}
+	for seg := range strings.SplitSeq(dec, "/") {
+		if name, _, _ := strings.Cut(seg, ";"); name == "." || name == ".." {
+			return errors.New("the path has a dot segment")
+		}
+	}
+	return nil
+}
+
 // apiURL resolves p against the API root base, refusing anything that
 // leads elsewhere: the token must not leave the API.
 func apiURL(base, p string) (string, error) {
@@ -115,6 +135,9 @@ func apiURL(base, p string) (string, error) {
 	ref, err := url.Parse(p)
 	if err != nil {
 		return "", usageErrorf("get: %q is not a path: %v", p, err)
+	}
+	if err := plainPath(ref.EscapedPath()); err != nil {
+		return "", usageErrorf("get: refusing to send the token to %q: %v; give a path under the API root %s", p, err, base)
 	}
 	if ref.Scheme != "" || ref.Host != "" {
 		u := b.ResolveReference(ref)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"html"
@@ -30,9 +31,11 @@ when UP_REDIRECT_URL is http://127.0.0.1:PORT/... or http://localhost:PORT/...,
 otherwise on a free port, and the redirect URL is then
 http://127.0.0.1:PORT/callback (it must be registered for the application).
 It prints the login URL and opens it in a browser when one is available. The
-first answer decides: its state is checked, its code exchanged for a token,
-and any later answer gets an error page. login gives up after --timeout, or
-on Ctrl-C.
+first answer that carries this login's state decides: its code is exchanged
+for a token (or its error reported), and any later answer gets an error page.
+An answer with a wrong or missing state, which could be forged by any page
+the browser visits, gets an error page and is otherwise ignored: login goes
+on waiting for the real one. login gives up after --timeout, or on Ctrl-C.
 
 Scopes: by default every read scope (basic_read, extended_read, ... and the
 deprecated cardiac_read), which is what whoami, friends, list, get and export
@@ -101,8 +104,9 @@ func (a *app) login(ctx context.Context, args []string) error {
 	loginCtx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	results := make(chan loginResult, 1)
+	callback := &callbackHandler{path: path, cfg: cfg, state: state, results: results}
 	srv := &http.Server{
-		Handler:           &callbackHandler{path: path, cfg: cfg, state: state, results: results},
+		Handler:           callback,
 		ReadHeaderTimeout: 10 * time.Second,
 		// Each request's context is the login's, which ends on timeout or
 		// Ctrl-C (and with the request, should the browser go away).
@@ -134,7 +138,11 @@ func (a *app) login(ctx context.Context, args []string) error {
 		if ctx.Err() != nil {
 			return failf(exitInterrupted, ctx.Err(), "login interrupted")
 		}
-		return failf(exitFailure, loginCtx.Err(), "login timed out after %s: no answer came back to %s", *timeout, redirect)
+		ignored := ""
+		if n := callback.forged.Load(); n > 0 {
+			ignored = fmt.Sprintf(" (%d with a wrong state ignored)", n)
+		}
+		return failf(exitFailure, loginCtx.Err(), "login timed out after %s: no answer came back to %s%s", *timeout, redirect, ignored)
 	}
 	if res.err != nil {
 		return loginError(res.err, st.Path())
@@ -158,19 +166,30 @@ type loginResult struct {
 	err error
 }
 
-// callbackHandler receives UP's redirect: the first request to path is
-// exchanged for a token; later ones get an error page and are ignored.
+// callbackHandler receives UP's redirect: the first request to path that
+// carries the login's state is exchanged for a token; later ones get an
+// error page and are ignored, and so do those with a wrong state, which
+// anyone can send to a loopback port.
 type callbackHandler struct {
 	path    string
 	cfg     *up.Config
 	state   string
 	claimed atomic.Bool
+	forged  atomic.Int64 // answers ignored for their state
 	results chan<- loginResult
 }
 
 func (h *callbackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != h.path {
 		http.NotFound(w, r)
+		return
+	}
+	// Exchange checks the state too; checking it here, before the claim,
+	// keeps a forged answer from ending the login.
+	if subtle.ConstantTimeCompare([]byte(r.URL.Query().Get("state")), []byte(h.state)) != 1 {
+		h.forged.Add(1)
+		writeLoginPage(w, http.StatusBadRequest, "Not this login",
+			"This answer does not carry the state of the login under way (it is stale or forged) and was ignored; the login is still waiting for UP's answer.")
 		return
 	}
 	if !h.claimed.CompareAndSwap(false, true) {

@@ -235,35 +235,102 @@ func TestLoginScopes(t *testing.T) {
 	e.fails(exitUsage, `unknown scope "walk_read"`, "login", "--scope", "walk_read")
 }
 
-func TestLoginStateMismatch(t *testing.T) {
+// forgedAnswers are callbacks a page other than UP's could send to login's
+// loopback port, built from the real one: each carries a wrong state, or
+// none, and some a refusal that would end the login if it were believed.
+func forgedAnswers(real *url.URL) []string {
+	var out []string
+	for _, q := range []url.Values{
+		{"error": {"access_denied"}, "state": {"forged"}},
+		{"error": {"access_denied"}, "error_description": {"The user denied"}},
+		{"error": {"server_error"}, "state": {""}},
+		{"code": {real.Query().Get("code")}, "state": {"forged"}},
+		{"code": {"attacker-code"}},
+		{"state": {"forged"}, "error": {"access_denied"}},
+	} {
+		u := *real
+		u.RawQuery = q.Encode()
+		out = append(out, u.String())
+	}
+	// The right state after a wrong one: url.Values.Get reads the first.
+	u := *real
+	u.RawQuery = "state=forged&" + real.RawQuery
+	return append(out, u.String())
+}
+
+// answer visits the login page without following its redirect and returns
+// the answer UP sends the browser back with.
+func (b *browser) answer(ctx context.Context, u string) (*url.URL, bool) {
+	v, ok := b.get(ctx, u, false)
+	if !ok {
+		return nil, false
+	}
+	back, err := url.Parse(v.location)
+	if err != nil {
+		b.t.Error(err)
+		return nil, false
+	}
+	return back, true
+}
+
+func TestLoginIgnoresForgedAnswers(t *testing.T) {
 	e := newEnv(t)
-	b, _, stderr, code := e.login(func(ctx context.Context, b *browser, u string) {
-		v, ok := b.get(ctx, u, false)
+	var forged []string
+	b, stdout, stderr, code := e.login(func(ctx context.Context, b *browser, u string) {
+		back, ok := b.answer(ctx, u)
 		if !ok {
 			return
 		}
-		back, err := url.Parse(v.location)
-		if err != nil {
-			t.Error(err)
-			return
+		forged = forgedAnswers(back)
+		for _, f := range forged {
+			b.get(ctx, f, false)
 		}
-		q := back.Query()
-		q.Set("state", "forged")
-		back.RawQuery = q.Encode()
 		b.get(ctx, back.String(), false)
 	})
+	if code != exitOK {
+		t.Fatalf("login: exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "Logged in as Noah Franklin") || stdout != "" {
+		t.Errorf("stdout = %q, stderr = %q", stdout, stderr)
+	}
+	// The login page, one error page per forged answer, then the real one.
+	if len(b.pages) != len(forged)+2 {
+		t.Fatalf("%d pages, want %d: %q", len(b.pages), len(forged)+2, b.pages)
+	}
+	for i := range forged {
+		if b.status[i+1] != http.StatusBadRequest || !strings.Contains(b.pages[i+1], "does not carry the state") {
+			t.Errorf("forged answer %s got %d %q, want 400 and an error page", forged[i], b.status[i+1], b.pages[i+1])
+		}
+	}
+	if last := len(b.pages) - 1; b.status[last] != http.StatusOK || !strings.Contains(b.pages[last], "You are logged in") {
+		t.Errorf("the real answer got %d %q", b.status[last], b.pages[last])
+	}
+	if got := e.s.TokenRequests()["authorization_code"]; got != 1 {
+		t.Errorf("%d code exchanges, want 1 (the real answer's)", got)
+	}
+	checkClosed(t, b.redirectURI())
+}
+
+func TestLoginTimesOutAfterForgedAnswers(t *testing.T) {
+	e := newEnv(t)
+	b, _, stderr, code := e.login(func(ctx context.Context, b *browser, u string) {
+		back, ok := b.answer(ctx, u)
+		if !ok {
+			return
+		}
+		for _, f := range forgedAnswers(back)[:3] {
+			b.get(ctx, f, false)
+		}
+	}, "--timeout", "1s")
 	if code != exitFailure {
 		t.Errorf("exit %d, want %d", code, exitFailure)
 	}
-	checkOneLine(t, lastLine(stderr), "login failed: the answer's state does not match this login")
-	if len(b.pages) != 2 || b.status[1] != http.StatusBadRequest || !strings.Contains(b.pages[1], "state does not match") {
-		t.Errorf("the browser's page: %v %q", b.status, b.pages)
-	}
+	checkOneLine(t, lastLine(stderr), "login timed out after 1s: no answer came back to "+b.redirectURI()+" (3 with a wrong state ignored)")
 	if _, err := os.Stat(e.tokenFile); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a token file exists after a failed login: %v", err)
 	}
 	if got := e.s.TokenRequests()["authorization_code"]; got != 0 {
-		t.Errorf("%d code exchanges after a forged answer, want 0", got)
+		t.Errorf("%d code exchanges after forged answers, want 0", got)
 	}
 	checkClosed(t, b.redirectURI())
 }

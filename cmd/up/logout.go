@@ -52,10 +52,9 @@ from. Unset it to log out of the saved session.
 		msg, code := describe(ctx, err)
 		return failf(code, err, "could not log out: %s; the token in %s was kept (run 'up logout --force' to delete it anyway)", msg, st.Path())
 	}
-	if derr := st.Delete(ctx); derr != nil && !errors.Is(derr, os.ErrNotExist) {
+	if derr := deleteToken(ctx, st); derr != nil {
 		return derr
 	}
-	removeLockFile(ctx, st)
 	if ended {
 		a.printf(a.stderr, "The UP session had already ended; deleted the token in %s.\n", st.Path())
 	} else {
@@ -65,26 +64,34 @@ from. Unset it to log out of the saved session.
 	return nil
 }
 
+// deleteToken deletes the token in st holding its lock, as the SDK's own
+// writes do, so that no other process is between reading the token file and
+// writing it, and then removes the lock file.
+func deleteToken(ctx context.Context, st *up.FileStorage) error {
+	unlock, err := st.Lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = unlock() }()
+	if err := st.Delete(ctx); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	removeLockFileLocked(st)
+	return nil
+}
+
 // removeLockFile removes the lock file of st (its path with ".lock"), which
 // FileStorage creates so that processes sharing the token file refresh one
 // at a time, and leaves in place; once the token is deleted nothing needs
 // it. It is best effort: a lock file left behind costs nothing.
 //
 // It takes the lock first, so that no process is between reading the token
-// file and writing it, and removes the lock file only if the token file is
-// still absent then (a login in another process may have saved a new one
-// meanwhile, whose users need the lock). The race that remains: a process
-// that opened the lock file before it was removed and waits for it locks
-// the removed file, while one that comes after creates a new one, and the
-// two do not exclude each other. Such a waiter holds a token of the session
-// just ended, which UP refuses to refresh (and which it would have saved
-// again with the lock file kept, too), or it is a login saving a new
-// token, which it does atomically either way; so the race costs nothing
-// here. It would not exist if FileStorage checked, after locking, that the
-// file it locked is still the one at its path.
+// file and writing it. A process that opened the lock file before it was
+// removed and then locks it finds, as FileStorage checks after locking,
+// that the file it locked is no longer the one at its path, and locks the
+// new one instead; so removing the file excludes no one.
 func removeLockFile(ctx context.Context, st *up.FileStorage) {
-	lockPath := st.Path() + ".lock"
-	if _, err := os.Lstat(lockPath); err != nil {
+	if _, err := os.Lstat(st.Path() + ".lock"); err != nil {
 		return
 	}
 	unlock, err := st.Lock(ctx)
@@ -92,7 +99,14 @@ func removeLockFile(ctx context.Context, st *up.FileStorage) {
 		return
 	}
 	defer func() { _ = unlock() }()
+	removeLockFileLocked(st)
+}
+
+// removeLockFileLocked removes st's lock file, which the caller holds, if
+// the token file is still absent (a login in another process may have
+// saved a new one meanwhile).
+func removeLockFileLocked(st *up.FileStorage) {
 	if _, err := os.Lstat(st.Path()); errors.Is(err, fs.ErrNotExist) {
-		_ = os.Remove(lockPath)
+		_ = os.Remove(st.Path() + ".lock")
 	}
 }

@@ -216,8 +216,9 @@ func fmtDuration(p *int) string {
 	if p == nil {
 		return ""
 	}
-	d := time.Duration(*p) * time.Second
-	h, m := int(d.Hours()), int(d.Minutes())%60
+	// Whole numbers, not a time.Duration, which a huge value from the
+	// server would overflow.
+	h, m := *p/3600, *p%3600/60
 	if h == 0 {
 		return fmt.Sprintf("%dm", m)
 	}

@@ -1,8 +1,10 @@
 // Package browsertest starts headless Chromium for tests that drive a real
 // browser with chromedp (https://github.com/chromedp/chromedp), keeps the
 // screenshots they take as test artifacts, and decides what happens when
-// Chromium is not installed: the test is skipped with a message that says
-// so, unless UP_REQUIRE_CHROMIUM=1 (as CI sets it) makes that a failure.
+// Chromium is not installed: as internal/realpart decides for every real
+// part, the test is skipped with a message that says so (and listed in the
+// NOTICE of make test), unless UP_REQUIRE_CHROMIUM=1 (as CI sets it) makes
+// that a failure.
 package browsertest
 
 import (
@@ -17,13 +19,12 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/upapi/up-go/internal/realpart"
 )
 
 // Environment variables the package reads.
 const (
-	// RequireEnv, set to 1, makes a test that needs Chromium fail where
-	// Chromium is missing, instead of skipping.
-	RequireEnv = "UP_REQUIRE_CHROMIUM"
 	// PathEnv names the Chromium binary to run, in place of the first of
 	// chromium, chromium-browser, google-chrome and headless-shell on PATH.
 	PathEnv = "UP_CHROMIUM"
@@ -56,18 +57,6 @@ func Find(getenv func(string) string) (string, error) {
 	return "", fmt.Errorf("%w on PATH (chromium, chromium-browser, google-chrome, headless-shell)", ErrNotFound)
 }
 
-// Require handles a real part a test needs and does not have (missing is
-// why): it skips the test, saying so plainly, or fails it when the variable
-// env is 1, as CI sets it so that nothing is skipped there.
-func Require(t testing.TB, part, env, install string, missing error) {
-	t.Helper()
-	if os.Getenv(env) == "1" {
-		t.Fatalf("%s is required (%s=1) but missing: %v", part, env, missing)
-	}
-	t.Skipf("SKIPPED: %s is missing (%v), so this test did not run; install it (%s), or set %s=1 to make this a failure",
-		part, missing, install, env)
-}
-
 // A Browser is a headless Chromium run for one test.
 type Browser struct {
 	// Ctx drives the browser's first tab with chromedp.Run; it ends with
@@ -85,7 +74,7 @@ func New(t testing.TB) *Browser {
 	t.Helper()
 	path, err := Find(os.Getenv)
 	if err != nil {
-		Require(t, "headless Chromium", RequireEnv, "Debian: apt-get install -y chromium", err)
+		realpart.Absent(t, realpart.Chromium, fmt.Sprintf("%v: install Chromium (Debian: apt-get install -y chromium) or set %s", err, PathEnv))
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),

@@ -4,14 +4,17 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+
+	"github.com/upapi/up-go/up"
 )
 
 // Sentinel errors. Test for them with errors.Is; the typed errors below
 // match the ones that describe them.
 var (
 	// ErrEmptyKey reports an empty user key: a Store keys tokens by a
-	// non-empty string the application chooses.
-	ErrEmptyKey = errors.New("sqlstore: empty user key")
+	// non-empty string the application chooses. It matches up.ErrEmptyKey,
+	// so one errors.Is test serves every Store.
+	ErrEmptyKey = fmt.Errorf("sqlstore: %w", up.ErrEmptyKey)
 	// ErrEmptyToken reports a token to store with neither an access token
 	// nor a refresh token: one that could never be used, so Update refuses
 	// it (return nil from the UpdateFunc to delete a token).

@@ -147,7 +147,7 @@ func TestLoadUpdateDelete(t *testing.T) {
 				}
 
 				// Bad input.
-				if _, err := s.Load(ctx, ""); !errors.Is(err, sqlstore.ErrEmptyKey) {
+				if _, err := s.Load(ctx, ""); !errors.Is(err, sqlstore.ErrEmptyKey) || !errors.Is(err, up.ErrEmptyKey) {
 					t.Errorf("Load(\"\"): %v", err)
 				}
 				if err := s.Update(ctx, "", record(tokenN("x", 1))); !errors.Is(err, sqlstore.ErrEmptyKey) {
