@@ -762,7 +762,7 @@ func runPass(t testing.TB, callers []*caller) []*passReport {
 				reports[i] = r
 			case !c.killed.Load():
 				<-c.dead
-				errs[i] = fmt.Errorf("ended without a report: %v; stderr: %s", c.err, c.stderr.String())
+				errs[i] = fmt.Errorf("ended without a report: %w; stderr: %s", c.err, c.stderr.String())
 			}
 		})
 	}
