@@ -193,7 +193,6 @@ func specChecker(t *testing.T, basePath string) func(*http.Response) error {
 	}
 }
 
-
 // prismArgs gives, for each argument type of the Client's methods, a value
 // the SDK sends without complaint. A method taking a type missing here
 // fails the test, so a new method cannot be left out.
