@@ -113,9 +113,11 @@ type savedToken struct {
 
 // refusal is a request that ended in ErrLoginRequired.
 type refusal struct {
-	Key     string
-	Refused int64 // Unix nanoseconds, the token endpoint's refusal
-	Ended   int64 // Unix nanoseconds, the end of the request
+	Key          string
+	Refused      int64 // Unix nanoseconds, the token endpoint's refusal
+	LastRead     int64 // Unix nanoseconds, the start of the request's last Load
+	LastReadDone int64 // and its end
+	Ended        int64 // Unix nanoseconds, the end of the request
 }
 
 // probe records, for one request, what its Update and token request did.
@@ -124,6 +126,7 @@ type probe struct {
 	mu                       sync.Mutex
 	updated, entered, updEnd time.Time
 	tokenSent, tokenDone     time.Time
+	lastLoad, lastLoadDone   time.Time // when the request's last Load started and ended
 	wrote, kept              bool
 	saveErr                  error // the Update's, when fn made a new token
 }
@@ -136,8 +139,21 @@ func probeOf(ctx context.Context) *probe {
 }
 
 // timedStore is the caller's Store: the SQL store, with each Update timed
-// into the request's probe.
+// into the request's probe, and the start of each Load noted.
 type timedStore struct{ up.Store }
+
+func (s timedStore) Load(ctx context.Context, key string) (*oauth2.Token, error) {
+	p := probeOf(ctx)
+	if p == nil {
+		return s.Store.Load(ctx, key)
+	}
+	began := time.Now()
+	tok, err := s.Store.Load(ctx, key)
+	p.mu.Lock()
+	p.lastLoad, p.lastLoadDone = began, time.Now()
+	p.mu.Unlock()
+	return tok, err
+}
 
 func (s timedStore) Update(ctx context.Context, key string, fn up.UpdateFunc) error {
 	began := time.Now()
@@ -296,7 +312,8 @@ func (r *passReport) add(key string, start, end time.Time, p *probe, err error) 
 		r.LoginRequired[key]++
 		p.mu.Lock()
 		if !p.tokenDone.IsZero() {
-			r.Refused = append(r.Refused, refusal{Key: key, Refused: p.tokenDone.UnixNano(), Ended: end.UnixNano()})
+			r.Refused = append(r.Refused, refusal{Key: key, Refused: p.tokenDone.UnixNano(),
+				LastRead: p.lastLoad.UnixNano(), LastReadDone: p.lastLoadDone.UnixNano(), Ended: end.UnixNano()})
 		}
 		p.mu.Unlock()
 	default:
@@ -403,7 +420,15 @@ func startCaller(t testing.TB, spec callerSpec) *caller {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), workerLimit)
+	// Niced, where nice(1) is at hand: the callers only need throughput,
+	// and at their normal priority four of them (eight when SQLite and
+	// PostgreSQL run at once) would starve the tests of other packages
+	// that go test runs beside this one, some of which time their tokens
+	// in milliseconds.
 	cmd := exec.CommandContext(ctx, os.Args[0])
+	if nice, err := exec.LookPath("nice"); err == nil {
+		cmd = exec.CommandContext(ctx, nice, "-n", "10", os.Args[0])
+	}
 	cmd.Env = append(os.Environ(), callerEnv+"="+path)
 	c := &caller{cmd: cmd, lines: make(chan string, 64), dead: make(chan struct{})}
 	cmd.Stderr = &c.stderr
@@ -934,24 +959,23 @@ func TestManyProcessesWithoutTheLock(t *testing.T) {
 }
 
 // checkRefusals checks that every request that ended in ErrLoginRequired
-// did so as the SDK documents: it re-read the store for the adopt window
-// (a second at least) after UP refused its refresh, and its user's new
-// token, if any holder saved one, landed after the last of those reads.
-// It returns how many winners' saves took longer than a second after UP's
-// answer.
+// did so as the SDK documents: it re-read the store until the adopt window
+// (a second at least) after UP refused its refresh was over (its last read
+// ended after it), and its user's new token, if any holder saved one, was
+// saved after the last of those reads had begun. (A read may wait long for
+// a connection of the pool, so its start can be well before the window's
+// end.) It returns how many winners' saves took longer than a second after
+// UP's answer.
 func checkRefusals(t testing.TB, sum *passReport) (late int) {
 	t.Helper()
-	const (
-		minWait  = time.Second            // adoptWindow
-		lastRead = 100*time.Millisecond + // maxRereadGap: the last re-read is at most this long before the end
-			250*time.Millisecond // and the request's return a little after it, on a busy machine
-	)
+	const minWait = time.Second // adoptWindow
 	for _, r := range sum.Refused {
-		if waited := time.Duration(r.Ended - r.Refused); waited < minWait-10*time.Millisecond {
-			t.Errorf("%s: ErrLoginRequired %v after the refusal, before the adopt window (%v) was over", r.Key, waited, minWait)
+		if waited := time.Duration(r.LastReadDone - r.Refused); waited < minWait-10*time.Millisecond {
+			t.Errorf("%s: the last re-read ended %v after the refusal, before the adopt window (%v) was over", r.Key, waited, minWait)
 		}
-		if saved, ok := sum.Saved[r.Key]; ok && time.Duration(r.Ended-saved.At) > lastRead {
-			t.Errorf("%s: ErrLoginRequired %v after the user's new token was stored", r.Key, time.Duration(r.Ended-saved.At))
+		if saved, ok := sum.Saved[r.Key]; ok && saved.At <= r.LastRead {
+			t.Errorf("%s: ErrLoginRequired, although the user's new token was stored %v before the last re-read",
+				r.Key, time.Duration(r.LastRead-saved.At))
 		}
 	}
 	if n := sum.loginRequired(); n != len(sum.Refused) {
