@@ -99,7 +99,7 @@
 // window; in a storm where every token expired at once, 0.13 users per
 // crash in SQLite, where one refresh at a time runs, and 2 in PostgreSQL,
 // where a process refreshes many users at once (BENCHMARKS.md, section
-// 10). A process that stops in order loses nothing if it lets the
+// 11). A process that stops in order loses nothing if it lets the
 // refreshes under way finish.
 //
 // # Keys
