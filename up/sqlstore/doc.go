@@ -91,15 +91,15 @@
 // must log in again. No client can close that window, since a token can
 // be saved only after UP has sent it, and UP spends the old one before it
 // does. The window is the answer's way back and a commit: on one machine,
-// in a storm of refreshes, a median of 0.7 ms in SQLite and 15 ms in
-// PostgreSQL (99th percentiles 9 and 100 ms). A crash at a random moment
-// loses, on average, the process's refresh rate times that: with UP's
-// year-long tokens a service of 100,000 users refreshes about once in five
-// minutes, so about one crash in 30,000 loses a user even with a 10 ms
-// window; in a storm where every token expired at once, 0.13 users per
-// crash in SQLite, where one refresh at a time runs, and 2 in PostgreSQL,
-// where a process refreshes many users at once (BENCHMARKS.md, section
-// 11). A process that stops in order loses nothing if it lets the
+// in a storm of refreshes, a median of 0.7 ms in SQLite and 12-15 ms in
+// PostgreSQL (99th percentiles 9-15 and 100-110 ms). A crash at a random
+// moment loses, on average, the process's refresh rate times that: with
+// UP's year-long tokens a service of 100,000 users refreshes about once in
+// five minutes, so about one crash in 30,000 loses a user even with a
+// 10 ms window; in a storm where every token expired at once, 0.1-0.3
+// users per crash in SQLite, where one refresh at a time runs, and 1-2 in
+// PostgreSQL, where a process refreshes many users at once (BENCHMARKS.md,
+// section 11). A process that stops in order loses nothing if it lets the
 // refreshes under way finish.
 //
 // # Keys

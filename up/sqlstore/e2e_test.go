@@ -94,7 +94,8 @@ type passReport struct {
 	// those that adopted one; Wait: from Update's call to fn starting (the
 	// in-process queue, the database lock, the read); Window: from sending
 	// the token request to the end of the Update that stores its answer,
-	// the time in which a crash loses the user.
+	// which holds the time in which a crash loses the user (from UP
+	// spending the refresh token to the commit).
 	Refresh, Adopt, Wait, Window []int64
 	// Saved: user key → when (Unix nanoseconds) the Update that stored
 	// the user's new token ended, and how long after the token endpoint's
@@ -138,8 +139,8 @@ func probeOf(ctx context.Context) *probe {
 	return p
 }
 
-// timedStore is the caller's Store: the SQL store, with each Update timed
-// into the request's probe, and the start of each Load noted.
+// timedStore is the caller's Store: the SQL store, with each Update and
+// each Load timed into the request's probe.
 type timedStore struct{ up.Store }
 
 func (s timedStore) Load(ctx context.Context, key string) (*oauth2.Token, error) {
@@ -380,6 +381,10 @@ func (r *passReport) loginRequired() int {
 	return n
 }
 
+// callerLimit is how long a caller process may live: a benchmark keeps its
+// callers for all its rounds.
+const callerLimit = 10 * time.Minute
+
 // caller is a running caller process.
 type caller struct {
 	cmd    *exec.Cmd
@@ -419,7 +424,7 @@ func startCaller(t testing.TB, spec callerSpec) *caller {
 	if err := os.WriteFile(path, raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), workerLimit)
+	ctx, cancel := context.WithTimeout(context.Background(), callerLimit)
 	// Niced, where nice(1) is at hand: the callers only need throughput,
 	// and at their normal priority four of them (eight when SQLite and
 	// PostgreSQL run at once) would starve the tests of other packages
