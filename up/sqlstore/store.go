@@ -213,21 +213,14 @@ func (s *Store) updateUnlocked(ctx context.Context, key string, fn up.UpdateFunc
 // the previous refresh token must not be dropped then, so the write is
 // tried again, as beginImmediate tries the lock, until ctx is done.
 func (s *Store) writeOutwaiting(ctx context.Context, key string, next *oauth2.Token, prev []byte) error {
-	wait := busyRetryMin
-	for {
+	write := func() error {
 		_, err := s.write(ctx, s.db, key, next, prev, false)
-		if err == nil || s.dialect != SQLite || !isBusy(err) || ctx.Err() != nil {
-			return err
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return err
-		}
-		wait = min(2*wait, busyRetryMax)
+		return err
 	}
+	if s.dialect != SQLite {
+		return write()
+	}
+	return whileBusy(ctx, write)
 }
 
 // Delete removes key's token, under key's lock, without reading it first:
