@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/oauth2"
 )
@@ -218,11 +219,18 @@ func parseTokenResponse(status int, body []byte, secrets ...string) (*oauth2.Tok
 	return tok, nil
 }
 
-// excerpt quotes the start of an unexpected body on one line, without secrets.
+// excerpt quotes the start of an unexpected body on one line, without
+// secrets, in at most maxExcerpt runes once quoted: quoting escapes every
+// quote and backslash, so a body full of them is cut shorter.
 func excerpt(body []byte, secrets ...string) string {
-	s := cleanText(redactSecrets(string(body), secrets...), maxExcerpt)
-	if s == "" {
-		return "empty body"
+	text := redactSecrets(string(body), secrets...)
+	for limit := maxExcerpt; ; limit = limit * 3 / 4 {
+		s := cleanText(text, limit)
+		if s == "" {
+			return "empty body"
+		}
+		if q := strconv.Quote(s); utf8.RuneCountInString(q) <= maxExcerpt || limit == 0 {
+			return q
+		}
 	}
-	return strconv.Quote(s)
 }
