@@ -53,6 +53,18 @@ var (
 	errSuperseded = errors.New("up: credentials replaced during the refresh")
 )
 
+// refusedError ends an update whose refresh UP refused with invalid_grant,
+// leaving the store as it was, so that the wait for another holder's token
+// happens after the user's lock is released.
+type refusedError struct {
+	err       error         // the token endpoint's refusal
+	spent     *oauth2.Token // the token whose refresh token was refused
+	roundTrip time.Duration // how long the refused refresh took
+}
+
+func (e *refusedError) Error() string { return e.err.Error() }
+func (e *refusedError) Unwrap() error { return e.err }
+
 // creds owns one user's credentials: the token in use, the user's place in
 // a Store, and the refresh that every request meeting the same stale token
 // shares. It is to a Client what oauth2.TokenSource is to oauth2.Transport:
@@ -302,13 +314,17 @@ func (c *creds) runRefresh(ctx context.Context, old *oauth2.Token, epoch uint64)
 // UP refuses the second (invalid_grant). The refused holder then re-reads
 // the store for a while (adoptWait) and adopts the token the winner
 // stores; only when the stored token is still the refused one does it
-// report ErrLoginRequired.
+// report ErrLoginRequired. It waits after Update has returned, never under
+// the lock: under a lock no other holder could store a token meanwhile,
+// and the user's other requests (with SQLite, every user's refreshes)
+// would wait for the lock as long.
 func (c *creds) refreshIn(ctx context.Context, old, known *oauth2.Token, epoch uint64) (refreshed, error) {
 	var (
-		ran    bool          // fn ran: the store was read under the lock
-		seen   *oauth2.Token // the stored token fn was given
-		chosen *oauth2.Token // the token fn adopted or obtained
-		fnErr  error         // why fn left the store as it was
+		ran     bool          // fn ran: the store was read under the lock
+		seen    *oauth2.Token // the stored token fn was given
+		chosen  *oauth2.Token // the token fn adopted or obtained
+		fnErr   error         // why fn left the store as it was
+		refused *refusedError // fnErr, when UP refused the refresh
 	)
 	err := c.store.Update(ctx, c.key, func(ctx context.Context, stored *oauth2.Token) (*oauth2.Token, error) {
 		ran, seen = true, stored
@@ -328,6 +344,11 @@ func (c *creds) refreshIn(ctx context.Context, old, known *oauth2.Token, epoch u
 		return c.install(epoch, chosen, chosen, nil)
 	case errors.Is(fnErr, errSuperseded):
 		return c.inUse()
+	case errors.As(fnErr, &refused):
+		if newer := c.awaitNewer(ctx, refused.spent, adoptWait(refused.roundTrip)); newer != nil {
+			return c.install(epoch, newer, newer, nil)
+		}
+		return refreshed{}, refused.err
 	case fnErr != nil:
 		return refreshed{}, fnErr
 	case err != nil:
@@ -366,9 +387,7 @@ func (c *creds) decide(ctx context.Context, old, known, stored *oauth2.Token, ep
 		return nil, errSuperseded // SetToken or Disconnect: the answer no longer matters
 	}
 	if invalidGrant(err) {
-		if newer := c.awaitNewer(ctx, base, adoptWait(time.Since(sent))); newer != nil {
-			return newer, errKeep
-		}
+		return nil, &refusedError{err: err, spent: base, roundTrip: time.Since(sent)}
 	}
 	if err != nil {
 		return nil, err

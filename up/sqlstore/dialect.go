@@ -135,9 +135,19 @@ func waitError(kind, name string, err error) error {
 // no busy timeout at all, the lock is tried again after a short sleep
 // until ctx is done, so that waiters wait rather than fail.
 func beginImmediate(ctx context.Context, conn *sql.Conn) error {
+	return whileBusy(ctx, func() error {
+		_, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE")
+		return err
+	})
+}
+
+// whileBusy runs op until it succeeds, fails other than with SQLite's
+// "database is locked", or ctx is done, sleeping a little longer between
+// each try and the next; when ctx ends a sleep, it returns ctx's error.
+func whileBusy(ctx context.Context, op func() error) error {
 	wait := busyRetryMin
 	for {
-		_, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE")
+		err := op()
 		if err == nil || !isBusy(err) || ctx.Err() != nil {
 			return err
 		}

@@ -204,8 +204,23 @@ func (s *Store) updateUnlocked(ctx context.Context, key string, fn up.UpdateFunc
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
 	defer cancel()
-	_, err = s.write(ctx, s.db, key, next, plain, false)
-	return err
+	return s.writeOutwaiting(ctx, key, next, plain)
+}
+
+// writeOutwaiting is write on the pool, without a lock. In SQLite the
+// write needs the file's write lock, for which a statement waits the
+// connection's busy timeout and then fails; a token whose refresh spent
+// the previous refresh token must not be dropped then, so the write is
+// tried again, as beginImmediate tries the lock, until ctx is done.
+func (s *Store) writeOutwaiting(ctx context.Context, key string, next *oauth2.Token, prev []byte) error {
+	write := func() error {
+		_, err := s.write(ctx, s.db, key, next, prev, false)
+		return err
+	}
+	if s.dialect != SQLite {
+		return write()
+	}
+	return whileBusy(ctx, write)
 }
 
 // Delete removes key's token, under key's lock, without reading it first:
