@@ -495,15 +495,20 @@ func fittingListEnvelopes(doc *openapi3.T, value any) []string {
 	return out
 }
 
-// TestReferenceUpToDate regenerates REFERENCE.md from the spec and compares
-// it with the file, and checks that generating it twice gives the same bytes.
+// TestReferenceUpToDate regenerates REFERENCE.md from the spec and the SDK
+// and compares it with the file, and checks that generating it twice gives
+// the same bytes.
 func TestReferenceUpToDate(t *testing.T) {
 	doc := spec(t)
-	var first, second bytes.Buffer
-	if err := reference.Write(&first, doc); err != nil {
+	methods, err := reference.SDKMethods("../up", doc)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := reference.Write(&second, doc); err != nil {
+	var first, second bytes.Buffer
+	if err := reference.WriteSDK(&first, doc, methods); err != nil {
+		t.Fatal(err)
+	}
+	if err := reference.WriteSDK(&second, doc, methods); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(first.Bytes(), second.Bytes()) {

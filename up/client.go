@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -25,10 +24,17 @@ import (
 // that meet the same expired token share a single refresh. A web
 // application makes one per request, from the store.
 type Client struct {
-	cfg    Config
-	hc     *http.Client // sends through transport
-	server string       // BaseURL with a trailing slash, as the generated builders want it
-	creds  *creds       // the user's credentials, which the transport asks for tokens
+	cfg   Config
+	hc    *http.Client // sends through transport
+	creds *creds       // the user's credentials, which the transport asks for tokens
+
+	// The base URL, parsed once: requests are built on it (newRequest).
+	base    *url.URL
+	baseErr error  // why BaseURL does not parse, returned by every call
+	host    string // the Host of every request, as http.NewRequest sets it
+	// The Accept values of the requests the Client builds (JSON and PNG),
+	// by which the transport knows them for its own.
+	acceptJSON, acceptPNG []string
 
 	friendsMu sync.Mutex
 	friends   *friendsCache // the user's friends, once fetched
@@ -116,11 +122,13 @@ func (c *Config) newClientFor(store Store, key string, tok *oauth2.Token, inStor
 
 // newClient returns a Client with a private copy of c and no credentials.
 func (c *Config) newClient() *Client {
-	cl := &Client{cfg: c.clone()}
-	cl.server = cl.cfg.baseURL() + "/"
+	cl := &Client{cfg: c.clone(), acceptJSON: []string{"application/json"}, acceptPNG: []string{"image/png"}}
+	cl.base, cl.baseErr = parseBaseURL(cl.cfg.baseURL())
+	cl.host = hostWithoutEmptyPort(cl.base.Host)
 	cl.creds = &creds{cfg: &cl.cfg}
 	base := cl.cfg.baseClient()
 	t := newTransport(&cl.cfg, cl.creds, cl.cfg.baseTransport())
+	t.owned = [2]*string{&cl.acceptJSON[0], &cl.acceptPNG[0]}
 	var rt http.RoundTripper = t
 	if cl.cfg.Retry != nil {
 		rt = &retryTransport{next: t, policy: *cl.cfg.Retry}
@@ -171,7 +179,7 @@ func (cl *Client) PendingSaveError() error { return cl.creds.pendingSaveError() 
 // request. If the API call fails, the credentials are kept and its error
 // returned.
 func (cl *Client) Disconnect(ctx context.Context) error {
-	req, err := cl.newRequest(ctx, http.MethodDelete, "/users/@me/PartnerAppMembership", nil, nil)
+	req, err := cl.newRequest(ctx, call{method: http.MethodDelete, path: mePath + "/PartnerAppMembership"})
 	if err != nil {
 		return err
 	}
@@ -202,22 +210,32 @@ func (cl *Client) String() string {
 // GoString is String, so that %#v cannot print the token.
 func (cl *Client) GoString() string { return cl.String() }
 
-// newRequest builds a request for path (relative to BaseURL) with query
-// parameters and an optional body, asking for JSON.
-func (cl *Client) newRequest(ctx context.Context, method, path string, query url.Values, body io.Reader) (*http.Request, error) {
-	u, err := url.Parse(cl.cfg.baseURL() + "/" + strings.TrimLeft(path, "/"))
+// parseBaseURL parses Config.BaseURL once for every request of a Client.
+// A URL that does not parse, or is not absolute, gives an empty one and the
+// error every call returns.
+func parseBaseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err == nil && (u.Scheme == "" || u.Host == "") {
+		err = fmt.Errorf("%q is not an absolute URL", raw)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("up: invalid API path %q: %w", path, err)
+		return &url.URL{}, fmt.Errorf("up: invalid base URL: %w", err)
+	}
+	return u, nil
+}
+
+// pathCall is a request for path (relative to BaseURL, escaped or not) with
+// query parameters, for the calls that have no typed method.
+func pathCall(method, path string, query url.Values) call {
+	p := "/" + strings.TrimLeft(path, "/")
+	cl := call{method: method, path: p}
+	if unescaped, err := url.PathUnescape(p); err == nil && unescaped != p {
+		cl.path, cl.rawPath = unescaped, p
 	}
 	if len(query) > 0 {
-		u.RawQuery = query.Encode()
+		cl.query = query.Encode()
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
-	if err != nil {
-		return nil, fmt.Errorf("up: %w", err)
-	}
-	req.Header.Set("Accept", "application/json")
-	return req, nil
+	return cl
 }
 
 // do sends req, turns a non-2xx answer into an *APIError and decodes the
@@ -241,7 +259,7 @@ func (cl *Client) do(req *http.Request, out any) (err error) {
 // getJSON GETs path (relative to BaseURL) with query and decodes the whole
 // JSON response, envelope included, into out.
 func (cl *Client) getJSON(ctx context.Context, path string, query url.Values, out any) error {
-	req, err := cl.newRequest(ctx, http.MethodGet, path, query, nil)
+	req, err := cl.newRequest(ctx, pathCall(http.MethodGet, path, query))
 	if err != nil {
 		return err
 	}

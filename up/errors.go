@@ -59,17 +59,10 @@ type Meta struct {
 
 // metaOf converts the generated meta of a successful response.
 func metaOf(m gen.Meta) Meta {
-	out := Meta{UserXID: m.UserXID, Message: m.Message, Code: m.Code, Time: m.Time.Time()}
-	if m.ErrorType != nil {
-		out.ErrorType = *m.ErrorType
+	return Meta{
+		UserXID: m.UserXID, Message: m.Message, Code: m.Code, Time: m.Time.Time(),
+		ErrorType: m.ErrorType, ErrorDetail: m.ErrorDetail, ErrorUserMsg: m.ErrorUserMsg,
 	}
-	if m.ErrorDetail != nil {
-		out.ErrorDetail = *m.ErrorDetail
-	}
-	if m.ErrorUserMsg != nil {
-		out.ErrorUserMsg = *m.ErrorUserMsg
-	}
-	return out
 }
 
 // APIError is a UP API response whose status is not 2xx.

@@ -83,7 +83,7 @@ func (a *webApp) steps(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		var user *up.User
 		if user, _, err = client.User(r.Context()); err == nil {
-			_, _ = fmt.Fprintf(w, "Hello, %s", *user.First)
+			_, _ = fmt.Fprintf(w, "Hello, %s", user.First)
 			return
 		}
 	}

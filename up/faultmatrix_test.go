@@ -369,7 +369,7 @@ func checkCreated(t *testing.T, s *uptest.Server, c *up.Client, title string, pr
 		if err != nil {
 			t.Fatalf("listing the workouts after the fault: %v", err)
 		}
-		if w.Title != nil && *w.Title == title {
+		if w.Title != "" && w.Title == title {
 			n++
 		}
 	}

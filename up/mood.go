@@ -10,8 +10,8 @@ import (
 )
 
 // Mood fetches the mood the user logged for date, or for today when date is
-// zero (GET /users/@me/mood; scope mood_read). On a day without one, every
-// field of the returned Mood is nil. See
+// zero (GET /users/@me/mood; scope mood_read). On a day without one, the
+// returned Mood is the zero Mood (its XID is empty). See
 // https://jawbone.com/up/developer/endpoints/mood.
 func (c *Client) Mood(ctx context.Context, date Date) (*Mood, *Response, error) {
 	var p gen.GetMoodParams
@@ -21,31 +21,30 @@ func (c *Client) Mood(ctx context.Context, date Date) (*Mood, *Response, error) 
 		}
 		p.Date = &date
 	}
-	return send[Mood](ctx, c, func(s string) (*http.Request, error) { return gen.NewGetMoodRequest(s, me, &p) })
+	var q query
+	addInt(&q, "date", p.Date)
+	return send[Mood](ctx, c, get(mePath+"/mood", q.String()))
 }
 
 // MoodEvent fetches one mood event (GET /mood/{xid}; scope mood_read).
 func (c *Client) MoodEvent(ctx context.Context, xid string) (*Mood, *Response, error) {
-	return getEvent[Mood](ctx, c, xid, gen.NewGetMoodEventRequest)
+	return getEvent[Mood](ctx, c, "mood", xid)
 }
 
 // CreateMood records how the user feels (POST /users/@me/mood; scope
-// mood_write); SubType runs from 1 (amazing) to 8 (totally done). It is
-// never resent, except once the token is refreshed after a 401.
+// mood_write); SubType is one of MoodAmazing to MoodTotallyDone. It is never
+// resent, except once the token is refreshed after a 401.
 func (c *Client) CreateMood(ctx context.Context, m MoodCreate) (*Mood, *Response, error) {
 	if m.Title == "" {
 		return nil, nil, &InputError{Field: "title", Reason: "empty"}
 	}
-	if m.SubType < 1 || m.SubType > 8 {
-		return nil, nil, &InputError{Field: "sub_type", Reason: "must be 1 (amazing) to 8 (totally done)"}
-	}
-	return sendForm[Mood](ctx, c, m, bodyForMe(gen.NewCreateMoodRequestWithBody))
+	return sendForm[Mood](ctx, c, call{method: http.MethodPost, path: mePath + "/mood"}, m)
 }
 
 // DeleteMood deletes a mood this application recorded (DELETE /mood/{xid};
 // scope mood_write).
 func (c *Client) DeleteMood(ctx context.Context, xid string) (*Response, error) {
-	return deleteEvent(ctx, c, xid, gen.NewDeleteMoodRequest)
+	return deleteEvent(ctx, c, "mood", xid)
 }
 
 // BandEventQuery selects band events. Its zero value asks for UP's default.
@@ -56,7 +55,7 @@ type BandEventQuery struct {
 	Range TimeRange
 	// CreatedAfter selects events created after this moment.
 	CreatedAfter time.Time
-	// Limit is the page size; zero means UP's default of 10.
+	// Limit is the page size; zero asks for DefaultPageSize.
 	Limit int
 }
 
@@ -77,5 +76,6 @@ func (c *Client) BandEventsPage(ctx context.Context, q BandEventQuery) (*Page[Ba
 	if !q.CreatedAfter.IsZero() {
 		p.CreatedAfter = Ptr(EpochOf(q.CreatedAfter))
 	}
-	return firstPage[BandEvent](ctx, c, func(s string) (*http.Request, error) { return gen.NewListBandEventsRequest(s, me, &p) })
+	qs := listQuery(p.Date, p.PageToken, p.StartTime, p.EndTime, "created_after", p.CreatedAfter, p.Limit)
+	return firstPage[BandEvent](ctx, c, get(mePath+"/bandevents", qs))
 }

@@ -87,9 +87,11 @@ func followPage[T any](ctx context.Context, c *Client, cur *cursor, next *url.UR
 	if err := cur.check(next); err != nil {
 		return nil, c.scrub(err)
 	}
-	page, err := fetchPage[T](ctx, c, cur, func(string) (*http.Request, error) {
-		return http.NewRequestWithContext(ctx, http.MethodGet, next.String(), nil)
-	})
+	req, err := c.newURLRequest(ctx, next)
+	if err != nil {
+		return nil, err
+	}
+	page, err := fetchPage[T](ctx, c, cur, req)
 	if err != nil {
 		return nil, err
 	}
@@ -155,14 +157,14 @@ func (c *cursor) mark(u *url.URL, record bool) error {
 }
 
 // fetchPage sends a page request and decodes the collection in its answer.
-func fetchPage[T any](ctx context.Context, c *Client, cur *cursor, build request) (*Page[T], error) {
-	data, resp, err := send[collection[T]](ctx, c, build)
+func fetchPage[T any](ctx context.Context, c *Client, cur *cursor, req *http.Request) (*Page[T], error) {
+	data, resp, err := sendRequest[collection[T]](ctx, c, req)
 	if err != nil {
 		return nil, err
 	}
 	page := &Page[T]{Items: data.Items, Meta: resp.Meta, c: c, cursor: cur}
-	if data.Links.Next != nil && *data.Links.Next != "" {
-		if page.next, err = resolveNext(c.cfg.baseURL(), *data.Links.Next); err != nil {
+	if data.Links.Next != "" {
+		if page.next, err = resolveNext(c.cfg.baseURL(), data.Links.Next); err != nil {
 			return nil, c.scrub(err)
 		}
 	}
@@ -170,8 +172,12 @@ func fetchPage[T any](ctx context.Context, c *Client, cur *cursor, build request
 }
 
 // firstPage fetches the first page of a collection, starting a new walk.
-func firstPage[T any](ctx context.Context, c *Client, build request) (*Page[T], error) {
-	return fetchPage[T](ctx, c, newCursor(), build)
+func firstPage[T any](ctx context.Context, c *Client, cl call) (*Page[T], error) {
+	req, err := c.newRequest(ctx, cl)
+	if err != nil {
+		return nil, err
+	}
+	return fetchPage[T](ctx, c, newCursor(), req)
 }
 
 // resolveNext resolves a links.next against the API's base URL and accepts

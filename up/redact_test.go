@@ -402,7 +402,7 @@ func leakPlaces(t *testing.T) []leakPlace {
 					w.Header().Set("Location", "http://"+closed+"/x/"+q+"?t="+q)
 					w.WriteHeader(http.StatusFound)
 				})
-				_, err := s.client(0).API().GetUserWithResponse(t.Context(), me)
+				_, err := s.client(0).API().GetUserWithResponse(t.Context(), "@me")
 				return err
 			},
 			check: func(err error) bool { var ue *url.Error; return errors.As(err, &ue) },

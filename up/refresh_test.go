@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -419,11 +418,12 @@ func TestRequestBodies(t *testing.T) {
 		old := s.MintToken()
 		s.ExpireAccessTokens()
 		cl := serverConfig(t, s).Client(old)
-		req, err := cl.newRequest(t.Context(), http.MethodPost, "/users/@me/mood", nil, strings.NewReader(form))
+		req, err := cl.newRequest(t.Context(), call{
+			method: http.MethodPost, path: "/users/@me/mood", body: []byte(form), contentType: "application/x-www-form-urlencoded",
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		if err := cl.do(req, nil); err != nil {
 			t.Fatal(err)
 		}

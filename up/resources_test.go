@@ -82,7 +82,7 @@ func TestReadOperations(t *testing.T) {
 	}{
 		{"User", func() (any, error) { u, _, err := c.User(ctx); return u, err }, "/users/@me", nil,
 			func(t *testing.T, got any) {
-				if u := got.(*up.User); u.XID != s.UserXID() || u.First == nil || u.Weight == nil {
+				if u := got.(*up.User); u.XID != s.UserXID() || u.First == "" || u.Weight == 0 {
 					t.Errorf("user = %+v", u)
 				}
 			}},
@@ -91,7 +91,7 @@ func TestReadOperations(t *testing.T) {
 			func(t *testing.T, got any) { wantItems(t, got.(*up.Page[up.Move]).Items, 3) }},
 		{"Move", func() (any, error) { m, _, err := c.Move(ctx, move.XID); return m, err }, "/moves/" + move.XID, nil,
 			func(t *testing.T, got any) {
-				if m := got.(*up.Move); m.XID != move.XID || m.Details == nil || m.Details.HourlyTotals == nil {
+				if m := got.(*up.Move); m.XID != move.XID || m.Details.HourlyTotals == nil {
 					t.Errorf("move = %+v", m)
 				}
 			}},
@@ -117,7 +117,7 @@ func TestReadOperations(t *testing.T) {
 			func(t *testing.T, got any) { wantItems(t, got.(*up.Page[up.Sleep]).Items, 2) }},
 		{"Sleep", func() (any, error) { v, _, err := c.Sleep(ctx, sleep.XID); return v, err }, "/sleeps/" + sleep.XID, nil,
 			func(t *testing.T, got any) {
-				if sl := got.(*up.Sleep); sl.Details == nil || sl.Details.Sound == nil {
+				if sl := got.(*up.Sleep); sl.Details.Sound == 0 {
 					t.Errorf("sleep details = %+v, want sound", sl.Details)
 				}
 			}},
@@ -128,7 +128,7 @@ func TestReadOperations(t *testing.T) {
 			func(t *testing.T, got any) { wantSome(t, got.(*up.Page[up.Meal]).Items) }},
 		{"Meal", func() (any, error) { v, _, err := c.Meal(ctx, meal.XID); return v, err }, "/meals/" + meal.XID, nil,
 			func(t *testing.T, got any) {
-				if m := got.(*up.Meal); m.Items == nil || len(m.Items.Items) == 0 {
+				if m := got.(*up.Meal); len(m.Items.Items) == 0 {
 					t.Errorf("meal %s has no items", m.XID)
 				}
 			}},
@@ -139,7 +139,7 @@ func TestReadOperations(t *testing.T) {
 		{"HeartRatesPage", func() (any, error) { return c.HeartRatesPage(ctx, up.ListQuery{}) }, "/users/@me/heartrates", nil,
 			func(t *testing.T, got any) {
 				for _, h := range got.(*up.Page[up.HeartRate]).Items {
-					if h.RestingHeartrate == nil || *h.RestingHeartrate < 30 {
+					if h.RestingHeartrate == 0 || h.RestingHeartrate < 30 {
 						t.Errorf("heart rate %+v", h)
 					}
 				}
@@ -167,7 +167,7 @@ func TestReadOperations(t *testing.T) {
 			}},
 		{"Goals", func() (any, error) { v, _, err := c.Goals(ctx); return v, err }, "/users/@me/goals", nil,
 			func(t *testing.T, got any) {
-				if g := got.(*up.Goals); g.MoveSteps == nil {
+				if g := got.(*up.Goals); g.MoveSteps == 0 {
 					t.Errorf("goals = %+v", g)
 				}
 			}},

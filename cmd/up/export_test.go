@@ -191,7 +191,7 @@ func TestExport(t *testing.T) {
 		t.Errorf("user.json: %v %+v", err, user)
 	}
 	var goals gen.Goals
-	if err := json.Unmarshal(files["goals.json"], &goals); err != nil || goals.MoveSteps == nil {
+	if err := json.Unmarshal(files["goals.json"], &goals); err != nil || goals.MoveSteps == 0 {
 		t.Errorf("goals.json: %v %+v", err, goals)
 	}
 	if len(m.Objects) != 4 || m.Objects[0].Name != "user" || m.Objects[0].File != "user.json" {

@@ -365,7 +365,7 @@ func (a *App) keep(ctx context.Context, tok *oauth2.Token) (xid, name string, er
 	if err != nil {
 		return "", "", err
 	}
-	return u.XID, deref(u.First), nil
+	return u.XID, u.First, nil
 }
 
 // subscribe registers the app's webhook for the user; a failure is logged,
@@ -478,7 +478,7 @@ func (a *App) dashboard(w http.ResponseWriter, r *http.Request) {
 func (a *App) dashboardView(sess *session, d *dashboardData, form workoutForm) dashboardView {
 	loc := d.Profile.location()
 	today := wire.DateOf(a.now().In(loc))
-	stepsGoal, sleepGoal := deref(d.Goals.MoveSteps), deref(d.Goals.SleepTotal)
+	stepsGoal, sleepGoal := d.Goals.MoveSteps, d.Goals.SleepTotal
 	v := dashboardView{
 		pageData: pageData{User: sess.Name, CSRF: sess.CSRF},
 		Name:     strings.TrimSpace(d.Profile.First + " " + d.Profile.Last),

@@ -130,7 +130,7 @@ func TestEveryOperation(t *testing.T) {
 		{"listMoveTicks", func() answer { return wrap(c.ListMoveTicksWithResponse(ctx, xid["moves"])) }, 200, &gen.TickListEnvelope{}},
 		{"listWorkouts", func() answer { return wrap(c.ListWorkoutsWithResponse(ctx, "@me", &gen.ListWorkoutsParams{})) }, 200, &gen.WorkoutListEnvelope{}},
 		{"createWorkout", func() answer {
-			return wrap(c.CreateWorkoutWithFormdataBodyWithResponse(ctx, "@me", gen.WorkoutCreate{SubType: 14, TimeCreated: ptr(wire.EpochOf(now.Add(-5 * time.Hour))), TimeCompleted: ptr(wire.EpochOf(now.Add(-4 * time.Hour))), Intensity: ptr(3)}))
+			return wrap(c.CreateWorkoutWithFormdataBodyWithResponse(ctx, "@me", gen.WorkoutCreate{SubType: 14, TimeCreated: ptr(wire.EpochOf(now.Add(-5 * time.Hour))), TimeCompleted: ptr(wire.EpochOf(now.Add(-4 * time.Hour))), Intensity: ptr(gen.IntensityIntermediate)}))
 		}, 201, &gen.WorkoutEnvelope{}},
 		{"getWorkout", func() answer { return wrap(c.GetWorkoutWithResponse(ctx, xid["workouts"])) }, 200, &gen.WorkoutEnvelope{}},
 		{"updateWorkout", func() answer {

@@ -1,7 +1,9 @@
 package wire
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 )
@@ -149,4 +151,127 @@ func FuzzTZTransition(f *testing.F) {
 			t.Fatalf("%q → %s → %+v, %v", in, out, b, err)
 		}
 	})
+}
+
+// referenceTZ is how TZTransition was decoded before it read pairs itself
+// (an array of raw messages, each decoded by encoding/json): the definition
+// the faster decoder must keep to, but for null, which it now leaves alone.
+func referenceTZ(b []byte) (TZTransition, error) {
+	var pair []json.RawMessage
+	if err := json.Unmarshal(b, &pair); err != nil {
+		return TZTransition{}, err
+	}
+	if len(pair) != 2 {
+		return TZTransition{}, errors.New("not two elements")
+	}
+	var out TZTransition
+	if err := json.Unmarshal(pair[0], &out.Start); err != nil {
+		return TZTransition{}, err
+	}
+	zone := bytes.TrimSpace(pair[1])
+	if len(zone) > 0 && zone[0] == '"' {
+		if err := json.Unmarshal(zone, &out.Name); err != nil {
+			return TZTransition{}, err
+		}
+		return out, nil
+	}
+	var off int
+	if err := json.Unmarshal(zone, &off); err != nil {
+		return TZTransition{}, err
+	}
+	out.Offset = &off
+	return out, nil
+}
+
+// referenceDated is the Dated decoder's definition, as referenceTZ is
+// TZTransition's.
+func referenceDated[T any](b []byte) (Dated[T], error) {
+	var pair []json.RawMessage
+	if err := json.Unmarshal(b, &pair); err != nil {
+		return Dated[T]{}, err
+	}
+	if len(pair) != 2 {
+		return Dated[T]{}, errors.New("not two elements")
+	}
+	var out Dated[T]
+	if err := json.Unmarshal(pair[0], &out.Date); err != nil {
+		return Dated[T]{}, err
+	}
+	if err := json.Unmarshal(pair[1], &out.Value); err != nil {
+		return Dated[T]{}, err
+	}
+	return out, nil
+}
+
+func isNull(b []byte) bool { return string(bytes.TrimSpace(b)) == "null" }
+
+// FuzzTZTransitionMatchesReference checks that the pair reader accepts what
+// the decoding through encoding/json accepted, refuses what it refused, and
+// reads the same transition, for any bytes.
+func FuzzTZTransitionMatchesReference(f *testing.F) {
+	for _, s := range []string{`[1384963500,"America/Phoenix"]`, `[1,-25200]`, ` [ 1 , "a" ] `, `[]`, `null`, `[1,"a\u00e9\"b"]`,
+		`[1,"\xff"]`, `[01,"a"]`, `[-0,0]`, `[1e3,"a"]`, `[1,"a",]`, `[9223372036854775808,"a"]`, `[-9223372036854775808,"a"]`, `[1,"a"]x`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var got TZTransition
+		err := got.UnmarshalJSON(in)
+		want, wantErr := referenceTZ(in)
+		if isNull(in) {
+			if err != nil || got != (TZTransition{}) {
+				t.Fatalf("null: %+v, %v; want no change", got, err)
+			}
+			return
+		}
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("%q: error %v, the reference %v", in, err, wantErr)
+		}
+		if err == nil && (got.Start != want.Start || got.Name != want.Name || (got.Offset == nil) != (want.Offset == nil) ||
+			got.Offset != nil && *got.Offset != *want.Offset) {
+			t.Fatalf("%q: %+v, the reference %+v", in, got, want)
+		}
+	})
+}
+
+// FuzzDatedMatchesReference does for Dated what
+// FuzzTZTransitionMatchesReference does for TZTransition.
+func FuzzDatedMatchesReference(f *testing.F) {
+	for _, s := range []string{`[20131105,{"m_steps":2184}]`, `[20131106,{}]`, `[1,{},2]`, `[1,]`, `[1 , { "m_steps" : null } ]`, `null`, `[1,[]]`, `[1,"x]"]`} {
+		f.Add([]byte(s))
+	}
+	type metrics struct {
+		Steps *float64 `json:"m_steps"`
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var got Dated[metrics]
+		err := got.UnmarshalJSON(in)
+		want, wantErr := referenceDated[metrics](in)
+		if isNull(in) {
+			if err != nil || got != (Dated[metrics]{}) {
+				t.Fatalf("null: %+v, %v; want no change", got, err)
+			}
+			return
+		}
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("%q: error %v, the reference %v", in, err, wantErr)
+		}
+		if err == nil && (got.Date != want.Date || (got.Value.Steps == nil) != (want.Value.Steps == nil) ||
+			got.Value.Steps != nil && *got.Value.Steps != *want.Value.Steps) {
+			t.Fatalf("%q: %+v, the reference %+v", in, got, want)
+		}
+	})
+}
+
+// TestPairsDecodeWithoutAllocating checks that a page's time-zone pairs cost
+// one allocation each, for the zone's name.
+func TestPairsDecodeWithoutAllocating(t *testing.T) {
+	in := []byte(`[1384963500, "America/Los_Angeles"]`)
+	var tz TZTransition
+	if n := testing.AllocsPerRun(100, func() { _ = tz.UnmarshalJSON(in) }); n > 1 {
+		t.Errorf("%v allocations per pair, want 1", n)
+	}
+	num := []byte(`[1384963500,-25200]`)
+	if n := testing.AllocsPerRun(100, func() { _ = tz.UnmarshalJSON(num) }); n > 1 {
+		t.Errorf("%v allocations per pair with an offset, want 1", n)
+	}
 }
