@@ -55,7 +55,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -318,7 +317,8 @@ func goEnv() []string {
 // pointed back at the Markdown.
 func goCmd(t *testing.T, dir string, byDir map[string]*block, args ...string) {
 	t.Helper()
-	cmd := exec.CommandContext(t.Context(), filepath.Join(runtime.GOROOT(), "bin", "go"), args...)
+	// go test puts the go command that runs it first in PATH.
+	cmd := exec.CommandContext(t.Context(), "go", args...)
 	cmd.Dir = dir
 	cmd.Env = goEnv()
 	start := time.Now()
@@ -349,7 +349,7 @@ func TestReadme(t *testing.T) {
 				continue
 			}
 			if _, err := parser.ParseFile(token.NewFileSet(), "", b.code, parser.PackageClauseOnly); err == nil {
-				t.Errorf("%s: a block labelled %q holds a Go file: label it go, so that it is checked", b, b.info)
+				t.Errorf("%s: a block labeled %q holds a Go file: label it go, so that it is checked", b, b.info)
 			}
 		}
 	}
