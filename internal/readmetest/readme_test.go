@@ -92,8 +92,9 @@ type block struct {
 func (b *block) String() string { return fmt.Sprintf("%s:%d", b.doc, b.line) }
 
 // fence matches the opening or closing line of a fenced code block, with
-// its indentation, its fence and its info string.
-var fence = regexp.MustCompile("^( {0,3})(`{3,}|~{3,})\\s*(.*)$")
+// its indentation, its fence and its info string. Any indentation is
+// accepted, so that a block inside a list item is checked too.
+var fence = regexp.MustCompile("^( *)(`{3,}|~{3,})\\s*(.*)$")
 
 // heading matches an ATX heading.
 var heading = regexp.MustCompile(`^#{1,6}\s+(.*?)\s*#*\s*$`)
@@ -603,4 +604,46 @@ func follow(ctx context.Context, url string) error {
 		return fmt.Errorf("%s answered %s: %s", resp.Request.URL, resp.Status, body)
 	}
 	return nil
+}
+
+// TestExtract checks that every form of fenced block is found, so that none
+// escapes the checks above.
+func TestExtract(t *testing.T) {
+	t.Parallel()
+	text := "# Title\n" +
+		"Run `go test` and ```inline``` code.\n" +
+		"## One\n" +
+		"```go\npackage a\n```\n" +
+		"- a list item:\n\n" +
+		"    ```golang\n    package b\n\n      x\n    ```\n" +
+		"~~~~ go\npackage c\n```\n~~~~\n" +
+		"```\nno language\n```\n"
+	blocks, err := extract("X.md", text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []block{
+		{line: 5, section: "One", info: "go", code: "package a\n"},
+		{line: 10, section: "One", info: "golang", code: "package b\n\n  x\n"},
+		{line: 15, section: "One", info: "go", code: "package c\n```\n"},
+		{line: 19, section: "One", info: "", code: "no language\n"},
+	}
+	if len(blocks) != len(want) {
+		t.Fatalf("%d blocks, want %d: %+v", len(blocks), len(want), blocks)
+	}
+	for i, b := range blocks {
+		w := want[i]
+		if b.line != w.line || b.section != w.section || b.info != w.info || b.code != w.code {
+			t.Errorf("block %d: %+v, want %+v", i, *b, w)
+		}
+	}
+	if _, err := extract("X.md", "```go\npackage a\n"); err == nil {
+		t.Error("an unclosed block was accepted")
+	}
+	for info, want := range map[string]bool{"go": true, "Go": true, "golang": true, "go title=x": true, "{.go}": true,
+		"sh": false, "": false, "gomod": false} {
+		if isGo(info) != want {
+			t.Errorf("isGo(%q) = %v", info, !want)
+		}
+	}
 }
