@@ -9,6 +9,7 @@ import (
 )
 
 func TestEpoch(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2013, 11, 21, 8, 5, 0, 0, time.FixedZone("PST", -8*3600))
 	e := EpochOf(at.Add(900 * time.Millisecond))
 	if e != 1385049900 {
@@ -20,6 +21,7 @@ func TestEpoch(t *testing.T) {
 }
 
 func TestDate(t *testing.T) {
+	t.Parallel()
 	d := NewDate(2013, time.November, 21)
 	if d != 20131121 || d.Year() != 2013 || d.Month() != time.November || d.Day() != 21 || d.String() != "2013-11-21" {
 		t.Errorf("NewDate = %d (%d %v %d %s)", d, d.Year(), d.Month(), d.Day(), d)
@@ -51,6 +53,7 @@ func TestDate(t *testing.T) {
 }
 
 func TestParseDate(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]Date{"20131121": 20131121, "2013-11-21": 20131121, "2024-02-29": 20240229} {
 		if got, err := ParseDate(in); err != nil || got != want {
 			t.Errorf("ParseDate(%q) = %d, %v", in, got, err)
@@ -64,6 +67,7 @@ func TestParseDate(t *testing.T) {
 }
 
 func TestCoordinate(t *testing.T) {
+	t.Parallel()
 	c := CoordinateOf(-122.184435)
 	if c != "-122.184435" {
 		t.Errorf("CoordinateOf = %q", c)
@@ -83,6 +87,7 @@ func TestCoordinate(t *testing.T) {
 }
 
 func TestTZTransitionJSON(t *testing.T) {
+	t.Parallel()
 	for _, in := range []string{`[1384963500,"America/Phoenix"]`, `[1384963500,-25200]`} {
 		var tz TZTransition
 		if err := json.Unmarshal([]byte(in), &tz); err != nil {
@@ -109,6 +114,7 @@ func TestTZTransitionJSON(t *testing.T) {
 }
 
 func TestDatedJSON(t *testing.T) {
+	t.Parallel()
 	type metrics struct {
 		Steps *int `json:"m_steps,omitempty"`
 	}
@@ -264,6 +270,7 @@ func FuzzDatedMatchesReference(f *testing.F) {
 
 // TestPairsDecodeWithoutAllocating checks that a page's time-zone pairs cost
 // one allocation each, for the zone's name.
+// Not parallel: AllocsPerRun counts the allocations of the whole process.
 func TestPairsDecodeWithoutAllocating(t *testing.T) {
 	in := []byte(`[1384963500, "America/Los_Angeles"]`)
 	var tz TZTransition

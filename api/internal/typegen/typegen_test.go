@@ -36,6 +36,7 @@ func generated(t *testing.T, buf *bytes.Buffer) []byte {
 // with the files, so that a stale file fails the tests and not only make
 // check-generated.
 func TestOutputUpToDate(t *testing.T) {
+	t.Parallel()
 	doc := spec(t)
 	var enumsOut bytes.Buffer
 	if err := writeEnums(&enumsOut, doc); err != nil {
@@ -88,6 +89,7 @@ func aliasNames(t *testing.T) []string {
 // up does not re-export is refused, so that no doc comment sends a reader
 // to package gen.
 func TestAliasesShowOnlyReexportedTypes(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	err := writeAliases(&out, spec(t), "../../../gen/types.gen.go", "../../../up", []string{"Workout", "WorkoutType", "WorkoutIntensity"})
 	if err == nil || !strings.Contains(err.Error(), "gen.WorkoutDetails is not re-exported") {
@@ -98,6 +100,7 @@ func TestAliasesShowOnlyReexportedTypes(t *testing.T) {
 // TestEveryEnumerationReexported checks that leaving out an enumerated type
 // is refused: its named values would be missing from package up.
 func TestEveryEnumerationReexported(t *testing.T) {
+	t.Parallel()
 	names := aliasNames(t)
 	var kept []string
 	for _, n := range names {
@@ -115,6 +118,7 @@ func TestEveryEnumerationReexported(t *testing.T) {
 // TestEnumsNeedNamesAndMeanings checks that an enumeration without a name
 // or a meaning for every value is refused.
 func TestEnumsNeedNamesAndMeanings(t *testing.T) {
+	t.Parallel()
 	for name, ext := range map[string]string{
 		"no descriptions":  "x-enum-varnames: [A, B]",
 		"no names":         "x-enum-descriptions: [a, b]",
@@ -141,6 +145,7 @@ components:
 }
 
 func TestSummary(t *testing.T) {
+	t.Parallel()
 	for desc, want := range map[string]string{
 		"A workout.":                          "X is a workout.",
 		"The user's daily goals.":             "X is the user's daily goals.",
@@ -160,6 +165,7 @@ func TestSummary(t *testing.T) {
 // replaced, that patching twice changes nothing, and that a client that
 // no longer encodes forms as expected is refused rather than left as it is.
 func TestPatchClient(t *testing.T) {
+	t.Parallel()
 	src := []byte("a := " + marshalFormCall + "\nb := " + marshalFormCall + "\n")
 	once, err := patchClient(src)
 	if err != nil || bytes.Contains(once, []byte("runtime.MarshalForm")) || bytes.Count(once, []byte(patchedCall)) != 2 {

@@ -19,6 +19,7 @@ import (
 // are found: an iterator with its Page method, a create, an image with its
 // streaming variant.
 func TestSDKMethodsCoverEveryOperation(t *testing.T) {
+	t.Parallel()
 	doc, err := api.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -62,6 +63,7 @@ func TestSDKMethodsCoverEveryOperation(t *testing.T) {
 // TestSDKMethodsRefuseDisagreement checks that an SDK which lacks a method
 // for an operation, or names a request the spec does not have, is refused.
 func TestSDKMethodsRefuseDisagreement(t *testing.T) {
+	t.Parallel()
 	doc := load(t, tinySpec)
 	var ops []string
 	for _, path := range doc.Paths.InMatchingOrder() {
