@@ -171,11 +171,11 @@ func (c Config) MarshalJSON() ([]byte, error) {
 
 // Format prints the Client as String does, whatever the verb: never a
 // token or the client secret.
-func (cl *Client) Format(f fmt.State, verb rune) { formatSafe(f, verb, cl.String()) }
+func (c *Client) Format(f fmt.State, verb rune) { formatSafe(f, verb, c.String()) }
 
 // LogValue logs the Client as String describes it: without its token or
 // the client secret.
-func (cl *Client) LogValue() slog.Value { return slog.StringValue(cl.String()) }
+func (c *Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // String describes the handler without its client secret.
 func (h *WebhookHandler) String() string {
