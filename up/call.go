@@ -93,19 +93,28 @@ func sendRequest[T any](_ context.Context, c *Client, req *http.Request) (*T, *R
 // Client's secrets, in any encoding.
 func (c *Client) exchange(req *http.Request, resp *Response, out any) (sent bool, err error) {
 	defer func() { err = c.scrub(err) }()
-	httpResp, err := c.hc.Do(req)
-	if err != nil {
+	httpResp, err := c.roundTrip(req, resp)
+	if httpResp == nil {
 		return false, err
 	}
 	defer drainClose(httpResp)
-	resp.StatusCode, resp.Header = httpResp.StatusCode, httpResp.Header
-	if err := c.check(httpResp); err != nil {
+	if err != nil || out == nil {
 		return true, err
 	}
-	if out == nil {
-		return true, nil
-	}
 	return true, c.decodeJSON(req, httpResp.Body, out)
+}
+
+// roundTrip sends req through the authenticated client and fills resp from
+// the answer, which it returns for the caller to read and close; it returns
+// nil when no answer came. A non-2xx answer is returned with its *APIError.
+// Its errors are not yet scrubbed of the Client's secrets.
+func (c *Client) roundTrip(req *http.Request, resp *Response) (*http.Response, error) {
+	httpResp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.StatusCode, resp.Header = httpResp.StatusCode, httpResp.Header
+	return httpResp, c.check(httpResp)
 }
 
 // check returns nil for a 2xx answer and, for any other, the *APIError

@@ -159,7 +159,7 @@ func ExampleClient_OpenSleepImage() {
 			fmt.Println(err)
 			return
 		}
-		graph, err := client.OpenSleepImage(ctx, sleep.XID)
+		graph, _, err := client.OpenSleepImage(ctx, sleep.XID)
 		if err != nil {
 			fmt.Println(err)
 			return
@@ -257,7 +257,7 @@ func ExampleClient_CreateMood() {
 		fmt.Println(err)
 		return
 	}
-	mood, _, err := client.Mood(ctx, 0) // today's
+	mood, _, err := client.MoodOn(ctx, 0) // today's
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -9,11 +9,26 @@ import (
 	"github.com/upapi/up-go/gen"
 )
 
-// Mood fetches the mood the user logged for date, or for today when date is
-// zero (GET /users/@me/mood; scope mood_read). On a day without one, the
-// returned Mood is the zero Mood (its XID is empty). See
-// https://jawbone.com/up/developer/endpoints/mood.
-func (c *Client) Mood(ctx context.Context, date Date) (*Mood, *Response, error) {
+// Mood fetches one mood event (GET /mood/{xid}; scope mood_read), as Meal,
+// Move and the other events are fetched by their XID. For the mood of a
+// day, use MoodOn. See https://jawbone.com/up/developer/endpoints/mood.
+func (c *Client) Mood(ctx context.Context, xid string) (*Mood, *Response, error) {
+	return getEvent[Mood](ctx, c, "mood", xid)
+}
+
+// MoodEvent fetches one mood event by its XID.
+//
+// Deprecated: MoodEvent is Mood, named as every other event's getter is.
+func (c *Client) MoodEvent(ctx context.Context, xid string) (*Mood, *Response, error) {
+	return c.Mood(ctx, xid)
+}
+
+// MoodOn fetches the mood the user logged on date, or today when date is
+// zero (GET /users/@me/mood; scope mood_read). UP keeps one mood a day and
+// has no list of moods, so unlike the other events mood is read by day
+// rather than through a ListQuery. On a day without one, the returned Mood
+// is the zero Mood (its XID is empty).
+func (c *Client) MoodOn(ctx context.Context, date Date) (*Mood, *Response, error) {
 	var p gen.GetMoodParams
 	if date != 0 {
 		if !date.Valid() {
@@ -24,11 +39,6 @@ func (c *Client) Mood(ctx context.Context, date Date) (*Mood, *Response, error) 
 	var q query
 	addInt(&q, "date", p.Date)
 	return send[Mood](ctx, c, get(mePath+"/mood", q.String()))
-}
-
-// MoodEvent fetches one mood event (GET /mood/{xid}; scope mood_read).
-func (c *Client) MoodEvent(ctx context.Context, xid string) (*Mood, *Response, error) {
-	return getEvent[Mood](ctx, c, "mood", xid)
 }
 
 // CreateMood records how the user feels (POST /users/@me/mood; scope
@@ -53,7 +63,11 @@ type BandEventQuery struct {
 	Date Date
 	// Range selects events by time; it cannot be combined with Date.
 	Range TimeRange
-	// CreatedAfter selects events created after this moment.
+	// CreatedAfter selects events created after this moment, sent as
+	// created_after. Where ListQuery has UpdatedAfter (updated_after), band
+	// events take created_after: a band event is never changed once made,
+	// and created_after is what Jawbone's Android SDK sends to this
+	// endpoint, whose own docs page did not survive (api/up.yaml, note 11).
 	CreatedAfter time.Time
 	// Limit is the page size; zero asks for DefaultPageSize.
 	Limit int

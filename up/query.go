@@ -45,7 +45,9 @@ type ListQuery struct {
 	// Range selects events by time; it cannot be combined with Date. With a
 	// range, UP lists the oldest events first.
 	Range TimeRange
-	// UpdatedAfter selects events changed after this moment.
+	// UpdatedAfter selects events changed after this moment, sent as
+	// updated_after. (Band events take created_after instead: see
+	// BandEventQuery.CreatedAfter.)
 	UpdatedAfter time.Time
 	// Limit is the page size; zero asks for DefaultPageSize.
 	Limit int

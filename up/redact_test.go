@@ -308,7 +308,7 @@ func leakPlaces(t *testing.T) []leakPlace {
 				s.set(func(w http.ResponseWriter, r *http.Request) {
 					writeBody(w, http.StatusForbidden, `{"meta":{"code":403,"error_detail":"`+q+`"}}`)
 				})
-				_, err := s.client(0).MoveImage(t.Context(), "xid")
+				_, _, err := s.client(0).MoveImage(t.Context(), "xid")
 				return err
 			},
 			check: isAPIError(http.StatusForbidden),

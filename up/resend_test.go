@@ -128,7 +128,7 @@ var (
 	clientReads = []string{
 		"BandEvents", "BandEventsPage", "BodyEvent", "BodyEvents", "BodyEventsPage", "CardiacEvent", "CardiacEvents",
 		"CardiacEventsPage", "Friends", "GenericEvent", "GenericEvents", "GenericEventsPage", "Goals", "HeartRates",
-		"HeartRatesPage", "Meal", "Meals", "MealsPage", "Mood", "MoodEvent", "Move", "MoveImage", "MoveTicks",
+		"HeartRatesPage", "Meal", "Meals", "MealsPage", "Mood", "MoodEvent", "MoodOn", "Move", "MoveImage", "MoveTicks",
 		"MoveTicksPage", "Moves", "MovesPage", "OpenMoveImage", "OpenSleepImage", "OpenWorkoutImage", "ReloadFriends",
 		"Settings", "Sleep", "SleepImage", "SleepTicks", "SleepTicksPage", "Sleeps", "SleepsPage", "TimeZones",
 		"Trends", "User", "Workout", "WorkoutImage", "WorkoutTicks", "WorkoutTicksPage", "Workouts", "WorkoutsPage",

@@ -152,7 +152,7 @@ func TestOtherWrites(t *testing.T) {
 	if err != nil || mood.SubType != 2 {
 		t.Fatalf("mood %+v, %v", mood, err)
 	}
-	if today, _, err := c.Mood(ctx, 0); err != nil || today.XID == "" || today.XID != mood.XID {
+	if today, _, err := c.MoodOn(ctx, 0); err != nil || today.XID == "" || today.XID != mood.XID {
 		t.Errorf("today's mood %+v, %v, want the one just recorded", today, err)
 	}
 	if _, err := c.DeleteMood(ctx, mood.XID); err != nil {
