@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/upapi/up-go/gen"
 )
@@ -19,6 +20,28 @@ type Response struct {
 	StatusCode int
 	Header     http.Header
 	Meta       Meta
+}
+
+// Meta is the meta object that every UP API response carries, successful or
+// not: who the token belongs to, the status the server meant, and its clock.
+// Error responses add ErrorType, ErrorDetail and ErrorUserMsg. Fields UP
+// might add later are ignored. See https://jawbone.com/up/developer/structure.
+type Meta struct {
+	UserXID      string    // the XID of the user who owns the token
+	Message      string    // "OK", or a short code such as "NOT_AUTHORIZED"
+	Code         int       // the HTTP status the server meant
+	Time         time.Time // the server's clock, in UTC
+	ErrorType    string    // on errors, the kind of failure
+	ErrorDetail  string    // on errors, a sentence for developers
+	ErrorUserMsg string    // on errors, a sentence that may be shown to the user
+}
+
+// metaOf converts the generated meta of a successful response.
+func metaOf(m gen.Meta) Meta {
+	return Meta{
+		UserXID: m.UserXID, Message: m.Message, Code: m.Code, Time: m.Time.Time(),
+		ErrorType: m.ErrorType, ErrorDetail: m.ErrorDetail, ErrorUserMsg: m.ErrorUserMsg,
+	}
 }
 
 // envelope is the UP response envelope around data of type T. It decodes the
@@ -283,19 +306,3 @@ func hostWithoutEmptyPort(host string) string {
 	}
 	return host
 }
-
-// DecodeError reports a 2xx response whose body is not the JSON the spec
-// promises: malformed, truncated, or of the wrong shape.
-type DecodeError struct {
-	Method string
-	URL    string // without credentials
-	Err    error
-}
-
-// Error describes the failure.
-func (e *DecodeError) Error() string {
-	return fmt.Sprintf("up: %s %s: decoding response: %v", e.Method, e.URL, e.Err)
-}
-
-// Unwrap returns the decoder's error.
-func (e *DecodeError) Unwrap() error { return e.Err }

@@ -63,14 +63,6 @@ type ListQuery struct {
 // DefaultMaxResponseBytes.
 const DefaultPageSize = 1000
 
-// QueryError reports a query the client refuses to send, before any request.
-type QueryError struct {
-	Reason string
-}
-
-// Error describes what is wrong with the query.
-func (e *QueryError) Error() string { return "up: invalid query: " + e.Reason }
-
 // listParams mirrors the generated List*Params structs, field for field, so
 // a value converts to any of them; the conversions below stop compiling if
 // the spec gives one list different parameters.
