@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/upapi/up-go/gen"
@@ -86,7 +87,7 @@ func send[T any](ctx context.Context, c *Client, cl call) (*T, *Response, error)
 	if err != nil {
 		return nil, nil, err
 	}
-	return sendRequest[T](ctx, c, req)
+	return sendRequest[T](c, req)
 }
 
 // answer is what a call returns, in one allocation: the Response and the
@@ -97,7 +98,7 @@ type answer[T any] struct {
 }
 
 // sendRequest sends req and decodes the envelope's data into *T.
-func sendRequest[T any](_ context.Context, c *Client, req *http.Request) (*T, *Response, error) {
+func sendRequest[T any](c *Client, req *http.Request) (*T, *Response, error) {
 	a := new(answer[T])
 	sent, err := c.exchange(req, &a.resp, &a.env)
 	if !sent {
@@ -138,6 +139,27 @@ func (c *Client) roundTrip(req *http.Request, resp *Response) (*http.Response, e
 	}
 	resp.StatusCode, resp.Header = httpResp.StatusCode, httpResp.Header
 	return httpResp, c.check(httpResp)
+}
+
+// maxDrain bounds what drainClose reads of a body before closing it.
+const maxDrain = 4 << 10
+
+// drainBuffers holds the buffers drainClose reads into.
+var drainBuffers = sync.Pool{New: func() any { return new([maxDrain]byte) }}
+
+// drainClose reads a little of what is left of a body (at most maxDrain
+// bytes), so the connection can be reused, and closes it.
+func drainClose(resp *http.Response) {
+	buf := drainBuffers.Get().(*[maxDrain]byte)
+	for n := 0; n < maxDrain; {
+		m, err := resp.Body.Read(buf[:maxDrain-n])
+		n += m
+		if err != nil {
+			break
+		}
+	}
+	drainBuffers.Put(buf)
+	_ = resp.Body.Close()
 }
 
 // check returns nil for a 2xx answer and, for any other, the *APIError

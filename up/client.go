@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 
 	"golang.org/x/oauth2"
@@ -183,7 +182,8 @@ func (c *Client) Disconnect(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := c.do(req, nil); err != nil {
+	// Only the status counts: what UP says besides is not decoded.
+	if _, err := c.exchange(req, new(Response), nil); err != nil {
 		return err
 	}
 	return c.creds.forget(ctx)
@@ -222,67 +222,4 @@ func parseBaseURL(raw string) (*url.URL, error) {
 		return &url.URL{}, fmt.Errorf("up: invalid base URL: %w", err)
 	}
 	return u, nil
-}
-
-// pathCall is a request for path (relative to BaseURL, escaped or not) with
-// query parameters, for the calls that have no typed method.
-func pathCall(method, path string, query url.Values) call {
-	p := "/" + strings.TrimLeft(path, "/")
-	cl := call{method: method, path: p}
-	if unescaped, err := url.PathUnescape(p); err == nil && unescaped != p {
-		cl.path, cl.rawPath = unescaped, p
-	}
-	if len(query) > 0 {
-		cl.query = query.Encode()
-	}
-	return cl
-}
-
-// do sends req, turns a non-2xx answer into an *APIError and decodes the
-// JSON body into out unless out is nil.
-func (c *Client) do(req *http.Request, out any) (err error) {
-	defer func() { err = c.scrub(err) }()
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer drainClose(resp)
-	if err := c.check(resp); err != nil {
-		return err
-	}
-	if out == nil {
-		return nil
-	}
-	return c.decodeJSON(req, resp.Body, out)
-}
-
-// getJSON GETs path (relative to BaseURL) with query and decodes the whole
-// JSON response, envelope included, into out.
-func (c *Client) getJSON(ctx context.Context, path string, query url.Values, out any) error {
-	req, err := c.newRequest(ctx, pathCall(http.MethodGet, path, query))
-	if err != nil {
-		return err
-	}
-	return c.do(req, out)
-}
-
-// maxDrain bounds what drainClose reads of a body before closing it.
-const maxDrain = 4 << 10
-
-// drainBuffers holds the buffers drainClose reads into.
-var drainBuffers = sync.Pool{New: func() any { return new([maxDrain]byte) }}
-
-// drainClose reads a little of what is left of a body (at most maxDrain
-// bytes), so the connection can be reused, and closes it.
-func drainClose(resp *http.Response) {
-	buf := drainBuffers.Get().(*[maxDrain]byte)
-	for n := 0; n < maxDrain; {
-		m, err := resp.Body.Read(buf[:maxDrain-n])
-		n += m
-		if err != nil {
-			break
-		}
-	}
-	drainBuffers.Put(buf)
-	_ = resp.Body.Close()
 }

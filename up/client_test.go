@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
+
 	"strings"
 	"sync"
 	"testing"
@@ -103,26 +103,27 @@ func TestUserAgent(t *testing.T) {
 	}
 }
 
-func TestGetJSON(t *testing.T) {
+// TestSendDecodesEnvelope checks the one request path every typed call
+// takes: the data of the envelope decoded, its meta in the Response, and
+// the request as the spec writes it.
+func TestSendDecodesEnvelope(t *testing.T) {
 	s := newServer(t, uptest.WithClock(func() time.Time { return time.Unix(1471463170, 0) }))
 	cfg := serverConfig(t, s)
 	sent := recordOutgoing(cfg)
 	cl := cfg.Client(s.MintToken())
-	var out struct {
-		Meta struct {
-			Code int   `json:"code"`
-			Time int64 `json:"time"`
-		} `json:"meta"`
-		Data struct {
-			Items []struct {
-				Date int `json:"date"`
-			} `json:"items"`
-		} `json:"data"`
+	type moves struct {
+		Items []struct {
+			Date int `json:"date"`
+		} `json:"items"`
 	}
-	if err := cl.getJSON(t.Context(), "users/@me/moves", url.Values{"date": {"20160815"}}, &out); err != nil {
+	out, resp, err := send[moves](t.Context(), cl, get(mePath+"/moves", "date=20160815"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Meta.Code != 200 || out.Meta.Time != 1471463170 || len(out.Data.Items) == 0 || out.Data.Items[0].Date != 20160815 {
+	if resp.StatusCode != http.StatusOK || resp.Meta.Code != 200 || !resp.Meta.Time.Equal(time.Unix(1471463170, 0)) {
+		t.Errorf("response %+v", resp)
+	}
+	if len(out.Items) == 0 || out.Items[0].Date != 20160815 {
 		t.Errorf("decoded %+v", out)
 	}
 	if api := sent.api(); len(api) != 1 || api[0].Get("Accept") != "application/json" {
@@ -134,13 +135,18 @@ func TestGetJSON(t *testing.T) {
 	}
 }
 
-func TestGetJSONErrors(t *testing.T) {
+// TestSendErrors checks that a non-2xx answer is an *APIError with its meta
+// and a 2xx answer that is not JSON a *DecodeError.
+func TestSendErrors(t *testing.T) {
 	s := newServer(t)
 	cl := serverConfig(t, s).Client(s.MintToken())
-	err := cl.getJSON(t.Context(), "/no/such/thing", nil, &struct{}{})
+	_, resp, err := send[struct{}](t.Context(), cl, get("/no/such/thing", ""))
 	var ae *APIError
 	if !errors.As(err, &ae) || !errors.Is(err, ErrNotFound) || ae.Meta == nil || ae.Meta.Message != "NOT_FOUND" {
 		t.Fatalf("error = %v, want *APIError 404 with meta", err)
+	}
+	if resp == nil || resp.StatusCode != http.StatusNotFound {
+		t.Errorf("response %+v, want one of status 404", resp)
 	}
 	want := "up: GET " + cl.BaseURL() + "/no/such/thing: 404 Not Found: NOT_FOUND: no API operation GET /no/such/thing"
 	if err.Error() != want {
@@ -148,9 +154,9 @@ func TestGetJSONErrors(t *testing.T) {
 	}
 
 	s.Inject(uptest.Fault{Path: "/users/@me", Kind: uptest.FaultMalformedJSON})
-	err = cl.getJSON(t.Context(), "/users/@me", nil, &struct{}{})
-	if err == nil || !strings.Contains(err.Error(), "decoding response") {
-		t.Errorf("error = %v, want a decoding error", err)
+	_, _, err = send[struct{}](t.Context(), cl, get(mePath, ""))
+	if de := new(DecodeError); !errors.As(err, &de) || !strings.Contains(err.Error(), "decoding response") {
+		t.Errorf("error = %v, want a *DecodeError", err)
 	}
 }
 

@@ -219,20 +219,20 @@ func TestNoSecretsInErrors(t *testing.T) {
 		{"automatic refresh error echo", func(t *testing.T) error {
 			cfg := withTokenHandler(echo(401, true))
 			cfg.BaseURL = newServer(t).URL // which refuses tok
-			return cfg.Client(tok).getJSON(t.Context(), "/users/@me", nil, nil)
+			return getRaw(t.Context(), cfg.Client(tok), "/users/@me", nil)
 		}},
 		{"API error echo", func(t *testing.T) error {
 			cfg := withAPIHandler(echo(403, false))
 			good := s.MintToken()
 			secrets = append(secrets, good.AccessToken, good.RefreshToken)
-			return cfg.Client(good).getJSON(t.Context(), "/users/@me", url.Values{"access_token": {good.AccessToken}}, nil)
+			return getRaw(t.Context(), cfg.Client(good), "/users/@me", url.Values{"access_token": {good.AccessToken}})
 		}},
 		{"unauthorized after refreshes", func(t *testing.T) error {
 			cfg := withAPIHandler(echo(401, false))
 			sent := recordOutgoing(cfg)
 			good := s.MintToken()
 			secrets = append(secrets, good.AccessToken, good.RefreshToken)
-			err := cfg.Client(good).getJSON(t.Context(), "/users/@me", nil, nil)
+			err := getRaw(t.Context(), cfg.Client(good), "/users/@me", nil)
 			auth := sent.authorizations()
 			if len(auth) != 3 {
 				t.Fatalf("%d API requests, want 3: the first and one after each refresh", len(auth))
@@ -249,7 +249,7 @@ func TestNoSecretsInErrors(t *testing.T) {
 		{"insecure API URL", func(t *testing.T) error {
 			cfg := serverConfig(t, s)
 			cfg.BaseURL = "http://jawbone.com/nudge/api/v.1.1"
-			return cfg.Client(tok).getJSON(t.Context(), "/users/@me", nil, nil)
+			return getRaw(t.Context(), cfg.Client(tok), "/users/@me", nil)
 		}},
 		{"insecure token URL", func(t *testing.T) error {
 			cfg := serverConfig(t, s)
@@ -279,7 +279,7 @@ func TestNoSecretsInErrors(t *testing.T) {
 		}},
 		{"token source failure", func(t *testing.T) error {
 			src := tokenSourceFunc(func() (*oauth2.Token, error) { return nil, errors.New("source down") })
-			return serverConfig(t, s).ClientFromTokenSource(src).getJSON(t.Context(), "/users/@me", nil, nil)
+			return getRaw(t.Context(), serverConfig(t, s).ClientFromTokenSource(src), "/users/@me", nil)
 		}},
 		{"canceled refresh", func(t *testing.T) error {
 			ctx, cancel := context.WithCancel(t.Context())
@@ -315,7 +315,7 @@ func TestTransportErrorURLHasNoSecrets(t *testing.T) {
 		Transport: roundTripFunc(func(*http.Request) (*http.Response, error) { return nil, errors.New("network down") }),
 	}}
 	cl := cfg.ClientFromAccessToken("tok")
-	err := cl.getJSON(t.Context(), "/users/@me", url.Values{"access_token": {"leaked-access-999"}, "date": {"1"}}, nil)
+	err := getRaw(t.Context(), cl, "/users/@me", url.Values{"access_token": {"leaked-access-999"}, "date": {"1"}})
 	var ue *url.Error
 	if !errors.As(err, &ue) {
 		t.Fatalf("error = %v, want *url.Error", err)

@@ -138,7 +138,7 @@ func (c *cursor) mark(u *url.URL, record bool) error {
 
 // fetchPage sends a page request and decodes the collection in its answer.
 func fetchPage[T any](ctx context.Context, c *Client, cur *cursor, req *http.Request) (*Page[T], error) {
-	data, resp, err := sendRequest[collection[T]](ctx, c, req)
+	data, resp, err := sendRequest[collection[T]](c, req)
 	if err != nil {
 		return nil, err
 	}

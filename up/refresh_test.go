@@ -424,7 +424,7 @@ func TestRequestBodies(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := cl.do(req, nil); err != nil {
+		if _, err := cl.exchange(req, new(Response), nil); err != nil {
 			t.Fatal(err)
 		}
 		want := url.Values{"title": {"hello"}, "sub_type": {"1"}}.Encode()

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -219,10 +220,21 @@ type userEnvelope struct {
 	} `json:"data"`
 }
 
+// getRaw GETs path (below BaseURL) with query through the Client's one
+// request path.
+func getRaw(ctx context.Context, c *Client, path string, query url.Values) error {
+	_, _, err := send[json.RawMessage](ctx, c, get(path, query.Encode()))
+	return err
+}
+
 // getUser makes the simplest authenticated call.
 func getUser(ctx context.Context, cl *Client) (userEnvelope, error) {
 	var u userEnvelope
-	err := cl.getJSON(ctx, "/users/@me", nil, &u)
+	req, err := cl.newRequest(ctx, get(mePath, ""))
+	if err != nil {
+		return u, err
+	}
+	_, err = cl.exchange(req, new(Response), &u)
 	return u, err
 }
 
