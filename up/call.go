@@ -194,7 +194,9 @@ func (c *Client) decodeJSON(req *http.Request, body io.Reader, out any) error {
 const DefaultMaxResponseBytes = 16 << 20
 
 // maxResponseBytes returns Config.MaxResponseBytes, or its default.
-func (c *Config) maxResponseBytes() int64 { return cmpOr(c.MaxResponseBytes, DefaultMaxResponseBytes) }
+func (c *Config) maxResponseBytes() int64 {
+	return positiveOr(c.MaxResponseBytes, DefaultMaxResponseBytes)
+}
 
 // limitedReader reads at most n bytes of r and then one more, to learn
 // whether r goes on; if it does, it sets over and fails with

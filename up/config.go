@@ -38,7 +38,7 @@ type Config struct {
 
 	// Scopes are the permissions requested at login; empty means
 	// []Scope{ScopeBasicRead}.
-	Scopes []Scope
+	Scopes Scopes
 
 	// Store, if set, keeps the tokens of every user of the application,
 	// each under the application's key for the user: ExchangeFor stores
@@ -88,7 +88,7 @@ type Config struct {
 // one cannot leak the secret.
 func (c Config) String() string {
 	return fmt.Sprintf("up.Config{ClientID: %q, RedirectURL: %q, Scopes: %q, BaseURL: %q}",
-		c.ClientID, c.RedirectURL, joinScopes(c.Scopes), c.baseURL())
+		c.ClientID, c.RedirectURL, c.Scopes.requested(), c.baseURL())
 }
 
 // GoString is String, so that %#v cannot leak the client secret either.

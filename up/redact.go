@@ -152,7 +152,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("client_id", c.ClientID),
 		slog.String("client_secret", present(c.ClientSecret)),
 		slog.String("redirect_url", c.RedirectURL),
-		slog.String("scopes", joinScopes(c.Scopes)),
+		slog.String("scopes", c.Scopes.requested()),
 		slog.String("base_url", c.baseURL()),
 	)
 }
@@ -164,7 +164,7 @@ func (c Config) MarshalJSON() ([]byte, error) {
 		"client_id":     c.ClientID,
 		"client_secret": present(c.ClientSecret),
 		"redirect_url":  c.RedirectURL,
-		"scopes":        joinScopes(c.Scopes),
+		"scopes":        c.Scopes.requested(),
 		"base_url":      c.baseURL(),
 	})
 }

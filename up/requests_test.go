@@ -145,7 +145,7 @@ func operationCases(r *rand.Rand) map[string]operationCase {
 	start := time.Unix(1384963500+r.Int64N(1e7), 0)
 	end := start.Add(time.Duration(1+r.IntN(1e6)) * time.Second)
 	limit := []int{0, 1, 100, 5000}[r.IntN(4)]
-	sentLimit := cmpOr(limit, DefaultPageSize)
+	sentLimit := positiveOr(limit, DefaultPageSize)
 	var q ListQuery
 	var p listParams
 	switch r.IntN(3) {

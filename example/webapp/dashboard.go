@@ -274,11 +274,3 @@ func formatInt(n int) string {
 	}
 	return b.String()
 }
-
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
-}
