@@ -84,6 +84,34 @@ type Config struct {
 	OnSaveError func(ctx context.Context, err error)
 }
 
+// TestServer is a stand-in for the UP API that ConfigFor makes a Config
+// for, such as the fake of package uptest: *uptest.Server is one.
+type TestServer interface {
+	// Config returns the OAuth 2.0 configuration of the application the
+	// server knows: its client ID and secret and its endpoints, with
+	// redirectURL and scopes.
+	Config(redirectURL string, scopes ...string) *oauth2.Config
+	// BaseURL returns the server's API root.
+	BaseURL() string
+}
+
+// ConfigFor returns a Config for the application s knows, calling s: its
+// client ID and secret, its API root and its authorization and token
+// endpoints. Set RedirectURL, Scopes, Store and the rest as for UP:
+//
+//	s := uptest.NewServer(t)
+//	client := up.ConfigFor(s).Client(s.MintToken())
+func ConfigFor(s TestServer) *Config {
+	oc := s.Config("")
+	return &Config{
+		ClientID:     oc.ClientID,
+		ClientSecret: oc.ClientSecret,
+		BaseURL:      s.BaseURL(),
+		AuthURL:      oc.Endpoint.AuthURL,
+		TokenURL:     oc.Endpoint.TokenURL,
+	}
+}
+
 // String describes the Config without its client secret, so that printing
 // one cannot leak the secret.
 func (c Config) String() string {

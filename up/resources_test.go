@@ -26,14 +26,9 @@ func fakeClient(t *testing.T, scopes []string, opts ...uptest.Option) (*uptest.S
 
 // fakeConfig is the application Config of a fake server's client.
 func fakeConfig(s *uptest.Server) *up.Config {
-	return &up.Config{
-		ClientID:     s.ClientID,
-		ClientSecret: s.ClientSecret,
-		RedirectURL:  "http://127.0.0.1/callback",
-		BaseURL:      s.URL,
-		AuthURL:      s.AuthURL,
-		TokenURL:     s.TokenURL,
-	}
+	cfg := up.ConfigFor(s)
+	cfg.RedirectURL = "http://127.0.0.1/callback"
+	return cfg
 }
 
 // lastRequest returns the last API request the fake received.

@@ -17,7 +17,8 @@ import (
 func retryClient(t *testing.T, p RetryPolicy) (*uptest.Server, *Client, *[]time.Duration) {
 	t.Helper()
 	s := uptest.NewServer(t)
-	cfg := &Config{ClientID: s.ClientID, ClientSecret: s.ClientSecret, BaseURL: s.URL, TokenURL: s.TokenURL, Retry: &p}
+	cfg := ConfigFor(s)
+	cfg.Retry = &p
 	c := cfg.Client(s.MintToken())
 	var mu sync.Mutex
 	waits := &[]time.Duration{}
@@ -89,7 +90,8 @@ func TestRetryGivesUp(t *testing.T) {
 	})
 	t.Run("context canceled while waiting", func(t *testing.T) {
 		s := uptest.NewServer(t)
-		cfg := &Config{BaseURL: s.URL, TokenURL: s.TokenURL, Retry: &RetryPolicy{BaseDelay: time.Hour, MaxDelay: time.Hour}}
+		cfg := ConfigFor(s)
+		cfg.Retry = &RetryPolicy{BaseDelay: time.Hour, MaxDelay: time.Hour}
 		c := cfg.Client(s.MintToken())
 		s.Inject(uptest.Fault{Path: "/users/@me/meals", Kind: uptest.FaultStatus, Status: http.StatusServiceUnavailable, RetryAfter: 30 * time.Minute})
 		ctx, cancel := context.WithCancel(t.Context())

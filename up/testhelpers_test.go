@@ -50,16 +50,11 @@ func serverConfig(t *testing.T, s *uptest.Server) *Config {
 	t.Helper()
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	t.Cleanup(tr.CloseIdleConnections)
-	return &Config{
-		ClientID:     s.ClientID,
-		ClientSecret: s.ClientSecret,
-		RedirectURL:  testRedirectURL,
-		Scopes:       []Scope{ScopeMoveRead, ScopeSleepRead, ScopeBasicRead},
-		BaseURL:      s.URL,
-		AuthURL:      s.AuthURL,
-		TokenURL:     s.TokenURL,
-		HTTPClient:   &http.Client{Transport: tr},
-	}
+	cfg := ConfigFor(s)
+	cfg.RedirectURL = testRedirectURL
+	cfg.Scopes = Scopes{ScopeMoveRead, ScopeSleepRead, ScopeBasicRead}
+	cfg.HTTPClient = &http.Client{Transport: tr}
+	return cfg
 }
 
 // apiRequests returns the API requests s received, oldest first.
