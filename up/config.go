@@ -146,6 +146,69 @@ func (c *Config) ExchangeFor(ctx context.Context, key, redirectURL, state string
 	return c.exchangeInto(ctx, c.Store, key, redirectURL, state)
 }
 
+// ExchangeForUser completes a login whose user the application knows only
+// once UP says who it is, as an application keyed by UP's own XID does. It
+// exchanges the code as Exchange does, fetches the user with the new token
+// (GET /users/@me; scope basic_read), asks key for the application's key
+// for that user (nil keys the user by XID), and stores the token in
+// Config.Store under that key, under the key's lock, replacing any token
+// stored before. It returns the user and a Client for the key, as
+// ClientFor would make.
+//
+// Nothing is stored when the user cannot be fetched or key fails: the
+// error is returned, and the user must log in again. Like ExchangeFor, it
+// refuses a Config without Store before the code is spent. See
+// https://jawbone.com/up/developer/authentication.
+func (c *Config) ExchangeForUser(ctx context.Context, redirectURL, state string, key func(*User) (string, error)) (*Client, *User, error) {
+	if c.Store == nil {
+		return nil, nil, errors.New("up: ExchangeForUser: Config.Store is nil")
+	}
+	tok, err := c.exchangeInto(ctx, nil, "", redirectURL, state)
+	if err != nil {
+		return nil, nil, err
+	}
+	// A Client that stores nowhere: a refresh during the call is kept
+	// in it, and stored below with the rest.
+	fetch := c.newClientFor(nil, "", tok, false)
+	u, _, err := fetch.User(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("up: ExchangeForUser: fetching the user: %w", err)
+	}
+	k := u.XID
+	if key != nil {
+		if k, err = key(u); err != nil {
+			return nil, nil, fmt.Errorf("up: ExchangeForUser: naming the user's key: %w", err)
+		}
+	}
+	if err := checkKey(k); err != nil {
+		return nil, nil, err
+	}
+	if tok, err = fetch.Token(); err != nil {
+		return nil, nil, err
+	}
+	err = c.Store.Update(ctx, k, func(context.Context, *oauth2.Token) (*oauth2.Token, error) { return tok, nil })
+	if err != nil {
+		return nil, nil, storageErr("save", err)
+	}
+	return c.newClientFor(c.Store, k, tok, true), u, nil
+}
+
+// Forget deletes the token Config.Store holds for key, under the key's
+// lock, without calling UP: the application keeps no credential of the
+// user, while the access the user granted it stays (Client.Disconnect
+// revokes that too). A key with no token stored is not an error; the empty
+// key is refused with ErrEmptyKey.
+func (c *Config) Forget(ctx context.Context, key string) error {
+	if c.Store == nil {
+		return errors.New("up: Forget: Config.Store is nil")
+	}
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	err := c.Store.Update(ctx, key, func(context.Context, *oauth2.Token) (*oauth2.Token, error) { return nil, nil })
+	return storageErr("delete", err)
+}
+
 // exchangeInto completes a login and stores the token in store (if not
 // nil) under key.
 func (c *Config) exchangeInto(ctx context.Context, store Store, key, redirectURL, state string) (*oauth2.Token, error) {
