@@ -17,6 +17,7 @@ import (
 )
 
 func TestTokenGetSetRoundTrip(t *testing.T) {
+	t.Parallel()
 	cfg := &Config{ClientID: "id"}
 	cl := cfg.Client(nil)
 	if _, err := cl.Token(); !errors.Is(err, ErrNoToken) {
@@ -44,6 +45,7 @@ func TestTokenGetSetRoundTrip(t *testing.T) {
 }
 
 func TestClientKeepsItsOwnConfig(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	cfg := serverConfig(t, s)
 	cl := cfg.Client(s.MintToken())
@@ -61,6 +63,7 @@ func TestClientKeepsItsOwnConfig(t *testing.T) {
 }
 
 func TestUserAgent(t *testing.T) {
+	t.Parallel()
 	def := "up-go/" + Version + " (+https://github.com/upapi/up-go)"
 	tests := []struct {
 		name, configured, onRequest, want string
@@ -107,6 +110,7 @@ func TestUserAgent(t *testing.T) {
 // takes: the data of the envelope decoded, its meta in the Response, and
 // the request as the spec writes it.
 func TestSendDecodesEnvelope(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, uptest.WithClock(func() time.Time { return time.Unix(1471463170, 0) }))
 	cfg := serverConfig(t, s)
 	sent := recordOutgoing(cfg)
@@ -138,6 +142,7 @@ func TestSendDecodesEnvelope(t *testing.T) {
 // TestSendErrors checks that a non-2xx answer is an *APIError with its meta
 // and a 2xx answer that is not JSON a *DecodeError.
 func TestSendErrors(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	cl := serverConfig(t, s).Client(s.MintToken())
 	_, resp, err := send[struct{}](t.Context(), cl, get("/no/such/thing", ""))
@@ -161,6 +166,7 @@ func TestSendErrors(t *testing.T) {
 }
 
 func TestDisconnect(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	st := newCountingStorage()
 	cfg := serverConfig(t, s)
@@ -196,6 +202,7 @@ func TestDisconnect(t *testing.T) {
 }
 
 func TestDisconnectRefreshesOn401(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	old := s.MintToken()
 	s.ExpireAccessTokens()
@@ -209,6 +216,7 @@ func TestDisconnectRefreshesOn401(t *testing.T) {
 }
 
 func TestDisconnectFailureKeepsCredentials(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	s.Inject(uptest.Fault{Method: http.MethodDelete, Path: "/users/@me/PartnerAppMembership", Kind: uptest.FaultStatus, Status: http.StatusInternalServerError})
 	st := newCountingStorage()
@@ -235,6 +243,7 @@ func TestDisconnectFailureKeepsCredentials(t *testing.T) {
 }
 
 func TestClientFromStorage(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	cfg := serverConfig(t, s)
 	sent := recordOutgoing(cfg)
@@ -261,6 +270,7 @@ func TestClientFromStorage(t *testing.T) {
 }
 
 func TestInsecureTransport(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		url     string
 		allowed bool
@@ -301,6 +311,7 @@ func TestInsecureTransport(t *testing.T) {
 }
 
 func TestRedirectToAnotherHostDropsToken(t *testing.T) {
+	t.Parallel()
 	var (
 		mu        sync.Mutex
 		otherAuth []string
@@ -335,6 +346,7 @@ func TestRedirectToAnotherHostDropsToken(t *testing.T) {
 }
 
 func TestHTTPClientIsACopy(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	cfg := serverConfig(t, s)
 	cl := cfg.Client(s.MintToken())
@@ -350,6 +362,7 @@ func TestHTTPClientIsACopy(t *testing.T) {
 }
 
 func TestStringsHideSecrets(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	tok := s.MintToken()
 	st := NewMemoryStorage()
@@ -370,6 +383,7 @@ func TestStringsHideSecrets(t *testing.T) {
 }
 
 func TestTokenOnlyForAPIHost(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		url      string
 		wantAuth bool
@@ -426,6 +440,7 @@ func (c *closeCounter) CloseIdleConnections() { c.closed++ }
 // connections of a Client's http.Client, with or without a retry policy,
 // reaches the caller's transport.
 func TestCloseIdleConnectionsReachesBase(t *testing.T) {
+	t.Parallel()
 	for _, retry := range []*RetryPolicy{nil, {}} {
 		base := &closeCounter{RoundTripper: http.DefaultTransport}
 		cfg := &Config{HTTPClient: &http.Client{Transport: base}, Retry: retry}

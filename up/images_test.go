@@ -39,6 +39,7 @@ func imageXIDs(t *testing.T, c *up.Client) map[string]string {
 // TestImageStreamMatchesBytes reads every graph as bytes and as a stream:
 // both ask for the event's image and carry the same PNG.
 func TestImageStreamMatchesBytes(t *testing.T) {
+	t.Parallel()
 	s, c := fakeClient(t, nil)
 	xids := imageXIDs(t, c)
 	for _, m := range images {
@@ -103,6 +104,7 @@ func streamImage(open func(*up.Client, context.Context, string) (io.ReadCloser, 
 // missing event, a missing scope, an answer that is not a PNG and a body
 // cut off halfway with their typed errors.
 func TestImageErrors(t *testing.T) {
+	t.Parallel()
 	s, c := fakeClient(t, nil)
 	xids := imageXIDs(t, c)
 	basic := fakeConfig(s).Client(s.MintToken("basic_read"))

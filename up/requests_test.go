@@ -74,6 +74,7 @@ type operationCase struct {
 // several base URLs; and every generated builder must have a case, so an
 // operation the spec adds or changes cannot go unchecked.
 func TestRequestsMatchGenerated(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(1, 2))
 	bases := []string{DefaultBaseURL, "http://127.0.0.1:8080/nudge/api/v.1.1", "https://example.com:8443/a%20b/api/"}
 	for round := range 40 {
@@ -382,6 +383,7 @@ func operationCases(r *rand.Rand) map[string]operationCase {
 // TestOperationCasesCoverXIDs checks that the XIDs the comparison draws
 // include ones the path must escape, so that it compares escaping.
 func TestOperationCasesCoverXIDs(t *testing.T) {
+	t.Parallel()
 	escaped := slices.ContainsFunc(xids, func(x string) bool { return url.PathEscape(x) != x })
 	plain := slices.ContainsFunc(xids, func(x string) bool { return url.PathEscape(x) == x })
 	if !escaped || !plain {

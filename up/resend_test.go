@@ -140,6 +140,7 @@ var (
 // is in none of clientWrites, clientReads and clientLocal, so that no
 // write escapes TestWritesResentOnceAfterRefresh.
 func TestEveryClientMethodIsClassified(t *testing.T) {
+	t.Parallel()
 	typ := reflect.TypeFor[*up.Client]()
 	for i := range typ.NumMethod() {
 		name := typ.Method(i).Name
@@ -156,6 +157,7 @@ func TestEveryClientMethodIsClassified(t *testing.T) {
 // after a refresh); a DELETE, which is, three times, as a read would. The
 // 401 is returned as an *APIError.
 func TestWritesResentOnceAfterRefresh(t *testing.T) {
+	t.Parallel()
 	for _, w := range clientWrites {
 		t.Run(w.name, func(t *testing.T) {
 			s := uptest.NewServer(t)

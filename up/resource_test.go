@@ -14,6 +14,7 @@ import (
 // empty or blank XID, which would name the collection instead: each refuses
 // it before any request.
 func TestBlankXIDSendsNothing(t *testing.T) {
+	t.Parallel()
 	var sent atomic.Int32
 	cfg := &Config{HTTPClient: &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		sent.Add(1)
@@ -101,6 +102,7 @@ func firstErr[T any](seq iter.Seq2[T, error]) error {
 // maxImageBytes into memory, and that the Open…Image streams do not stop
 // there.
 func TestImageSizeLimit(t *testing.T) {
+	t.Parallel()
 	for _, size := range []int{maxImageBytes, maxImageBytes + 1} {
 		cfg := &Config{HTTPClient: &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
 			resp := textResponse(r, http.StatusOK, "")

@@ -57,6 +57,7 @@ func first[T any](t *testing.T, seq func(func(T, error) bool)) T {
 // TestReadOperations calls every read method once and checks the request
 // it sent and what it decoded.
 func TestReadOperations(t *testing.T) {
+	t.Parallel()
 	s, c := fakeClient(t, nil)
 	ctx := t.Context()
 	week := up.Between(time.Now().AddDate(0, 0, -7), time.Now())

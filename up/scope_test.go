@@ -7,6 +7,7 @@ import (
 )
 
 func TestAllScopes(t *testing.T) {
+	t.Parallel()
 	want := []string{
 		"basic_read", "extended_read", "location_read", "friends_read", "mood_read", "mood_write",
 		"move_read", "move_write", "sleep_read", "sleep_write", "meal_read", "meal_write",
@@ -29,6 +30,7 @@ func TestAllScopes(t *testing.T) {
 }
 
 func TestScopesString(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in              Scopes
 		want, requested string
