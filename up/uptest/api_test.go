@@ -280,8 +280,6 @@ func mustZone(t *testing.T) *time.Location {
 	return loc
 }
 
-func ptr[T any](v T) *T { return &v }
-
 type multipartMeal struct {
 	body        []byte
 	contentType string
