@@ -148,7 +148,6 @@ var jsonCalls = map[string]func(ctx context.Context, c *Client) error{
 		return err
 	},
 	"DeleteWorkout": func(ctx context.Context, c *Client) error { _, err := c.DeleteWorkout(ctx, "xid"); return err },
-	"getJSON":       func(ctx context.Context, c *Client) error { return c.getJSON(ctx, "/users/@me", nil, &struct{}{}) },
 	"API": func(ctx context.Context, c *Client) error {
 		_, err := c.API().GetUserWithResponse(ctx, "@me")
 		return err

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/upapi/up-go/gen"
 )
@@ -19,6 +21,28 @@ type Response struct {
 	StatusCode int
 	Header     http.Header
 	Meta       Meta
+}
+
+// Meta is the meta object that every UP API response carries, successful or
+// not: who the token belongs to, the status the server meant, and its clock.
+// Error responses add ErrorType, ErrorDetail and ErrorUserMsg. Fields UP
+// might add later are ignored. See https://jawbone.com/up/developer/structure.
+type Meta struct {
+	UserXID      string    // the XID of the user who owns the token
+	Message      string    // "OK", or a short code such as "NOT_AUTHORIZED"
+	Code         int       // the HTTP status the server meant
+	Time         time.Time // the server's clock, in UTC
+	ErrorType    string    // on errors, the kind of failure
+	ErrorDetail  string    // on errors, a sentence for developers
+	ErrorUserMsg string    // on errors, a sentence that may be shown to the user
+}
+
+// metaOf converts the generated meta of a successful response.
+func metaOf(m gen.Meta) Meta {
+	return Meta{
+		UserXID: m.UserXID, Message: m.Message, Code: m.Code, Time: m.Time.Time(),
+		ErrorType: m.ErrorType, ErrorDetail: m.ErrorDetail, ErrorUserMsg: m.ErrorUserMsg,
+	}
 }
 
 // envelope is the UP response envelope around data of type T. It decodes the
@@ -63,7 +87,7 @@ func send[T any](ctx context.Context, c *Client, cl call) (*T, *Response, error)
 	if err != nil {
 		return nil, nil, err
 	}
-	return sendRequest[T](ctx, c, req)
+	return sendRequest[T](c, req)
 }
 
 // answer is what a call returns, in one allocation: the Response and the
@@ -74,7 +98,7 @@ type answer[T any] struct {
 }
 
 // sendRequest sends req and decodes the envelope's data into *T.
-func sendRequest[T any](_ context.Context, c *Client, req *http.Request) (*T, *Response, error) {
+func sendRequest[T any](c *Client, req *http.Request) (*T, *Response, error) {
 	a := new(answer[T])
 	sent, err := c.exchange(req, &a.resp, &a.env)
 	if !sent {
@@ -93,19 +117,49 @@ func sendRequest[T any](_ context.Context, c *Client, req *http.Request) (*T, *R
 // Client's secrets, in any encoding.
 func (c *Client) exchange(req *http.Request, resp *Response, out any) (sent bool, err error) {
 	defer func() { err = c.scrub(err) }()
-	httpResp, err := c.hc.Do(req)
-	if err != nil {
+	httpResp, err := c.roundTrip(req, resp)
+	if httpResp == nil {
 		return false, err
 	}
 	defer drainClose(httpResp)
-	resp.StatusCode, resp.Header = httpResp.StatusCode, httpResp.Header
-	if err := c.check(httpResp); err != nil {
+	if err != nil || out == nil {
 		return true, err
 	}
-	if out == nil {
-		return true, nil
-	}
 	return true, c.decodeJSON(req, httpResp.Body, out)
+}
+
+// roundTrip sends req through the authenticated client and fills resp from
+// the answer, which it returns for the caller to read and close; it returns
+// nil when no answer came. A non-2xx answer is returned with its *APIError.
+// Its errors are not yet scrubbed of the Client's secrets.
+func (c *Client) roundTrip(req *http.Request, resp *Response) (*http.Response, error) {
+	httpResp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.StatusCode, resp.Header = httpResp.StatusCode, httpResp.Header
+	return httpResp, c.check(httpResp)
+}
+
+// maxDrain bounds what drainClose reads of a body before closing it.
+const maxDrain = 4 << 10
+
+// drainBuffers holds the buffers drainClose reads into.
+var drainBuffers = sync.Pool{New: func() any { return new([maxDrain]byte) }}
+
+// drainClose reads a little of what is left of a body (at most maxDrain
+// bytes), so the connection can be reused, and closes it.
+func drainClose(resp *http.Response) {
+	buf := drainBuffers.Get().(*[maxDrain]byte)
+	for n := 0; n < maxDrain; {
+		m, err := resp.Body.Read(buf[:maxDrain-n])
+		n += m
+		if err != nil {
+			break
+		}
+	}
+	drainBuffers.Put(buf)
+	_ = resp.Body.Close()
 }
 
 // check returns nil for a 2xx answer and, for any other, the *APIError
@@ -140,7 +194,9 @@ func (c *Client) decodeJSON(req *http.Request, body io.Reader, out any) error {
 const DefaultMaxResponseBytes = 16 << 20
 
 // maxResponseBytes returns Config.MaxResponseBytes, or its default.
-func (c *Config) maxResponseBytes() int64 { return cmpOr(c.MaxResponseBytes, DefaultMaxResponseBytes) }
+func (c *Config) maxResponseBytes() int64 {
+	return positiveOr(c.MaxResponseBytes, DefaultMaxResponseBytes)
+}
 
 // limitedReader reads at most n bytes of r and then one more, to learn
 // whether r goes on; if it does, it sets over and fails with
@@ -274,19 +330,3 @@ func hostWithoutEmptyPort(host string) string {
 	}
 	return host
 }
-
-// DecodeError reports a 2xx response whose body is not the JSON the spec
-// promises: malformed, truncated, or of the wrong shape.
-type DecodeError struct {
-	Method string
-	URL    string // without credentials
-	Err    error
-}
-
-// Error describes the failure.
-func (e *DecodeError) Error() string {
-	return fmt.Sprintf("up: %s %s: decoding response: %v", e.Method, e.URL, e.Err)
-}
-
-// Unwrap returns the decoder's error.
-func (e *DecodeError) Unwrap() error { return e.Err }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 
 	"golang.org/x/oauth2"
@@ -146,12 +145,12 @@ func (c *Config) newClient() *Client {
 // Token returns a copy of the current token, including any refreshed since
 // the Client was made. It returns ErrNoToken when there is none, for
 // instance after Disconnect.
-func (cl *Client) Token() (*oauth2.Token, error) { return cl.creds.current() }
+func (c *Client) Token() (*oauth2.Token, error) { return c.creds.current() }
 
 // SetToken replaces the Client's credentials with a copy of tok (nil
 // removes them). It does not store tok; a refresh under way when SetToken
 // is called is not stored either.
-func (cl *Client) SetToken(tok *oauth2.Token) { cl.creds.replace(tok) }
+func (c *Client) SetToken(tok *oauth2.Token) { c.creds.replace(tok) }
 
 // Refresh gets a new token from the token endpoint now, exactly as an
 // automatic refresh would, stores it and returns it. If the store already
@@ -162,15 +161,15 @@ func (cl *Client) SetToken(tok *oauth2.Token) { cl.creds.replace(tok) }
 // must log in again. When the token is returned together with a
 // *StorageError, it is valid and in use, and saving is retried on the next
 // request.
-func (cl *Client) Refresh(ctx context.Context) (*oauth2.Token, error) {
-	tok, err := cl.creds.refreshNow(ctx)
-	return tok, cl.scrub(err)
+func (c *Client) Refresh(ctx context.Context) (*oauth2.Token, error) {
+	tok, err := c.creds.refreshNow(ctx)
+	return tok, c.scrub(err)
 }
 
 // PendingSaveError returns why the current token could not be stored, or
 // nil once it is stored. The Client retries the save before each request
 // until it succeeds.
-func (cl *Client) PendingSaveError() error { return cl.creds.pendingSaveError() }
+func (c *Client) PendingSaveError() error { return c.creds.pendingSaveError() }
 
 // Disconnect revokes the application's access for the user
 // (DELETE /users/@me/PartnerAppMembership), then forgets the token and
@@ -178,15 +177,16 @@ func (cl *Client) PendingSaveError() error { return cl.creds.pendingSaveError() 
 // under way can store it again; later calls fail with ErrNoToken without a
 // request. If the API call fails, the credentials are kept and its error
 // returned.
-func (cl *Client) Disconnect(ctx context.Context) error {
-	req, err := cl.newRequest(ctx, call{method: http.MethodDelete, path: mePath + "/PartnerAppMembership"})
+func (c *Client) Disconnect(ctx context.Context) error {
+	req, err := c.newRequest(ctx, call{method: http.MethodDelete, path: mePath + "/PartnerAppMembership"})
 	if err != nil {
 		return err
 	}
-	if err := cl.do(req, nil); err != nil {
+	// Only the status counts: what UP says besides is not decoded.
+	if _, err := c.exchange(req, new(Response), nil); err != nil {
 		return err
 	}
-	return cl.creds.forget(ctx)
+	return c.creds.forget(ctx)
 }
 
 // HTTPClient returns an *http.Client that authenticates and refreshes
@@ -194,21 +194,21 @@ func (cl *Client) Disconnect(ctx context.Context) error {
 // cover yet. Responses are returned as they are, whatever their status. The
 // token goes only to the host of BaseURL; requests for other hosts are sent
 // without it. Each call returns a new *http.Client, which the caller may change.
-func (cl *Client) HTTPClient() *http.Client {
-	hc := *cl.hc
+func (c *Client) HTTPClient() *http.Client {
+	hc := *c.hc
 	return &hc
 }
 
 // BaseURL returns the API root the Client calls, without a trailing slash.
-func (cl *Client) BaseURL() string { return cl.cfg.baseURL() }
+func (c *Client) BaseURL() string { return c.cfg.baseURL() }
 
 // String describes the Client without its token or its user's key.
-func (cl *Client) String() string {
-	return fmt.Sprintf("up.Client{BaseURL: %q, %s}", cl.cfg.baseURL(), cl.creds.describe())
+func (c *Client) String() string {
+	return fmt.Sprintf("up.Client{BaseURL: %q, %s}", c.cfg.baseURL(), c.creds.describe())
 }
 
 // GoString is String, so that %#v cannot print the token.
-func (cl *Client) GoString() string { return cl.String() }
+func (c *Client) GoString() string { return c.String() }
 
 // parseBaseURL parses Config.BaseURL once for every request of a Client.
 // A URL that does not parse, or is not absolute, gives an empty one and the
@@ -222,67 +222,4 @@ func parseBaseURL(raw string) (*url.URL, error) {
 		return &url.URL{}, fmt.Errorf("up: invalid base URL: %w", err)
 	}
 	return u, nil
-}
-
-// pathCall is a request for path (relative to BaseURL, escaped or not) with
-// query parameters, for the calls that have no typed method.
-func pathCall(method, path string, query url.Values) call {
-	p := "/" + strings.TrimLeft(path, "/")
-	cl := call{method: method, path: p}
-	if unescaped, err := url.PathUnescape(p); err == nil && unescaped != p {
-		cl.path, cl.rawPath = unescaped, p
-	}
-	if len(query) > 0 {
-		cl.query = query.Encode()
-	}
-	return cl
-}
-
-// do sends req, turns a non-2xx answer into an *APIError and decodes the
-// JSON body into out unless out is nil.
-func (cl *Client) do(req *http.Request, out any) (err error) {
-	defer func() { err = cl.scrub(err) }()
-	resp, err := cl.hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer drainClose(resp)
-	if err := cl.check(resp); err != nil {
-		return err
-	}
-	if out == nil {
-		return nil
-	}
-	return cl.decodeJSON(req, resp.Body, out)
-}
-
-// getJSON GETs path (relative to BaseURL) with query and decodes the whole
-// JSON response, envelope included, into out.
-func (cl *Client) getJSON(ctx context.Context, path string, query url.Values, out any) error {
-	req, err := cl.newRequest(ctx, pathCall(http.MethodGet, path, query))
-	if err != nil {
-		return err
-	}
-	return cl.do(req, out)
-}
-
-// maxDrain bounds what drainClose reads of a body before closing it.
-const maxDrain = 4 << 10
-
-// drainBuffers holds the buffers drainClose reads into.
-var drainBuffers = sync.Pool{New: func() any { return new([maxDrain]byte) }}
-
-// drainClose reads a little of what is left of a body (at most maxDrain
-// bytes), so the connection can be reused, and closes it.
-func drainClose(resp *http.Response) {
-	buf := drainBuffers.Get().(*[maxDrain]byte)
-	for n := 0; n < maxDrain; {
-		m, err := resp.Body.Read(buf[:maxDrain-n])
-		n += m
-		if err != nil {
-			break
-		}
-	}
-	drainBuffers.Put(buf)
-	_ = resp.Body.Close()
 }

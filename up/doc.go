@@ -53,6 +53,9 @@
 //
 //	// The callback: the token is stored under the user's key.
 //	_, err = cfg.ExchangeFor(ctx, userID, r.URL.String(), state)
+//	// Or, when the key is UP's XID, known only once the code is
+//	// exchanged: nil keys the user by XID.
+//	client, user, err := cfg.ExchangeForUser(ctx, r.URL.String(), state, nil)
 //
 //	// Any request: a Client from the store, made for this request.
 //	client, err := cfg.ClientFor(ctx, userID)
@@ -63,10 +66,12 @@
 //
 //	// Disconnect: UP revokes the app's access and the token is deleted.
 //	err = client.Disconnect(ctx)
+//	// Sign out: the token is deleted, and UP is not called.
+//	err = cfg.Forget(ctx, userID)
 //
 // Every change to a user's token goes through [Store.Update], which holds
 // the user's lock: the token stored at login, each refresh (from reading
-// the stored token to storing its successor), and the delete of
+// the stored token to storing its successor), and the delete of Forget and
 // Disconnect, which therefore cannot be undone by a refresh under way. The
 // lock matters because UP rotates refresh tokens: of two requests that
 // refresh one user's token at once, UP accepts the first and refuses the

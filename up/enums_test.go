@@ -12,6 +12,7 @@ import (
 // and an unlisted value, what Valid says, and that a response with a value
 // the spec does not list decodes, keeping the number.
 func TestEnumerations(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		v     interface{ Valid() bool }
 		str   string

@@ -21,11 +21,7 @@ var exampleNow = time.Date(2024, time.March, 15, 9, 0, 0, 0, time.UTC)
 // a Client for its user; scopes default to every scope.
 func exampleFake(scopes ...string) (*uptest.Server, *up.Client) {
 	s := uptest.New(uptest.WithSeed(7), uptest.WithDays(14), uptest.WithClock(func() time.Time { return exampleNow }))
-	cfg := &up.Config{
-		ClientID: s.ClientID, ClientSecret: s.ClientSecret,
-		BaseURL: s.URL, AuthURL: s.AuthURL, TokenURL: s.TokenURL,
-	}
-	return s, cfg.Client(s.MintToken(scopes...))
+	return s, up.ConfigFor(s).Client(s.MintToken(scopes...))
 }
 
 func ExampleClient_User() {
@@ -159,7 +155,7 @@ func ExampleClient_OpenSleepImage() {
 			fmt.Println(err)
 			return
 		}
-		graph, err := client.OpenSleepImage(ctx, sleep.XID)
+		graph, _, err := client.OpenSleepImage(ctx, sleep.XID)
 		if err != nil {
 			fmt.Println(err)
 			return
@@ -257,7 +253,7 @@ func ExampleClient_CreateMood() {
 		fmt.Println(err)
 		return
 	}
-	mood, _, err := client.Mood(ctx, 0) // today's
+	mood, _, err := client.MoodOn(ctx, 0) // today's
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -367,10 +363,8 @@ func ExampleWebhookHandler() {
 func ExampleRetryPolicy() {
 	s := uptest.New()
 	defer s.Close()
-	cfg := &up.Config{
-		BaseURL: s.URL, TokenURL: s.TokenURL,
-		Retry: &up.RetryPolicy{MaxAttempts: 3, BaseDelay: 10 * time.Millisecond},
-	}
+	cfg := up.ConfigFor(s)
+	cfg.Retry = &up.RetryPolicy{MaxAttempts: 3, BaseDelay: 10 * time.Millisecond}
 	client := cfg.Client(s.MintToken())
 
 	// The API is busy once; the read is retried and succeeds.

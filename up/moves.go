@@ -25,7 +25,7 @@ func (c *Client) Move(ctx context.Context, xid string) (*Move, *Response, error)
 
 // MoveImage fetches the move's activity graph as PNG bytes (GET
 // /moves/{xid}/image; scope move_read).
-func (c *Client) MoveImage(ctx context.Context, xid string) ([]byte, error) {
+func (c *Client) MoveImage(ctx context.Context, xid string) ([]byte, *Response, error) {
 	return eventImage(ctx, c, "moves", xid)
 }
 
@@ -33,7 +33,7 @@ func (c *Client) MoveImage(ctx context.Context, xid string) ([]byte, error) {
 // /moves/{xid}/image; scope move_read) for the caller to read and close. It
 // reads nothing into memory itself, so unlike MoveImage it sets no size
 // limit.
-func (c *Client) OpenMoveImage(ctx context.Context, xid string) (io.ReadCloser, error) {
+func (c *Client) OpenMoveImage(ctx context.Context, xid string) (io.ReadCloser, *Response, error) {
 	return openEventImage(ctx, c, "moves", xid)
 }
 

@@ -2,7 +2,6 @@ package up
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"hash/maphash"
 	"iter"
@@ -54,9 +53,6 @@ func (p *Page[T]) NextURL() string {
 	return p.next.String()
 }
 
-// ErrNoMorePages is returned by Page.Next on the last page.
-var ErrNoMorePages = errors.New("up: no more pages")
-
 // Next fetches the page after p. It returns ErrNoMorePages on the last page,
 // and an error matching ErrPaginationLoop if UP sends a next link whose
 // page was fetched before (which would otherwise loop forever). A Next that
@@ -101,22 +97,6 @@ func followPage[T any](ctx context.Context, c *Client, cur *cursor, next *url.UR
 	return page, nil
 }
 
-// ErrPaginationLoop reports a links.next that repeats one already followed.
-var ErrPaginationLoop = errors.New("up: pagination loop: next link repeats")
-
-// NextLinkError reports a links.next that the client refuses to follow
-// because it leads away from the API's scheme, host or base path: following
-// it would hand the user's token to someone else.
-type NextLinkError struct {
-	Next   string // the link as UP sent it
-	Reason string
-}
-
-// Error describes the refusal.
-func (e *NextLinkError) Error() string {
-	return fmt.Sprintf("up: refusing to follow next link %q: %s", e.Next, e.Reason)
-}
-
 // cursor tracks the next links a walk through one collection has followed.
 // It keeps an 8-byte hash per page rather than the links themselves.
 type cursor struct {
@@ -158,7 +138,7 @@ func (c *cursor) mark(u *url.URL, record bool) error {
 
 // fetchPage sends a page request and decodes the collection in its answer.
 func fetchPage[T any](ctx context.Context, c *Client, cur *cursor, req *http.Request) (*Page[T], error) {
-	data, resp, err := sendRequest[collection[T]](ctx, c, req)
+	data, resp, err := sendRequest[collection[T]](c, req)
 	if err != nil {
 		return nil, err
 	}

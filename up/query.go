@@ -45,7 +45,9 @@ type ListQuery struct {
 	// Range selects events by time; it cannot be combined with Date. With a
 	// range, UP lists the oldest events first.
 	Range TimeRange
-	// UpdatedAfter selects events changed after this moment.
+	// UpdatedAfter selects events changed after this moment, sent as
+	// updated_after. (Band events take created_after instead: see
+	// BandEventQuery.CreatedAfter.)
 	UpdatedAfter time.Time
 	// Limit is the page size; zero asks for DefaultPageSize.
 	Limit int
@@ -60,14 +62,6 @@ type ListQuery struct {
 // with their hourly totals, make such a page about 4.4 MB, well within
 // DefaultMaxResponseBytes.
 const DefaultPageSize = 1000
-
-// QueryError reports a query the client refuses to send, before any request.
-type QueryError struct {
-	Reason string
-}
-
-// Error describes what is wrong with the query.
-func (e *QueryError) Error() string { return "up: invalid query: " + e.Reason }
 
 // listParams mirrors the generated List*Params structs, field for field, so
 // a value converts to any of them; the conversions below stop compiling if

@@ -74,6 +74,7 @@ type operationCase struct {
 // several base URLs; and every generated builder must have a case, so an
 // operation the spec adds or changes cannot go unchecked.
 func TestRequestsMatchGenerated(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(1, 2))
 	bases := []string{DefaultBaseURL, "http://127.0.0.1:8080/nudge/api/v.1.1", "https://example.com:8443/a%20b/api/"}
 	for round := range 40 {
@@ -145,7 +146,7 @@ func operationCases(r *rand.Rand) map[string]operationCase {
 	start := time.Unix(1384963500+r.Int64N(1e7), 0)
 	end := start.Add(time.Duration(1+r.IntN(1e6)) * time.Second)
 	limit := []int{0, 1, 100, 5000}[r.IntN(4)]
-	sentLimit := cmpOr(limit, DefaultPageSize)
+	sentLimit := positiveOr(limit, DefaultPageSize)
 	var q ListQuery
 	var p listParams
 	switch r.IntN(3) {
@@ -242,7 +243,7 @@ func operationCases(r *rand.Rand) map[string]operationCase {
 			}),
 		"GetMove": {sdk: func(ctx context.Context, c *Client) error { return err3(c.Move(ctx, xid)) },
 			gen: func(s string) (*http.Request, error) { return gen.NewGetMoveRequest(s, xid) }},
-		"GetMoveImage": {sdk: func(ctx context.Context, c *Client) error { return err2(c.MoveImage(ctx, xid)) },
+		"GetMoveImage": {sdk: func(ctx context.Context, c *Client) error { return err3(c.MoveImage(ctx, xid)) },
 			gen: func(s string) (*http.Request, error) { return gen.NewGetMoveImageRequest(s, xid) }},
 		"ListMoveTicks": {sdk: func(ctx context.Context, c *Client) error { return err2(c.MoveTicksPage(ctx, xid)) },
 			gen: func(s string) (*http.Request, error) { return gen.NewListMoveTicksRequest(s, xid) }},
@@ -263,7 +264,7 @@ func operationCases(r *rand.Rand) map[string]operationCase {
 			}},
 		"DeleteWorkout": {sdk: func(ctx context.Context, c *Client) error { return err2(c.DeleteWorkout(ctx, xid)) },
 			gen: func(s string) (*http.Request, error) { return gen.NewDeleteWorkoutRequest(s, xid) }},
-		"GetWorkoutImage": {sdk: func(ctx context.Context, c *Client) error { return err2(c.WorkoutImage(ctx, xid)) },
+		"GetWorkoutImage": {sdk: func(ctx context.Context, c *Client) error { return err3(c.WorkoutImage(ctx, xid)) },
 			gen: func(s string) (*http.Request, error) { return gen.NewGetWorkoutImageRequest(s, xid) }},
 		"ListWorkoutTicks": {sdk: func(ctx context.Context, c *Client) error { return err2(c.WorkoutTicksPage(ctx, xid)) },
 			gen: func(s string) (*http.Request, error) { return gen.NewListWorkoutTicksRequest(s, xid) }},
@@ -280,7 +281,7 @@ func operationCases(r *rand.Rand) map[string]operationCase {
 			gen: func(s string) (*http.Request, error) { return gen.NewGetSleepRequest(s, xid) }},
 		"DeleteSleep": {sdk: func(ctx context.Context, c *Client) error { return err2(c.DeleteSleep(ctx, xid)) },
 			gen: func(s string) (*http.Request, error) { return gen.NewDeleteSleepRequest(s, xid) }},
-		"GetSleepImage": {sdk: func(ctx context.Context, c *Client) error { return err2(c.SleepImage(ctx, xid)) },
+		"GetSleepImage": {sdk: func(ctx context.Context, c *Client) error { return err3(c.SleepImage(ctx, xid)) },
 			gen: func(s string) (*http.Request, error) { return gen.NewGetSleepImageRequest(s, xid) }},
 		"ListSleepTicks": {sdk: func(ctx context.Context, c *Client) error { return err2(c.SleepTicksPage(ctx, xid)) },
 			gen: func(s string) (*http.Request, error) { return gen.NewListSleepTicksRequest(s, xid) }},
@@ -339,13 +340,13 @@ func operationCases(r *rand.Rand) map[string]operationCase {
 		"DeleteGenericEvent": {sdk: func(ctx context.Context, c *Client) error { return err2(c.DeleteGenericEvent(ctx, xid)) },
 			gen: func(s string) (*http.Request, error) { return gen.NewDeleteGenericEventRequest(s, xid) }},
 
-		"GetMood": {sdk: func(ctx context.Context, c *Client) error { return err3(c.Mood(ctx, day)) },
+		"GetMood": {sdk: func(ctx context.Context, c *Client) error { return err3(c.MoodOn(ctx, day)) },
 			gen: func(s string) (*http.Request, error) {
 				return gen.NewGetMoodRequest(s, "@me", &gen.GetMoodParams{Date: &day})
 			}},
 		"CreateMood": {sdk: func(ctx context.Context, c *Client) error { return err3(c.CreateMood(ctx, mood)) },
 			gen: func(s string) (*http.Request, error) { return gen.NewCreateMoodRequestWithFormdataBody(s, "@me", mood) }},
-		"GetMoodEvent": {sdk: func(ctx context.Context, c *Client) error { return err3(c.MoodEvent(ctx, xid)) },
+		"GetMoodEvent": {sdk: func(ctx context.Context, c *Client) error { return err3(c.Mood(ctx, xid)) },
 			gen: func(s string) (*http.Request, error) { return gen.NewGetMoodEventRequest(s, xid) }},
 		"DeleteMood": {sdk: func(ctx context.Context, c *Client) error { return err2(c.DeleteMood(ctx, xid)) },
 			gen: func(s string) (*http.Request, error) { return gen.NewDeleteMoodRequest(s, xid) }},
@@ -382,6 +383,7 @@ func operationCases(r *rand.Rand) map[string]operationCase {
 // TestOperationCasesCoverXIDs checks that the XIDs the comparison draws
 // include ones the path must escape, so that it compares escaping.
 func TestOperationCasesCoverXIDs(t *testing.T) {
+	t.Parallel()
 	escaped := slices.ContainsFunc(xids, func(x string) bool { return url.PathEscape(x) != x })
 	plain := slices.ContainsFunc(xids, func(x string) bool { return url.PathEscape(x) == x })
 	if !escaped || !plain {

@@ -105,44 +105,46 @@ const maxImageBytes = 16 << 20
 
 // openImage requests a PNG graph and returns its body for the caller to
 // read and close; reading more than limit bytes of it fails with a
-// *ResponseTooLargeError, unless limit is zero.
-func openImage(ctx context.Context, c *Client, cl call, limit int64) (_ io.ReadCloser, err error) {
+// *ResponseTooLargeError, unless limit is zero. The Response is nil when no
+// answer came.
+func openImage(ctx context.Context, c *Client, cl call, limit int64) (_ io.ReadCloser, _ *Response, err error) {
 	defer func() { err = c.scrub(err) }()
 	cl.png = true
 	req, err := c.newRequest(ctx, cl)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	resp, err := c.hc.Do(req)
+	resp := new(Response)
+	httpResp, err := c.roundTrip(req, resp)
+	if httpResp == nil {
+		return nil, nil, err
+	}
 	if err != nil {
-		return nil, err
+		drainClose(httpResp)
+		return nil, resp, err
 	}
-	if err := c.check(resp); err != nil {
-		drainClose(resp)
-		return nil, err
-	}
-	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "image/png" {
-		drainClose(resp)
-		return nil, &DecodeError{Method: req.Method, URL: safeURL(req.URL), Err: fmt.Errorf("content type %q is not image/png", mt)}
+	if mt, _, _ := mime.ParseMediaType(httpResp.Header.Get("Content-Type")); mt != "image/png" {
+		drainClose(httpResp)
+		return nil, resp, &DecodeError{Method: req.Method, URL: safeURL(req.URL), Err: fmt.Errorf("content type %q is not image/png", mt)}
 	}
 	if limit > 0 {
-		return newLimitedBody(req, resp.Body, limit), nil
+		return newLimitedBody(req, httpResp.Body, limit), resp, nil
 	}
-	return resp.Body, nil
+	return httpResp.Body, resp, nil
 }
 
 // readImage reads a whole PNG graph, up to maxImageBytes.
-func readImage(ctx context.Context, c *Client, cl call) ([]byte, error) {
-	body, err := openImage(ctx, c, cl, maxImageBytes)
+func readImage(ctx context.Context, c *Client, cl call) ([]byte, *Response, error) {
+	body, resp, err := openImage(ctx, c, cl, maxImageBytes)
 	if err != nil {
-		return nil, err
+		return nil, resp, err
 	}
 	defer func() { _ = body.Close() }()
 	b, err := io.ReadAll(body)
 	if err != nil {
-		return nil, c.scrub(err)
+		return nil, resp, c.scrub(err)
 	}
-	return b, nil
+	return b, resp, nil
 }
 
 // getEvent fetches the event xid names in collection.
@@ -168,17 +170,17 @@ func deleteEvent(ctx context.Context, c *Client, collection, xid string) (*Respo
 }
 
 // eventImage reads the PNG graph of the event xid names in collection.
-func eventImage(ctx context.Context, c *Client, collection, xid string) ([]byte, error) {
+func eventImage(ctx context.Context, c *Client, collection, xid string) ([]byte, *Response, error) {
 	if err := checkXID(xid); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	return readImage(ctx, c, eventCall(http.MethodGet, collection, xid, "/image"))
 }
 
 // openEventImage opens the PNG graph of the event xid names in collection.
-func openEventImage(ctx context.Context, c *Client, collection, xid string) (io.ReadCloser, error) {
+func openEventImage(ctx context.Context, c *Client, collection, xid string) (io.ReadCloser, *Response, error) {
 	if err := checkXID(xid); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	return openImage(ctx, c, eventCall(http.MethodGet, collection, xid, "/image"), 0)
 }

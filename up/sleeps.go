@@ -41,7 +41,7 @@ func (c *Client) DeleteSleep(ctx context.Context, xid string) (*Response, error)
 
 // SleepImage fetches the sleep's phase graph as PNG bytes (GET
 // /sleeps/{xid}/image; scope sleep_read).
-func (c *Client) SleepImage(ctx context.Context, xid string) ([]byte, error) {
+func (c *Client) SleepImage(ctx context.Context, xid string) ([]byte, *Response, error) {
 	return eventImage(ctx, c, "sleeps", xid)
 }
 
@@ -49,7 +49,7 @@ func (c *Client) SleepImage(ctx context.Context, xid string) ([]byte, error) {
 // /sleeps/{xid}/image; scope sleep_read) for the caller to read and close. It
 // reads nothing into memory itself, so unlike SleepImage it sets no size
 // limit.
-func (c *Client) OpenSleepImage(ctx context.Context, xid string) (io.ReadCloser, error) {
+func (c *Client) OpenSleepImage(ctx context.Context, xid string) (io.ReadCloser, *Response, error) {
 	return openEventImage(ctx, c, "sleeps", xid)
 }
 

@@ -35,6 +35,7 @@ func referenceSend(req *http.Request, body io.ReadCloser, ua string, tok *oauth2
 // request the Clone-based preparation made, for headers of every shape,
 // and leaves the caller's request as it was.
 func TestSendMatchesClone(t *testing.T) {
+	t.Parallel()
 	headers := map[string]http.Header{
 		"empty":            {},
 		"caller UA":        {"User-Agent": {"script/1"}},
@@ -112,6 +113,7 @@ func cloneHeader(h http.Header) http.Header {
 // TestSendWithoutHeader sends a request whose header map is nil, which the
 // Clone-based preparation could not (it wrote into the nil map).
 func TestSendWithoutHeader(t *testing.T) {
+	t.Parallel()
 	var got http.Header
 	cl := (&Config{}).newClient()
 	tr := newTransport(&cl.cfg, cl.creds, roundTripFunc(func(r *http.Request) (*http.Response, error) {
@@ -135,6 +137,7 @@ func TestSendWithoutHeader(t *testing.T) {
 // slash, whatever the base looks like, and that a base URL that does not
 // parse fails every call without a request.
 func TestNewRequestOnBaseURL(t *testing.T) {
+	t.Parallel()
 	for _, base := range []string{"", "https://jawbone.com/nudge/api/v.1.1", "http://127.0.0.1:1/api///", "http://[::1]:8080/a%20b/v.1.1", "http://example.com:/x"} {
 		cl := (&Config{BaseURL: base}).newClient()
 		req, err := cl.newRequest(t.Context(), get(mePath, ""))
@@ -162,6 +165,7 @@ func TestNewRequestOnBaseURL(t *testing.T) {
 // the header the Clone-based preparation gives, token after token, and
 // that a caller's request with the same Accept text is copied as before.
 func TestSendOwnedMatchesClone(t *testing.T) {
+	t.Parallel()
 	var got *http.Request
 	cl := (&Config{}).newClient()
 	tr := newTransport(&cl.cfg, cl.creds, roundTripFunc(func(r *http.Request) (*http.Response, error) {

@@ -47,9 +47,6 @@ func NewDate(year int, month time.Month, day int) Date { return wire.NewDate(yea
 // ParseDate reads a day written YYYYMMDD or YYYY-MM-DD.
 func ParseDate(s string) (Date, error) { return wire.ParseDate(s) }
 
-// CoordinateOf formats f as a Coordinate.
-func CoordinateOf(f float64) Coordinate { return wire.CoordinateOf(f) }
-
 // GenderOf returns the female Gender when female is true, the male one
 // otherwise.
 func GenderOf(female bool) Gender { return wire.GenderOf(female) }

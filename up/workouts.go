@@ -54,7 +54,7 @@ func (c *Client) DeleteWorkout(ctx context.Context, xid string) (*Response, erro
 
 // WorkoutImage fetches the workout's intensity graph as PNG bytes (GET
 // /workouts/{xid}/image; scope move_read).
-func (c *Client) WorkoutImage(ctx context.Context, xid string) ([]byte, error) {
+func (c *Client) WorkoutImage(ctx context.Context, xid string) ([]byte, *Response, error) {
 	return eventImage(ctx, c, "workouts", xid)
 }
 
@@ -62,7 +62,7 @@ func (c *Client) WorkoutImage(ctx context.Context, xid string) ([]byte, error) {
 // /workouts/{xid}/image; scope move_read) for the caller to read and close. It
 // reads nothing into memory itself, so unlike WorkoutImage it sets no size
 // limit.
-func (c *Client) OpenWorkoutImage(ctx context.Context, xid string) (io.ReadCloser, error) {
+func (c *Client) OpenWorkoutImage(ctx context.Context, xid string) (io.ReadCloser, *Response, error) {
 	return openEventImage(ctx, c, "workouts", xid)
 }
 

@@ -13,6 +13,7 @@ import (
 // TestWorkoutRoundTrip creates, reads, updates and deletes a workout
 // through the fake, checking the form each write sends.
 func TestWorkoutRoundTrip(t *testing.T) {
+	t.Parallel()
 	s, c := fakeClient(t, nil)
 	ctx := t.Context()
 	start := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
@@ -77,6 +78,7 @@ func TestWorkoutRoundTrip(t *testing.T) {
 // TestDeleteOthersForbidden checks the typed error for deleting an event
 // this application did not create.
 func TestDeleteOthersForbidden(t *testing.T) {
+	t.Parallel()
 	_, c := fakeClient(t, nil)
 	w := first(t, c.Workouts(t.Context(), up.ListQuery{}))
 	_, err := c.DeleteWorkout(t.Context(), w.XID)
@@ -88,6 +90,7 @@ func TestDeleteOthersForbidden(t *testing.T) {
 
 // TestOtherWrites round-trips every other writable resource.
 func TestOtherWrites(t *testing.T) {
+	t.Parallel()
 	s, c := fakeClient(t, nil)
 	ctx := t.Context()
 	now := up.EpochOf(time.Now().Add(-time.Hour))
@@ -152,7 +155,7 @@ func TestOtherWrites(t *testing.T) {
 	if err != nil || mood.SubType != 2 {
 		t.Fatalf("mood %+v, %v", mood, err)
 	}
-	if today, _, err := c.Mood(ctx, 0); err != nil || today.XID == "" || today.XID != mood.XID {
+	if today, _, err := c.MoodOn(ctx, 0); err != nil || today.XID == "" || today.XID != mood.XID {
 		t.Errorf("today's mood %+v, %v, want the one just recorded", today, err)
 	}
 	if _, err := c.DeleteMood(ctx, mood.XID); err != nil {
@@ -183,6 +186,7 @@ func TestOtherWrites(t *testing.T) {
 // TestInputErrors checks that writes UP would refuse fail with an
 // *InputError before any request.
 func TestInputErrors(t *testing.T) {
+	t.Parallel()
 	s, c := fakeClient(t, nil)
 	ctx := t.Context()
 	now := up.EpochOf(time.Now())
@@ -262,6 +266,7 @@ func TestInputErrors(t *testing.T) {
 // TestWritesNotRetried checks that a create answered 503 is reported, not
 // resent, even with a retry policy, while a read is retried.
 func TestWritesNotRetried(t *testing.T) {
+	t.Parallel()
 	s := uptest.NewServer(t)
 	cfg := fakeConfig(s)
 	cfg.Retry = &up.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond}
@@ -292,6 +297,7 @@ func TestWritesNotRetried(t *testing.T) {
 // TestWriteResentAfterRefresh checks the one resend a write gets: after a
 // 401, once the token is refreshed, since UP did not process it.
 func TestWriteResentAfterRefresh(t *testing.T) {
+	t.Parallel()
 	s, c := fakeClient(t, nil)
 	s.ExpireAccessTokens()
 	s.ResetRequests()

@@ -134,16 +134,10 @@ func (d *demo) show(format string, args ...any) {
 }
 
 func (d *demo) loginURL(context.Context) (string, error) {
-	d.cfg = &up.Config{
-		ClientID:     d.s.ClientID,
-		ClientSecret: d.s.ClientSecret,
-		RedirectURL:  demoRedirect,
-		Scopes:       []up.Scope{up.ScopeBasicRead, up.ScopeExtendedRead, up.ScopeFriendsRead, up.ScopeMoveRead, up.ScopeMoveWrite},
-		BaseURL:      d.s.URL,
-		AuthURL:      d.s.AuthURL,
-		TokenURL:     d.s.TokenURL,
-		Storage:      d.store,
-	}
+	d.cfg = up.ConfigFor(d.s)
+	d.cfg.RedirectURL = demoRedirect
+	d.cfg.Scopes = up.Scopes{up.ScopeBasicRead, up.ScopeExtendedRead, up.ScopeFriendsRead, up.ScopeMoveRead, up.ScopeMoveWrite}
+	d.cfg.Storage = d.store
 	state, err := up.NewState()
 	if err != nil {
 		return "", err

@@ -178,6 +178,10 @@ func (s *Server) Close() {
 	})
 }
 
+// BaseURL returns the API base, URL: with Config, it is what up.ConfigFor
+// reads to make an up.Config for the server.
+func (s *Server) BaseURL() string { return s.URL }
+
 // UserXID is the XID of the server's default user.
 func (s *Server) UserXID() string { return s.DefaultUser().XID() }
 

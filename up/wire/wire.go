@@ -9,6 +9,7 @@ package wire
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -216,7 +217,7 @@ func (d *Dated[T]) UnmarshalJSON(b []byte) error {
 	}
 	date, err := p.int()
 	if err != nil || date != int64(int(date)) {
-		return fmt.Errorf("wire: dated pair date: %w", cmpOr(err, errors.New("out of range")))
+		return fmt.Errorf("wire: dated pair date: %w", cmp.Or(err, errors.New("out of range")))
 	}
 	if !p.comma() {
 		return errors.New("wire: dated pair has 1 element, want 2")
@@ -238,13 +239,6 @@ func (d *Dated[T]) UnmarshalJSON(b []byte) error {
 	}
 	*d = out
 	return nil
-}
-
-func cmpOr(err, fallback error) error {
-	if err != nil {
-		return err
-	}
-	return fallback
 }
 
 // pairReader reads the parts of a two-element JSON array: the brackets,
