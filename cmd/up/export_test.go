@@ -627,16 +627,31 @@ func TestProgressOnATerminal(t *testing.T) {
 }
 
 // failOnce is a transport that answers the first request for a later page
-// of path (one with a page_token) with 503, and sends every other.
+// of path (one with a page_token) with 429, and sends every other. It
+// counts the requests for path's first page and for the refused page.
 type failOnce struct {
-	path   string
-	mu     sync.Mutex
-	failed bool
+	path    string
+	mu      sync.Mutex
+	failed  bool
+	refused string // the refused page's page_token
+	firsts  int    // requests for path without a page_token
+	again   int    // requests for the refused page after the refusal
 }
 
 func (f *failOnce) RoundTrip(req *http.Request) (*http.Response, error) {
 	f.mu.Lock()
-	fail := !f.failed && strings.HasSuffix(req.URL.Path, f.path) && req.URL.Query().Has("page_token")
+	onPath := strings.HasSuffix(req.URL.Path, f.path)
+	token := req.URL.Query().Get("page_token")
+	switch {
+	case onPath && token == "":
+		f.firsts++
+	case onPath && f.failed && token == f.refused:
+		f.again++
+	}
+	fail := !f.failed && onPath && token != ""
+	if fail {
+		f.refused = token
+	}
 	f.failed = f.failed || fail
 	f.mu.Unlock()
 	if fail {
@@ -649,9 +664,10 @@ func (f *failOnce) RoundTrip(req *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(req)
 }
 
-// TestExportRetriesALaterPage has UP refuse a page after the first once: the
-// export asks for that page again and writes what an undisturbed export
-// writes.
+// TestExportRetriesALaterPage has UP refuse a page after the first once
+// with a 429: the export (through its Client's retry policy) asks for that
+// page again, and for nothing before it, and writes what an undisturbed
+// export writes.
 func TestExportRetriesALaterPage(t *testing.T) {
 	e := exportEnv(t)
 	args := []string{"--since", "60d", "--limit", "10"}
@@ -667,6 +683,10 @@ func TestExportRetriesALaterPage(t *testing.T) {
 	}
 	if !f.failed {
 		t.Fatal("no later page of sleeps was asked for")
+	}
+	if f.again != 1 || f.firsts != 1 {
+		t.Errorf("after the refusal the export asked for the refused page %d times and for the first page %d times in all, want 1 and 1",
+			f.again, f.firsts)
 	}
 	sameFiles(t, whole, dir)
 }
