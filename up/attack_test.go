@@ -1,0 +1,427 @@
+package up
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// The tests of this file drive every public way a Client reaches the
+// network (every operation of operationCases, and the ways around them:
+// the iterators' Next, ResumePage, the streamed images, Disconnect, the
+// generated client) through a hostile server, and check the guarantees
+// that hold for all of them: a bounded read of any answer, no token sent
+// outside the API's base path or to another host, no write redirected, and
+// no secret in an error.
+
+// attackCall is one way a Client sends a request, and what it reads.
+type attackCall struct {
+	run   func(ctx context.Context, c *Client) error
+	write bool // not GET: never redirected, never resent but after a 401
+	image bool // reads a PNG graph rather than JSON
+	// stream returns the body unbounded for the caller to read (an Open
+	// image): the caller bounds it.
+	stream bool
+}
+
+// attackCalls returns every operation of operationCases and the other
+// public ways to send a request.
+func attackCalls(t *testing.T) map[string]attackCall {
+	t.Helper()
+	out := map[string]attackCall{}
+	for name, tc := range operationCases(rand.New(rand.NewPCG(7, 8))) {
+		var got wireRequest
+		err := tc.sdk(t.Context(), capture("https://example.com/api", &got))
+		if !errors.Is(err, errCaptured) {
+			t.Fatalf("%s sent nothing: %v", name, err)
+		}
+		out[name] = attackCall{run: tc.sdk, write: got.method != http.MethodGet, image: strings.HasSuffix(name, "Image")}
+	}
+	open := func(f func(*Client, context.Context, string) (io.ReadCloser, *Response, error)) func(context.Context, *Client) error {
+		return func(ctx context.Context, c *Client) error {
+			body, _, err := f(c, ctx, "xid")
+			if err != nil {
+				return err
+			}
+			defer func() { _ = body.Close() }()
+			_, err = io.Copy(io.Discard, io.LimitReader(body, 1<<20))
+			return err
+		}
+	}
+	walk := func(ctx context.Context, c *Client) error {
+		for _, err := range c.Moves(ctx, ListQuery{}) {
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	extra := map[string]attackCall{
+		"OpenMoveImage":    {run: open((*Client).OpenMoveImage), image: true, stream: true},
+		"OpenSleepImage":   {run: open((*Client).OpenSleepImage), image: true, stream: true},
+		"OpenWorkoutImage": {run: open((*Client).OpenWorkoutImage), image: true, stream: true},
+		"Moves iterator":   {run: walk},
+		"ResumePage": {run: func(ctx context.Context, c *Client) error {
+			_, err := ResumePage[Move](ctx, c, c.BaseURL()+"/users/@me/moves?page_token=1384963500")
+			return err
+		}},
+		"HTTPClient": {run: func(ctx context.Context, c *Client) error {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.BaseURL()+"/users/@me", nil)
+			if err != nil {
+				return err
+			}
+			resp, err := c.HTTPClient().Do(req)
+			if err != nil {
+				return err
+			}
+			defer func() { _ = resp.Body.Close() }()
+			_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+			return err
+		}},
+		"API": {run: func(ctx context.Context, c *Client) error {
+			_, err := c.API().GetUserWithResponse(ctx, "@me")
+			return err
+		}},
+	}
+	for name, ac := range extra {
+		out[name] = ac
+	}
+	// operationCases sets a client secret of its own, which the Client
+	// then holds instead of the test's.
+	out["GetRefreshToken"] = attackCall{run: func(ctx context.Context, c *Client) error {
+		_, err := c.RetrieveRefreshToken(ctx)
+		return err
+	}, write: true}
+	return out
+}
+
+// TestAttackEveryCallBoundsItsRead answers every call that decodes JSON,
+// and every image read, with a 200 that never ends, and checks that each
+// stops with a *ResponseTooLargeError: of Config.MaxResponseBytes for
+// JSON, of maxImageBytes for a whole image. Disconnect decodes nothing and
+// must return without reading the body to its end.
+func TestAttackEveryCallBoundsItsRead(t *testing.T) {
+	t.Parallel()
+	const limit = 32 << 10
+	for name, ac := range attackCalls(t) {
+		if ac.stream || name == "HTTPClient" { // the caller reads these
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var read atomic.Int64
+			cfg := &Config{ClientSecret: "cs", MaxResponseBytes: limit, HTTPClient: &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				if r.Body != nil {
+					_, _ = io.Copy(io.Discard, r.Body)
+				}
+				resp := textResponse(r, http.StatusOK, "")
+				shape := endlessShapes["items"]
+				if strings.Contains(r.Header.Get("Accept"), "image/png") {
+					resp.Header.Set("Content-Type", "image/png")
+					shape = [2]string{"\x89PNG\r\n\x1a\n", "IDAT"}
+				}
+				resp.Body = io.NopCloser(&endless{head: shape[0], body: shape[1], read: &read})
+				return resp, nil
+			})}}
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			err := ac.run(ctx, cfg.ClientFromAccessToken("tok"))
+			want := int64(limit)
+			if ac.image {
+				want = maxImageBytes
+			}
+			switch {
+			case name == "Disconnect":
+				if err != nil {
+					t.Fatalf("Disconnect: %v", err)
+				}
+				want = 0
+			default:
+				var tooLarge *ResponseTooLargeError
+				if !errors.As(err, &tooLarge) || tooLarge.Limit != want {
+					t.Fatalf("error %v, want a *ResponseTooLargeError of %d bytes", err, want)
+				}
+			}
+			if n := read.Load(); n > want+1+maxDrain {
+				t.Errorf("read %d bytes of the body, want at most %d", n, want+1+maxDrain)
+			}
+		})
+	}
+}
+
+// hostileRedirects are where a hostile API redirects every request:
+// another host, the token endpoint and paths that escape the base path.
+func hostileRedirects(api, other string) map[string]string {
+	return map[string]string{
+		"another host":                    other + "/landing",
+		"another host, base path":         other + apiPrefix + "/landing",
+		"token endpoint":                  tokenPath,
+		"root":                            "/",
+		"encoded dot segments":            apiPrefix + "/%2e%2e/%2e%2e/%2e%2e/auth/oauth2/token",
+		"encoded slash":                   apiPrefix + "%2f..%2f..%2fx",
+		"plain http, same host":           strings.Replace(api, "http://", "HTTP://", 1) + "/x",
+		"user info":                       strings.Replace(api, "http://", "http://u:p@", 1) + apiPrefix + "/landing",
+		"scheme-relative to another host": "//" + strings.TrimPrefix(other, "http://") + "/landing",
+		"base path as prefix of a name":   apiPrefix + "x/landing",
+		"back to the API after another":   other + "/bounce",
+	}
+}
+
+// TestAttackEveryCallKeepsTokenOnBase redirects every call, with every
+// redirect status, to every hostile place, and checks that no request
+// outside the base path of the API's host carries the token, and that no
+// write is redirected at all.
+func TestAttackEveryCallKeepsTokenOnBase(t *testing.T) {
+	t.Parallel()
+	const access = "access-attack-redirect-5150"
+	type hit struct{ host, path, auth, method string }
+	var (
+		mu     sync.Mutex
+		hits   []hit
+		target string
+		status int
+	)
+	record := func(host string, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		hits = append(hits, hit{host, r.URL.EscapedPath(), r.Header.Get("Authorization"), r.Method})
+	}
+	var apiURL string
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		record("other", r)
+		if r.URL.Path == "/bounce" {
+			w.Header().Set("Location", apiURL+"/auth/oauth2/token")
+			w.WriteHeader(http.StatusFound)
+			return
+		}
+		writeBody(w, http.StatusOK, `{"meta":{"code":200},"data":{}}`)
+	}))
+	defer other.Close()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == tokenPath {
+			record("api", r)
+			writeBody(w, http.StatusBadRequest, `{"error":"invalid_grant"}`)
+			return
+		}
+		if !strings.HasPrefix(r.URL.EscapedPath(), apiPrefix+"/") || strings.HasPrefix(r.URL.EscapedPath(), apiPrefix+"/landing") {
+			record("api", r)
+			writeBody(w, http.StatusOK, `{"meta":{"code":200},"data":{}}`)
+			return
+		}
+		mu.Lock()
+		loc, code := target, status
+		mu.Unlock()
+		w.Header().Set("Location", loc)
+		w.WriteHeader(code)
+	}))
+	defer api.Close()
+	apiURL = api.URL
+
+	cfg := &Config{ClientSecret: "cs", BaseURL: api.URL + apiPrefix, TokenURL: api.URL + tokenPath}
+	calls := attackCalls(t)
+	for _, code := range []int{301, 302, 303, 307, 308} {
+		for where, loc := range hostileRedirects(api.URL, other.URL) {
+			mu.Lock()
+			target, status = loc, code
+			mu.Unlock()
+			for name, ac := range calls {
+				mu.Lock()
+				hits = nil
+				mu.Unlock()
+				ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+				_ = ac.run(ctx, cfg.ClientFromAccessToken(access))
+				cancel()
+				mu.Lock()
+				got := slices.Clone(hits)
+				mu.Unlock()
+				for _, h := range got {
+					onBase := h.host == "api" && strings.HasPrefix(h.path, apiPrefix+"/")
+					if h.auth != "" && !onBase {
+						t.Errorf("%s redirected (%d) to %s: %s %s on %s carried %q", name, code, where, h.method, h.path, h.host, h.auth)
+					}
+					if h.path == tokenPath {
+						t.Errorf("%s redirected (%d) to %s reached the token endpoint (%s)", name, code, where, h.method)
+					}
+				}
+				if ac.write && len(got) > 0 && name != "HTTPClient" {
+					t.Errorf("%s (a write) redirected (%d) to %s was followed: %+v", name, code, where, got)
+				}
+			}
+		}
+	}
+}
+
+// attackSecrets are the secrets a hostile server quotes back.
+var attackSecrets = []string{leakAccess, leakRefresh, leakClientSecret}
+
+// quoteSecrets writes each secret raw, percent-encoded, form-encoded and
+// JSON-escaped, as a server echoing a request might.
+func quoteSecrets() string {
+	var b strings.Builder
+	for _, s := range attackSecrets {
+		fmt.Fprintf(&b, "%s %s %s %s ", s, url.QueryEscape(s), url.PathEscape(s), strings.ReplaceAll(s, "/", `\/`))
+	}
+	return b.String()
+}
+
+// TestAttackEveryCallErrorHoldsNoSecret answers every call, in each way a
+// server can fail, with text that quotes the secrets, and checks that no
+// error any call returns shows a secret in any encoding.
+func TestAttackEveryCallErrorHoldsNoSecret(t *testing.T) {
+	t.Parallel()
+	quoted := quoteSecrets()
+	jsonQuoted := strings.ReplaceAll(strings.ReplaceAll(quoted, `\`, `\\`), `"`, `\"`)
+	answers := map[string]func(w http.ResponseWriter, r *http.Request){
+		"400 with meta": func(w http.ResponseWriter, _ *http.Request) {
+			writeBody(w, http.StatusBadRequest, `{"meta":{"code":400,"error_type":"`+jsonQuoted+`","error_detail":"`+jsonQuoted+`","message":"`+jsonQuoted+`"}}`)
+		},
+		"500 text": func(w http.ResponseWriter, _ *http.Request) { writeBody(w, http.StatusInternalServerError, quoted) },
+		"429": func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Retry-After", quoted)
+			writeBody(w, http.StatusTooManyRequests, quoted)
+		},
+		"200 not JSON": func(w http.ResponseWriter, _ *http.Request) { writeBody(w, http.StatusOK, quoted) },
+		"200 wrong types": func(w http.ResponseWriter, _ *http.Request) {
+			writeBody(w, http.StatusOK, `{"meta":{"code":"`+jsonQuoted+`"},"data":{"xid":["`+jsonQuoted+`"],"items":"`+jsonQuoted+`","links":{"next":["`+jsonQuoted+`"]}}}`)
+		},
+		"next link elsewhere": func(w http.ResponseWriter, _ *http.Request) {
+			next := "https://evil.example/?t=" + url.QueryEscape(leakAccess) + "&r=" + leakRefresh + "&c=" + url.QueryEscape(leakClientSecret)
+			writeBody(w, http.StatusOK, `{"meta":{"code":200},"data":{"items":[],"links":{"next":"`+next+`"}}}`)
+		},
+		"redirect loop with secrets": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Location", r.URL.Path+"?t="+url.QueryEscape(leakAccess)+"&c="+url.QueryEscape(leakClientSecret)+"&r="+leakRefresh)
+			w.WriteHeader(http.StatusFound)
+		},
+		"png content type with secrets": func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/"+url.QueryEscape(leakAccess)+"; x="+url.QueryEscape(leakClientSecret))
+			writeBody(w, http.StatusOK, quoted)
+		},
+		"401 after refresh": func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == tokenPath {
+				writeBody(w, http.StatusBadRequest, `{"error":"invalid_grant","error_description":"`+jsonQuoted+`"}`)
+				return
+			}
+			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="`+leakAccess+`"`)
+			writeBody(w, http.StatusUnauthorized, quoted)
+		},
+	}
+	s := newLeakServer(t)
+	calls := attackCalls(t)
+	for how, answer := range answers {
+		s.set(answer)
+		for name, ac := range calls {
+			if name == "HTTPClient" && how == "redirect loop with secrets" {
+				// net/http's own error quotes the URL the server chose,
+				// as HTTPClient's documentation says.
+				continue
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			err := ac.run(ctx, s.client(0))
+			cancel()
+			if err == nil {
+				continue
+			}
+			for _, text := range append(errorTexts(err), fmt.Sprintf("%#v", err)) {
+				for _, sec := range attackSecrets {
+					if found := leaks(text, sec); len(found) > 0 {
+						t.Errorf("%s answered %s: the error shows %q as %v: %s", name, how, sec, found, text)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestAttackExchangeForUserHostileUser logs in users whose XID, or the key
+// the application names for them, is hostile: every key is stored apart
+// and read back, a failing or empty key stores nothing, and no error shows
+// a secret.
+func TestAttackExchangeForUserHostileUser(t *testing.T) {
+	t.Parallel()
+	keys := []string{"../x", "../../etc/passwd", "a/b", `a\b`, ".", "..", "x\x00y", strings.Repeat("k", 5000), "ユーザー"}
+	for _, st := range testStores {
+		if !st.keyed {
+			continue
+		}
+		t.Run(st.name, func(t *testing.T) {
+			store := st.make(t)
+			for i, key := range keys {
+				var xid atomic.Value
+				xid.Store(key)
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					switch r.URL.Path {
+					case tokenPath:
+						writeBody(w, http.StatusOK, fmt.Sprintf(`{"access_token":"acc-%d","refresh_token":"ref-%d","token_type":"Bearer","expires_in":3600}`, i, i))
+					case apiPrefix + "/users/@me":
+						xj, _ := json.Marshal(xid.Load())
+						writeBody(w, http.StatusOK, `{"meta":{"code":200},"data":{"xid":`+string(xj)+`,"first":"x"}}`)
+					default:
+						writeBody(w, http.StatusNotFound, `{}`)
+					}
+				}))
+				cfg := &Config{ClientID: "id", ClientSecret: leakClientSecret, BaseURL: srv.URL + apiPrefix, TokenURL: srv.URL + tokenPath, Store: store}
+				redirect := testRedirectURL + "?code=c&state=s"
+				c, u, err := cfg.ExchangeForUser(t.Context(), redirect, "s", nil)
+				if err != nil {
+					srv.Close()
+					t.Fatalf("user %.20q: %v", key, err)
+				}
+				if u.XID != key || c == nil {
+					t.Errorf("user %.20q: got user %.20q", key, u.XID)
+				}
+				if tok, err := store.Load(t.Context(), key); err != nil || tok.AccessToken != fmt.Sprintf("acc-%d", i) {
+					t.Errorf("user %.20q: stored %v, %v", key, tok, err)
+				}
+				// A key function that fails, or names no user, stores nothing.
+				for _, bad := range []func(*User) (string, error){
+					func(*User) (string, error) { return "", nil },
+					func(*User) (string, error) { return "k-" + key, errors.New("no such account") },
+				} {
+					_, _, err := cfg.ExchangeForUser(t.Context(), redirect, "s", bad)
+					if err == nil {
+						t.Errorf("user %.20q: a failing key function gave no error", key)
+					}
+					if _, lerr := store.Load(t.Context(), "k-"+key); !errors.Is(lerr, ErrNoToken) {
+						t.Errorf("user %.20q: a failing key function stored a token: %v", key, lerr)
+					}
+					for _, text := range errorTexts(err) {
+						if strings.Contains(text, leakClientSecret) || strings.Contains(text, "acc-") || strings.Contains(text, "ref-") {
+							t.Errorf("user %.20q: error shows a secret: %s", key, text)
+						}
+					}
+				}
+				srv.Close()
+			}
+			// Every key kept its own token.
+			for i, key := range keys {
+				if tok, err := store.Load(t.Context(), key); err != nil || tok.AccessToken != fmt.Sprintf("acc-%d", i) {
+					t.Errorf("user %.20q: at the end, stored %v, %v", key, tok, err)
+				}
+			}
+			if err := cfg0(store).Forget(t.Context(), keys[0]); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := store.Load(t.Context(), keys[0]); !errors.Is(err, ErrNoToken) {
+				t.Errorf("Forget %q left %v", keys[0], err)
+			}
+			if _, err := store.Load(t.Context(), keys[1]); err != nil {
+				t.Errorf("Forget %q removed %q: %v", keys[0], keys[1], err)
+			}
+		})
+	}
+}
+
+// cfg0 is a Config with store and nothing else.
+func cfg0(store Store) *Config { return &Config{Store: store} }
