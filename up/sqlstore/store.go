@@ -122,8 +122,8 @@ func New(ctx context.Context, db *sql.DB, opts Options) (*Store, error) {
 // committed. A token that cannot be read back is reported by an
 // *UnknownKeyError or a *CorruptTokenError.
 func (s *Store) Load(ctx context.Context, key string) (*oauth2.Token, error) {
-	if key == "" {
-		return nil, ErrEmptyKey
+	if err := checkUserKey(key); err != nil {
+		return nil, err
 	}
 	tok, _, err := s.read(ctx, s.db, key)
 	if err != nil {
@@ -151,8 +151,8 @@ func (s *Store) Load(ctx context.Context, key string) (*oauth2.Token, error) {
 // When fn panics, Update rolls back, releases the lock and the connection,
 // and lets the panic go on.
 func (s *Store) Update(ctx context.Context, key string, fn up.UpdateFunc) error {
-	if key == "" {
-		return ErrEmptyKey
+	if err := checkUserKey(key); err != nil {
+		return err
 	}
 	if fn == nil {
 		return invalidf("Update needs an UpdateFunc")
@@ -228,8 +228,8 @@ func (s *Store) writeOutwaiting(ctx context.Context, key string, next *oauth2.To
 // unknown key. It is no error if there is none. To delete a token that
 // reads fine, Update with a function returning nil works as well.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if key == "" {
-		return ErrEmptyKey
+	if err := checkUserKey(key); err != nil {
+		return err
 	}
 	if !s.locking {
 		_, err := s.db.ExecContext(ctx, s.q.del, []byte(key))
