@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -425,3 +426,150 @@ func TestAttackExchangeForUserHostileUser(t *testing.T) {
 
 // cfg0 is a Config with store and nothing else.
 func cfg0(store Store) *Config { return &Config{Store: store} }
+
+// hostileXIDs are XIDs that a server which decodes a path more than once,
+// takes a backslash for a slash or drops ";parameters" (lenientPath) could
+// read as a path outside the event's collection: another collection, the
+// user, the API's root or the token endpoint, with the user's token.
+var hostileXIDs = []string{
+	"../x", "../../../auth/oauth2/token", "../users/@me/PartnerAppMembership", "a/../../x", "a/..",
+	`..\..\x`, `a\..\..\x`, "%2e%2e", "%2e%2e/x", "%2E%2E%2F%2E%2E%2Fx", "%252e%252e%252fx", "%25252e%25252e",
+	"..;/..;/x", "..;x/y", ". ./x", ".. /x", " ../x", "./../x", ".%2e/x", "%2e./x", "...", "....//x",
+}
+
+// xidMethods returns, by name, every method of *Client whose arguments
+// are a context and an event XID, as a function of the Client and the XID
+// that runs it to its end (an iterator to its first error).
+func xidMethods(t *testing.T) map[string]func(c *Client, xid string) error {
+	t.Helper()
+	ctxType := reflect.TypeFor[context.Context]()
+	errType := reflect.TypeFor[error]()
+	out := map[string]func(*Client, string) error{}
+	ct := reflect.TypeFor[*Client]()
+	for i := range ct.NumMethod() {
+		m := ct.Method(i)
+		in := m.Type
+		if in.NumIn() < 3 || in.In(1) != ctxType || in.In(2).Kind() != reflect.String || m.Name == "Subscribe" {
+			continue
+		}
+		out[m.Name] = func(c *Client, xid string) error {
+			args := []reflect.Value{reflect.ValueOf(c), reflect.ValueOf(t.Context()), reflect.ValueOf(xid).Convert(in.In(2))}
+			for k := 3; k < in.NumIn(); k++ {
+				args = append(args, someUpdate(in.In(k)))
+			}
+			res := m.Func.Call(args)
+			if res[0].Kind() == reflect.Func { // an iterator: run it to its first error
+				var err error
+				yield := reflect.MakeFunc(res[0].Type().In(0), func(a []reflect.Value) []reflect.Value {
+					if e, ok := a[1].Interface().(error); ok {
+						err = e
+					}
+					return []reflect.Value{reflect.ValueOf(false)}
+				})
+				res[0].Call([]reflect.Value{yield})
+				return err
+			}
+			last := res[len(res)-1]
+			if last.Type() != errType {
+				t.Fatalf("%s does not end with an error", m.Name)
+			}
+			err, _ := last.Interface().(error)
+			return err
+		}
+	}
+	return out
+}
+
+// someUpdate returns a value of an update type with its first pointer
+// field set, so that the update is not refused for changing nothing.
+func someUpdate(typ reflect.Type) reflect.Value {
+	v := reflect.New(typ).Elem()
+	if typ.Kind() != reflect.Struct {
+		return v
+	}
+	for i := range typ.NumField() {
+		f := v.Field(i)
+		if f.Kind() == reflect.Pointer && f.Type().Elem().Kind() == reflect.String {
+			f.Set(reflect.New(f.Type().Elem()))
+			f.Elem().SetString("x")
+			return v
+		}
+	}
+	return v
+}
+
+// TestAttackXIDStaysInItsCollection calls every method that takes an
+// event XID with XIDs that a lax server reads as a path outside the
+// event's collection, and checks that each is refused with an *InputError
+// before any request, or sent where every reading stays inside the
+// collection.
+func TestAttackXIDStaysInItsCollection(t *testing.T) {
+	t.Parallel()
+	const base = "https://example.com" + apiPrefix
+	methods := xidMethods(t)
+	if len(methods) < 20 {
+		t.Fatalf("found only %d methods that take an XID: the scan is broken", len(methods))
+	}
+	for name, call := range methods {
+		// The collection is the segment before a plain XID.
+		var got wireRequest
+		if err := call(capture(base, &got), "PLAINXID"); !errors.Is(err, errCaptured) {
+			t.Fatalf("%s(PLAINXID): %v", name, err)
+		}
+		u, _ := url.Parse(got.url)
+		before, _, ok := strings.Cut(u.EscapedPath(), "/PLAINXID")
+		if !ok {
+			t.Fatalf("%s sent %s", name, got.url)
+		}
+		collection := before + "/"
+		for _, xid := range hostileXIDs {
+			got = wireRequest{}
+			err := call(capture(base, &got), xid)
+			if !errors.Is(err, errCaptured) {
+				var ie *InputError
+				if !errors.As(err, &ie) || got.url != "" {
+					t.Errorf("%s(%q): %v, want an *InputError or a request", name, xid, err)
+				}
+				continue
+			}
+			u, _ := url.Parse(got.url)
+			if lax := lenientPath(u.EscapedPath()); !strings.HasPrefix(lax, collection) || len(lax) == len(collection) {
+				t.Errorf("%s(%q) sent %s, which a lax server reads as %s, outside %s", name, xid, u.EscapedPath(), lax, collection)
+			}
+		}
+	}
+}
+
+// FuzzXIDStaysInItsCollection sends any XID through a getter and an image
+// read and checks that it is refused with an *InputError, or sent where
+// every lax reading (lenientPath) stays inside the collection.
+func FuzzXIDStaysInItsCollection(f *testing.F) {
+	for _, xid := range append(slices.Clone(hostileXIDs), xids...) {
+		f.Add(xid)
+	}
+	const base = "https://example.com" + apiPrefix
+	const collection = apiPrefix + "/workouts/"
+	f.Fuzz(func(t *testing.T, xid string) {
+		for _, call := range []func(*Client) error{
+			func(c *Client) error { _, _, err := c.Workout(t.Context(), xid); return err },
+			func(c *Client) error { _, _, err := c.WorkoutImage(t.Context(), xid); return err },
+		} {
+			var got wireRequest
+			err := call(capture(base, &got))
+			if !errors.Is(err, errCaptured) {
+				var ie *InputError
+				if !errors.As(err, &ie) && !errors.Is(err, errEmptyXID) {
+					t.Fatalf("%q: %v, want an *InputError or a request", xid, err)
+				}
+				continue
+			}
+			u, err := url.Parse(got.url)
+			if err != nil {
+				t.Fatalf("%q: sent %q: %v", xid, got.url, err)
+			}
+			if lax := lenientPath(u.EscapedPath()); !strings.HasPrefix(lax, collection) || len(lax) == len(collection) {
+				t.Fatalf("%q: sent %s, which a lax server reads as %s", xid, u.EscapedPath(), lax)
+			}
+		}
+	})
+}
