@@ -230,34 +230,45 @@ func TestAttackEveryCallKeepsTokenOnBase(t *testing.T) {
 	defer api.Close()
 	apiURL = api.URL
 
-	cfg := &Config{ClientSecret: "cs", BaseURL: api.URL + apiPrefix, TokenURL: api.URL + tokenPath}
+	plain := Config{ClientSecret: "cs", BaseURL: api.URL + apiPrefix, TokenURL: api.URL + tokenPath}
+	retry, lax := plain, plain
+	retry.Retry = &RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond}
+	// A caller's policy that follows anything comes after the Client's.
+	lax.HTTPClient = &http.Client{CheckRedirect: func(_ *http.Request, via []*http.Request) error {
+		if len(via) > 20 {
+			return errors.New("redirect loop")
+		}
+		return nil
+	}}
 	calls := attackCalls(t)
-	for _, code := range []int{301, 302, 303, 307, 308} {
-		for where, loc := range hostileRedirects(api.URL, other.URL) {
-			mu.Lock()
-			target, status = loc, code
-			mu.Unlock()
-			for name, ac := range calls {
+	for _, cfg := range []*Config{&plain, &retry, &lax} {
+		for _, code := range []int{301, 302, 303, 307, 308} {
+			for where, loc := range hostileRedirects(api.URL, other.URL) {
 				mu.Lock()
-				hits = nil
+				target, status = loc, code
 				mu.Unlock()
-				ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-				_ = ac.run(ctx, cfg.ClientFromAccessToken(access))
-				cancel()
-				mu.Lock()
-				got := slices.Clone(hits)
-				mu.Unlock()
-				for _, h := range got {
-					onBase := h.host == "api" && strings.HasPrefix(h.path, apiPrefix+"/")
-					if h.auth != "" && !onBase {
-						t.Errorf("%s redirected (%d) to %s: %s %s on %s carried %q", name, code, where, h.method, h.path, h.host, h.auth)
+				for name, ac := range calls {
+					mu.Lock()
+					hits = nil
+					mu.Unlock()
+					ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+					_ = ac.run(ctx, cfg.ClientFromAccessToken(access))
+					cancel()
+					mu.Lock()
+					got := slices.Clone(hits)
+					mu.Unlock()
+					for _, h := range got {
+						onBase := h.host == "api" && strings.HasPrefix(h.path, apiPrefix+"/")
+						if h.auth != "" && !onBase {
+							t.Errorf("%s redirected (%d) to %s: %s %s on %s carried %q", name, code, where, h.method, h.path, h.host, h.auth)
+						}
+						if h.path == tokenPath {
+							t.Errorf("%s redirected (%d) to %s reached the token endpoint (%s)", name, code, where, h.method)
+						}
 					}
-					if h.path == tokenPath {
-						t.Errorf("%s redirected (%d) to %s reached the token endpoint (%s)", name, code, where, h.method)
+					if ac.write && len(got) > 0 && name != "HTTPClient" {
+						t.Errorf("%s (a write) redirected (%d) to %s was followed: %+v", name, code, where, got)
 					}
-				}
-				if ac.write && len(got) > 0 && name != "HTTPClient" {
-					t.Errorf("%s (a write) redirected (%d) to %s was followed: %+v", name, code, where, got)
 				}
 			}
 		}
