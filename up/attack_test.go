@@ -17,6 +17,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/oauth2"
 )
 
 // The tests of this file drive every public way a Client reaches the
@@ -30,7 +32,10 @@ import (
 // attackCall is one way a Client sends a request, and what it reads.
 type attackCall struct {
 	run   func(ctx context.Context, c *Client) error
-	write bool // not GET: never redirected, never resent but after a 401
+	write bool // not GET: never redirected
+	// idempotent requests (GET, DELETE) are resent after a 401 up to
+	// maxRenewals times, others maxWriteRenewals times.
+	idempotent bool
 	image bool // reads a PNG graph rather than JSON
 	// stream returns the body unbounded for the caller to read (an Open
 	// image): the caller bounds it.
@@ -48,7 +53,7 @@ func attackCalls(t *testing.T) map[string]attackCall {
 		if !errors.Is(err, errCaptured) {
 			t.Fatalf("%s sent nothing: %v", name, err)
 		}
-		out[name] = attackCall{run: tc.sdk, write: got.method != http.MethodGet, image: strings.HasSuffix(name, "Image")}
+		out[name] = attackCall{run: tc.sdk, write: got.method != http.MethodGet, idempotent: idempotent(got.method), image: strings.HasSuffix(name, "Image")}
 	}
 	open := func(f func(*Client, context.Context, string) (io.ReadCloser, *Response, error)) func(context.Context, *Client) error {
 		return func(ctx context.Context, c *Client) error {
@@ -97,6 +102,7 @@ func attackCalls(t *testing.T) map[string]attackCall {
 		}},
 	}
 	for name, ac := range extra {
+		ac.idempotent = true // all GETs
 		out[name] = ac
 	}
 	// operationCases sets a client secret of its own, which the Client
@@ -583,4 +589,57 @@ func FuzzXIDStaysInItsCollection(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestAttackEveryCallResendsBounded answers every request with 401 while
+// the token endpoint hands out new tokens, and checks that each call stops:
+// a write that is not idempotent is sent at most twice (once more after one
+// refresh), any other request at most three times, and every resend
+// carries a new token.
+func TestAttackEveryCallResendsBounded(t *testing.T) {
+	t.Parallel()
+	var (
+		mu    sync.Mutex
+		sent  []string // the Authorization of each API request
+		fresh int
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.URL.Path == tokenPath {
+			fresh++
+			writeBody(w, http.StatusOK, fmt.Sprintf(`{"access_token":"new-%d","refresh_token":"r-%d","token_type":"Bearer","expires_in":3600}`, fresh, fresh))
+			return
+		}
+		if r.Body != nil {
+			_, _ = io.Copy(io.Discard, r.Body)
+		}
+		sent = append(sent, r.Header.Get("Authorization"))
+		writeBody(w, http.StatusUnauthorized, `{"meta":{"code":401,"error_type":"authentication_error"}}`)
+	}))
+	defer srv.Close()
+	cfg := &Config{ClientID: "id", ClientSecret: "cs", BaseURL: srv.URL + apiPrefix, TokenURL: srv.URL + tokenPath}
+	for name, ac := range attackCalls(t) {
+		mu.Lock()
+		sent = nil
+		mu.Unlock()
+		c := cfg.Client(&oauth2.Token{AccessToken: "old", RefreshToken: "r-0", TokenType: "Bearer"})
+		err := ac.run(t.Context(), c)
+		mu.Lock()
+		got := slices.Clone(sent)
+		mu.Unlock()
+		limit := 3 // two refreshes, as the Python SDK did
+		if !ac.idempotent {
+			limit = 2 // one resend at most: a write is never sent a third time
+		}
+		if len(got) == 0 || len(got) > limit {
+			t.Errorf("%s sent %d requests, want 1 to %d: %q", name, len(got), limit, got)
+		}
+		if len(slices.Compact(slices.Clone(got))) != len(got) {
+			t.Errorf("%s resent with a token it had sent before: %q", name, got)
+		}
+		if name != "HTTPClient" && name != "API" && !errors.Is(err, ErrUnauthorized) {
+			t.Errorf("%s: %v, want ErrUnauthorized", name, err)
+		}
+	}
 }
