@@ -643,3 +643,58 @@ func TestAttackEveryCallResendsBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackEveryExchangeChecksStateFirst gives every way to complete a
+// login a redirect URL whose state is wrong (or missing) and which carries
+// an error, a code, or both: each fails with ErrStateMismatch, before the
+// token endpoint is called and without storing anything.
+func TestAttackEveryExchangeChecksStateFirst(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		calls.Add(1)
+		writeBody(w, http.StatusOK, `{"access_token":"a","refresh_token":"r","token_type":"Bearer"}`)
+	}))
+	defer srv.Close()
+	store := NewMemoryStore()
+	cfg := &Config{ClientID: "id", ClientSecret: leakClientSecret, BaseURL: srv.URL + apiPrefix, TokenURL: srv.URL + tokenPath, Store: store}
+	exchanges := map[string]func(redirect string) error{
+		"Exchange": func(r string) error { _, err := cfg.Exchange(t.Context(), r, "right"); return err },
+		"ExchangeFor": func(r string) error {
+			_, err := cfg.ExchangeFor(t.Context(), "user", r, "right")
+			return err
+		},
+		"ExchangeForUser": func(r string) error {
+			_, _, err := cfg.ExchangeForUser(t.Context(), r, "right", func(*User) (string, error) { return "user", nil })
+			return err
+		},
+	}
+	redirects := []string{
+		"?state=wrong&code=c",
+		"?code=c",
+		"?state=&code=c",
+		"?state=wrong&error=access_denied&error_description=" + url.QueryEscape(leakClientSecret),
+		"?error=server_error&code=c",
+		"?state=RIGHT&code=c",
+		"?state=right%00&code=c",
+		"?state=wrong&state=right&code=c",
+	}
+	for name, exchange := range exchanges {
+		for _, q := range redirects {
+			err := exchange(testRedirectURL + q)
+			if !errors.Is(err, ErrStateMismatch) {
+				t.Errorf("%s(%s): %v, want ErrStateMismatch", name, q, err)
+			}
+			var az *AuthorizationError
+			if errors.As(err, &az) {
+				t.Errorf("%s(%s): the error of an unchecked redirect was believed: %v", name, q, err)
+			}
+		}
+	}
+	if n := calls.Load(); n != 0 {
+		t.Errorf("the token endpoint was called %d times", n)
+	}
+	if _, err := store.Load(t.Context(), "user"); !errors.Is(err, ErrNoToken) {
+		t.Errorf("a token was stored: %v", err)
+	}
+}
