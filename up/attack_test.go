@@ -698,3 +698,42 @@ func TestAttackEveryExchangeChecksStateFirst(t *testing.T) {
 		t.Errorf("a token was stored: %v", err)
 	}
 }
+
+// FuzzResumePage resumes a walk at any URL and checks that the request,
+// if one is sent, goes to the API's scheme and host, under its base path
+// in every lax reading, and that a refused URL is a *NextLinkError.
+func FuzzResumePage(f *testing.F) {
+	for _, link := range escapingLinks {
+		f.Add(link)
+	}
+	for _, link := range []string{
+		"https://example.com:443" + apiPrefix + "/users/@me/moves?page_token=1",
+		"https://EXAMPLE.com." + apiPrefix + "/users/@me/moves",
+		"https://example.com:" + apiPrefix + "/x",
+		"//example.com" + apiPrefix + "/x",
+		apiPrefix + "/users/@me/moves#frag",
+		"https://u@example.com" + apiPrefix + "/x",
+		"https://[::1]" + apiPrefix + "/x",
+	} {
+		f.Add(link)
+	}
+	const base = "https://example.com" + apiPrefix
+	f.Fuzz(func(t *testing.T, link string) {
+		var got wireRequest
+		_, err := ResumePage[Move](t.Context(), capture(base, &got), link)
+		if !errors.Is(err, errCaptured) {
+			var ne *NextLinkError
+			if got.url != "" || (!errors.As(err, &ne) && !errors.Is(err, ErrPaginationLoop)) {
+				t.Fatalf("%q: %v (sent %q), want a *NextLinkError and no request", link, err, got.url)
+			}
+			return
+		}
+		u, err := url.Parse(got.url)
+		if err != nil {
+			t.Fatalf("%q: sent %q: %v", link, got.url, err)
+		}
+		if u.Scheme != "https" || u.Host != "example.com" && u.Host != "example.com:443" || u.User != nil || !underBase(u, apiPrefix) {
+			t.Fatalf("%q: sent %s", link, got.url)
+		}
+	})
+}
