@@ -450,10 +450,10 @@ func (a *app) client(ctx context.Context, c *conn) (*up.Client, *up.FileStorage,
 
 // clientWith is client with hc carrying the requests.
 func (a *app) clientWith(ctx context.Context, c *conn, hc *http.Client) (*up.Client, *up.FileStorage, error) {
+	if err := checkEndpoints(c); err != nil {
+		return nil, nil, err
+	}
 	if c.accessToken != "" {
-		if err := checkEndpoints(c); err != nil {
-			return nil, nil, err
-		}
 		cfg := &up.Config{
 			ClientID: c.clientID, ClientSecret: c.clientSecret,
 			BaseURL: c.baseURL, AuthURL: c.authURL, TokenURL: c.tokenURL,
@@ -461,6 +461,9 @@ func (a *app) clientWith(ctx context.Context, c *conn, hc *http.Client) (*up.Cli
 		}
 		a.envToken = true
 		return cfg.ClientFromAccessToken(c.accessToken), nil, nil
+	}
+	if c.clientID == "" && c.clientSecret == "" {
+		return nil, nil, usageErrorf("missing client ID and secret: set UP_CLIENT_ID and UP_CLIENT_SECRET (or pass --client-id and --client-secret) and run 'up login', or set %s to an access token to use as it is (upmock prints one)", envAccessToken)
 	}
 	cfg, st, err := a.config(c)
 	if err != nil {
