@@ -13,35 +13,36 @@ import (
 // Unlike the generated gen.GenericEventCreate, whose attributes field is a
 // JSON document, Attributes is a map that the client encodes for you.
 type GenericEventCreate struct {
-	Title       string         // required
+	Title       string         // the event's title; required
 	Verb        string         // what the user did, e.g. "read"; required
-	Attributes  map[string]any // the app's own data for the event
-	Note        *string
-	ImageURL    *string
-	PlaceLat    *float64
-	PlaceLon    *float64
-	PlaceAcc    *int // metres
-	PlaceName   *string
-	TimeCreated *Epoch
-	TZ          *string // Olson time-zone name
-	Share       *bool   // share to the user's feed
+	Attributes  map[string]any // the app's own data for the event, sent as one JSON object
+	Note        *string        // a note
+	ImageURL    *string        // an image for the event, which UP fetches
+	PlaceLat    *float64       // latitude where the event happened
+	PlaceLon    *float64       // longitude where the event happened
+	PlaceAcc    *int           // accuracy of the location, in metres
+	PlaceName   *string        // name of the place
+	TimeCreated *Epoch         // when the event happened
+	TZ          *string        // Olson time-zone name
+	Share       *bool          // share to the user's feed
 }
 
 // GenericEventUpdate lists the changes to a generic event; nil fields stay
-// as they are, and non-nil Attributes replaces them all.
+// as they are, and non-nil Attributes replaces them all. The fields mean
+// what GenericEventCreate's do.
 type GenericEventUpdate struct {
-	Title       *string
-	Verb        *string
-	Attributes  map[string]any
-	Note        *string
-	ImageURL    *string
-	PlaceLat    *float64
-	PlaceLon    *float64
-	PlaceAcc    *int
-	PlaceName   *string
-	TimeCreated *Epoch
-	TZ          *string
-	Share       *bool
+	Title       *string        // the event's title
+	Verb        *string        // what the user did
+	Attributes  map[string]any // the app's own data, replacing all of it
+	Note        *string        // a note
+	ImageURL    *string        // an image for the event, which UP fetches
+	PlaceLat    *float64       // latitude where the event happened
+	PlaceLon    *float64       // longitude where the event happened
+	PlaceAcc    *int           // accuracy of the location, in metres
+	PlaceName   *string        // name of the place
+	TimeCreated *Epoch         // when the event happened
+	TZ          *string        // Olson time-zone name
+	Share       *bool          // share to the user's feed
 }
 
 // GenericEvents iterates over the custom events that q selects, page after

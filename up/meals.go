@@ -21,30 +21,31 @@ type MealCreate struct {
 	SubType     *MealType  // MealBreakfast, MealLunch or MealDinner
 	Items       []MealItem // the foods and drinks; at least one, each named
 	ImageURL    *string    // an image UP fetches for the meal
-	PlaceLat    *float64
-	PlaceLon    *float64
-	PlaceAcc    *int // metres
-	PlaceName   *string
-	TimeCreated *Epoch  // when the meal was eaten
-	TZ          *string // Olson time-zone name
-	Share       *bool   // share to the user's feed
-	Photo       *Photo  // a photo of the meal; sends the meal as multipart/form-data
+	PlaceLat    *float64   // latitude where the meal was eaten
+	PlaceLon    *float64   // longitude where the meal was eaten
+	PlaceAcc    *int       // accuracy of the location, in metres
+	PlaceName   *string    // name of the place
+	TimeCreated *Epoch     // when the meal was eaten
+	TZ          *string    // Olson time-zone name
+	Share       *bool      // share to the user's feed
+	Photo       *Photo     // a photo of the meal; sends the meal as multipart/form-data
 }
 
 // MealUpdate lists the changes to a meal; nil fields stay as they are, and
-// non-nil Items replaces all of the meal's items.
+// non-nil Items replaces all of the meal's items. The fields mean what
+// MealCreate's do.
 type MealUpdate struct {
-	Note        *string
-	SubType     *MealType
-	Items       []MealItem
-	ImageURL    *string
-	PlaceLat    *float64
-	PlaceLon    *float64
-	PlaceAcc    *int
-	PlaceName   *string
-	TimeCreated *Epoch
-	TZ          *string
-	Share       *bool
+	Note        *string    // the meal's name
+	SubType     *MealType  // MealBreakfast, MealLunch or MealDinner
+	Items       []MealItem // the foods and drinks, replacing all of them
+	ImageURL    *string    // an image UP fetches for the meal
+	PlaceLat    *float64   // latitude where the meal was eaten
+	PlaceLon    *float64   // longitude where the meal was eaten
+	PlaceAcc    *int       // accuracy of the location, in metres
+	PlaceName   *string    // name of the place
+	TimeCreated *Epoch     // when the meal was eaten
+	TZ          *string    // Olson time-zone name
+	Share       *bool      // share to the user's feed
 }
 
 // Photo is an image attached to a meal. Data is held in memory so that the
@@ -52,7 +53,7 @@ type MealUpdate struct {
 type Photo struct {
 	Name        string // file name, e.g. "lunch.jpg"
 	ContentType string // image/jpeg or image/png
-	Data        []byte
+	Data        []byte // the image's bytes
 }
 
 // Meals iterates over the user's meals that q selects, page after page.

@@ -141,9 +141,9 @@ func (c *Client) Settings(ctx context.Context) (*Settings, *Response, error) {
 // TimeZoneQuery selects the period of TimeZones: a day, a range, or one
 // moment; the zero value asks for the zone in effect now.
 type TimeZoneQuery struct {
-	Date  Date
-	Range TimeRange
-	At    time.Time
+	Date  Date      // the zones in effect on this day
+	Range TimeRange // the zones in effect over this range
+	At    time.Time // the zone in effect at this moment
 }
 
 // TimeZones fetches the time zones the user was in over the period q
