@@ -65,11 +65,13 @@ func (c *Client) Meals(ctx context.Context, q ListQuery) iter.Seq2[Meal, error] 
 
 // MealsPage fetches the first page of the user's meals that q selects (GET
 // /users/@me/meals; scope meal_read).
+// See https://jawbone.com/up/developer/endpoints/meals.
 func (c *Client) MealsPage(ctx context.Context, q ListQuery) (*Page[Meal], error) {
 	return listPage[Meal](ctx, c, mePath+"/meals", q)
 }
 
 // Meal fetches one meal with its items (GET /meals/{xid}; scope meal_read).
+// See https://jawbone.com/up/developer/endpoints/meals.
 func (c *Client) Meal(ctx context.Context, xid string) (*Meal, *Response, error) {
 	return getEvent[Meal](ctx, c, "meals", xid)
 }
@@ -77,6 +79,7 @@ func (c *Client) Meal(ctx context.Context, xid string) (*Meal, *Response, error)
 // CreateMeal logs a meal (POST /users/@me/meals; scope meal_write), as a
 // form, or as multipart/form-data when m has a Photo. It is never resent,
 // except once the token is refreshed after a 401.
+// See https://jawbone.com/up/developer/endpoints/meals.
 func (c *Client) CreateMeal(ctx context.Context, m MealCreate) (*Meal, *Response, error) {
 	if m.Note == "" {
 		return nil, nil, &InputError{Field: "note", Reason: "empty"}
@@ -102,6 +105,7 @@ func (c *Client) CreateMeal(ctx context.Context, m MealCreate) (*Meal, *Response
 
 // UpdateMeal changes what u sets and leaves the rest as it is (POST
 // /meals/{xid}/partialUpdate; scope meal_write).
+// See https://jawbone.com/up/developer/endpoints/meals.
 func (c *Client) UpdateMeal(ctx context.Context, xid string, u MealUpdate) (*Meal, *Response, error) {
 	if err := checkXID(xid); err != nil {
 		return nil, nil, err
@@ -125,7 +129,7 @@ func (c *Client) UpdateMeal(ctx context.Context, xid string, u MealUpdate) (*Mea
 }
 
 // DeleteMeal deletes a meal this application created (DELETE /meals/{xid};
-// scope meal_write).
+// scope meal_write). See https://jawbone.com/up/developer/endpoints/meals.
 func (c *Client) DeleteMeal(ctx context.Context, xid string) (*Response, error) {
 	return deleteEvent(ctx, c, "meals", xid)
 }
