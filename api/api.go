@@ -10,7 +10,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-//go:generate go run ./internal/refgen -o REFERENCE.md up.yaml
+//go:generate go run ./internal/refgen -o REFERENCE.md -sdk ../up up.yaml
 
 // Spec is up.yaml as maintained, byte for byte, for serving as documentation
 // and for building mock servers.

@@ -18,6 +18,7 @@ import (
 // YAML without applying merge keys, so a field built with one loses its type
 // there; components and $ref or allOf mean the same in every tool.
 func TestNoMergeKeysOrAnchors(t *testing.T) {
+	t.Parallel()
 	var root yaml.Node
 	if err := yaml.Unmarshal(api.Spec, &root); err != nil {
 		t.Fatal(err)
@@ -58,6 +59,7 @@ func yamlSharing(n *yaml.Node) []string {
 // TestNoMergeKeysCatchesSharing feeds yamlSharing a document with each kind
 // of sharing, so TestNoMergeKeysOrAnchors cannot pass by not looking.
 func TestNoMergeKeysCatchesSharing(t *testing.T) {
+	t.Parallel()
 	doc := "a: &x {type: integer}\nb:\n  <<: *x\n  description: d\nc: *x\n"
 	var root yaml.Node
 	if err := yaml.Unmarshal([]byte(doc), &root); err != nil {
@@ -80,6 +82,7 @@ var numericFormats = []string{"int32", "int64", "float", "double"}
 // such as Prism answer with the example, and generate values from the
 // pattern only where there is none.
 func TestPatternsAndFormatsHaveExamples(t *testing.T) {
+	t.Parallel()
 	doc := spec(t)
 	found := 0
 	walkSchemas(doc, func(site schemaSite) {
@@ -105,6 +108,7 @@ func TestPatternsAndFormatsHaveExamples(t *testing.T) {
 // a path under the API's base path that a declared GET operation serves, so
 // a mock built from the spec answers page 2.
 func TestNextLinksRoute(t *testing.T) {
+	t.Parallel()
 	doc := spec(t)
 	base := strings.TrimPrefix(doc.Servers[0].URL, "https://jawbone.com")
 	var routes []*regexp.Regexp
@@ -164,6 +168,7 @@ func nextLinks(v any) []string {
 // points at the components that describe the token endpoint's request and
 // answers, and that they exist.
 func TestTokenEndpointReachable(t *testing.T) {
+	t.Parallel()
 	doc := spec(t)
 	scheme := doc.Components.SecuritySchemes["upOAuth"].Value
 	refs := regexp.MustCompile(`#/components/(schemas|responses|requestBodies)/([A-Za-z]+)`).FindAllStringSubmatch(scheme.Description, -1)
@@ -189,6 +194,7 @@ func TestTokenEndpointReachable(t *testing.T) {
 // TestWebhookIsACallback checks that the notification UP POSTs to a webhook
 // is declared as a callback of the subscription.
 func TestWebhookIsACallback(t *testing.T) {
+	t.Parallel()
 	doc := spec(t)
 	op := doc.Paths.Value("/users/{user}/pubsub").Post
 	if op == nil || len(op.Callbacks) == 0 {

@@ -20,6 +20,7 @@ import (
 // TestSpecValidates loads up.yaml with kin-openapi and validates it,
 // examples included, and checks that Spec is the file as maintained.
 func TestSpecValidates(t *testing.T) {
+	t.Parallel()
 	doc := spec(t)
 	if err := doc.Validate(context.Background(), openapi3.EnableExamplesValidation()); err != nil {
 		t.Fatalf("validate: %v", err)
@@ -108,6 +109,7 @@ var endpoints = []endpoint{
 // fact sheet writes the user's paths /users/@me/...; the spec declares them
 // /users/{user}/..., where {user} is @me or the user's XID (decision 18).
 func TestEndpoints(t *testing.T) {
+	t.Parallel()
 	doc := spec(t)
 	if len(endpoints) != 52 {
 		t.Fatalf("the table lists %d endpoints, want 52", len(endpoints))
@@ -198,6 +200,7 @@ func securityString(reqs *openapi3.SecurityRequirements) string {
 // how it fails, and that every parameter, tag, schema and property is
 // described.
 func TestOperationsDocumented(t *testing.T) {
+	t.Parallel()
 	doc := spec(t)
 	tags := map[string]bool{}
 	for _, tag := range doc.Tags {
@@ -297,6 +300,7 @@ func declaredScopes(doc *openapi3.T) map[string]bool {
 // TestContentTypes checks the media types: responses are JSON except the
 // event graphs, which are PNG; request bodies are forms, never JSON.
 func TestContentTypes(t *testing.T) {
+	t.Parallel()
 	doc := spec(t)
 	for _, o := range operations(doc) {
 		name := o.name()
@@ -337,6 +341,7 @@ func TestContentTypes(t *testing.T) {
 
 // TestExamplesValidate checks every example in the spec against its schema.
 func TestExamplesValidate(t *testing.T) {
+	t.Parallel()
 	exs := examples(spec(t))
 	if len(exs) == 0 {
 		t.Fatal("found no example in the spec")
@@ -360,6 +365,7 @@ func TestExamplesValidate(t *testing.T) {
 // TestExamplesRoundTrip decodes every example in the spec into the Go type
 // generated for its schema and checks it encodes back to the same JSON.
 func TestExamplesRoundTrip(t *testing.T) {
+	t.Parallel()
 	doc := spec(t)
 	for _, name := range sortedKeys(goTypes) {
 		if _, ok := doc.Components.Schemas[name]; !ok {
@@ -389,6 +395,7 @@ func TestExamplesRoundTrip(t *testing.T) {
 // TestJSONDocumentFields checks that every x-up-json-schema pointer names a
 // component schema, and sits on a string field (the JSON travels as text).
 func TestJSONDocumentFields(t *testing.T) {
+	t.Parallel()
 	doc := spec(t)
 	found := 0
 	walkSchemas(doc, func(site schemaSite) {
@@ -431,6 +438,7 @@ var fixtures = map[string][]string{
 // TestRecordedPayloads checks the payloads recorded from the real service
 // against their schemas and round-trips them through the Go types.
 func TestRecordedPayloads(t *testing.T) {
+	t.Parallel()
 	doc := spec(t)
 	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
 	if err != nil {
@@ -495,15 +503,21 @@ func fittingListEnvelopes(doc *openapi3.T, value any) []string {
 	return out
 }
 
-// TestReferenceUpToDate regenerates REFERENCE.md from the spec and compares
-// it with the file, and checks that generating it twice gives the same bytes.
+// TestReferenceUpToDate regenerates REFERENCE.md from the spec and the SDK
+// and compares it with the file, and checks that generating it twice gives
+// the same bytes.
 func TestReferenceUpToDate(t *testing.T) {
+	t.Parallel()
 	doc := spec(t)
-	var first, second bytes.Buffer
-	if err := reference.Write(&first, doc); err != nil {
+	methods, err := reference.SDKMethods("../up", doc)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := reference.Write(&second, doc); err != nil {
+	var first, second bytes.Buffer
+	if err := reference.WriteSDK(&first, doc, methods); err != nil {
+		t.Fatal(err)
+	}
+	if err := reference.WriteSDK(&second, doc, methods); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(first.Bytes(), second.Bytes()) {
@@ -538,6 +552,7 @@ func TestReferenceUpToDate(t *testing.T) {
 // TestRoundTripCatchesDrift makes sure the round trip itself can fail: a
 // field the Go type does not know, and a value it would change, are errors.
 func TestRoundTripCatchesDrift(t *testing.T) {
+	t.Parallel()
 	for name, payload := range map[string]string{
 		"unknown field": `{"access_token": "a", "token_type": "Bearer", "scope": "basic_read"}`,
 		"trailing data": `{"access_token": "a", "token_type": "Bearer"} {}`,

@@ -1976,7 +1976,7 @@ func NewGetGenericEventRequest(server string, xid XID) (*http.Request, error) {
 // NewUpdateGenericEventRequestWithFormdataBody calls the generic UpdateGenericEvent builder with application/x-www-form-urlencoded body
 func NewUpdateGenericEventRequestWithFormdataBody(server string, xid XID, body UpdateGenericEventFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -2091,7 +2091,7 @@ func NewGetMealRequest(server string, xid XID) (*http.Request, error) {
 // NewUpdateMealRequestWithFormdataBody calls the generic UpdateMeal builder with application/x-www-form-urlencoded body
 func NewUpdateMealRequestWithFormdataBody(server string, xid XID, body UpdateMealFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -2754,7 +2754,7 @@ func NewListBodyEventsRequest(server string, user UserRef, params *ListBodyEvent
 // NewCreateBodyEventRequestWithFormdataBody calls the generic CreateBodyEvent builder with application/x-www-form-urlencoded body
 func NewCreateBodyEventRequestWithFormdataBody(server string, user UserRef, body CreateBodyEventFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -2922,7 +2922,7 @@ func NewListCardiacEventsRequest(server string, user UserRef, params *ListCardia
 // NewCreateCardiacEventRequestWithFormdataBody calls the generic CreateCardiacEvent builder with application/x-www-form-urlencoded body
 func NewCreateCardiacEventRequestWithFormdataBody(server string, user UserRef, body CreateCardiacEventFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -3124,7 +3124,7 @@ func NewListGenericEventsRequest(server string, user UserRef, params *ListGeneri
 // NewCreateGenericEventRequestWithFormdataBody calls the generic CreateGenericEvent builder with application/x-www-form-urlencoded body
 func NewCreateGenericEventRequestWithFormdataBody(server string, user UserRef, body CreateGenericEventFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -3205,7 +3205,7 @@ func NewGetGoalsRequest(server string, user UserRef) (*http.Request, error) {
 // NewUpdateGoalsRequestWithFormdataBody calls the generic UpdateGoals builder with application/x-www-form-urlencoded body
 func NewUpdateGoalsRequestWithFormdataBody(server string, user UserRef, body UpdateGoalsFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -3494,7 +3494,7 @@ func NewListMealsRequest(server string, user UserRef, params *ListMealsParams) (
 // NewCreateMealRequestWithFormdataBody calls the generic CreateMeal builder with application/x-www-form-urlencoded body
 func NewCreateMealRequestWithFormdataBody(server string, user UserRef, body CreateMealFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -3602,7 +3602,7 @@ func NewGetMoodRequest(server string, user UserRef, params *GetMoodParams) (*htt
 // NewCreateMoodRequestWithFormdataBody calls the generic CreateMood builder with application/x-www-form-urlencoded body
 func NewCreateMoodRequestWithFormdataBody(server string, user UserRef, body CreateMoodFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -3861,7 +3861,7 @@ func NewSubscribePubSubRequest(server string, user UserRef, params *SubscribePub
 // NewGetRefreshTokenRequestWithFormdataBody calls the generic GetRefreshToken builder with application/x-www-form-urlencoded body
 func NewGetRefreshTokenRequestWithFormdataBody(server string, user UserRef, body GetRefreshTokenFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -4063,7 +4063,7 @@ func NewListSleepsRequest(server string, user UserRef, params *ListSleepsParams)
 // NewCreateSleepRequestWithFormdataBody calls the generic CreateSleep builder with application/x-www-form-urlencoded body
 func NewCreateSleepRequestWithFormdataBody(server string, user UserRef, body CreateSleepFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -4425,7 +4425,7 @@ func NewListWorkoutsRequest(server string, user UserRef, params *ListWorkoutsPar
 // NewCreateWorkoutRequestWithFormdataBody calls the generic CreateWorkout builder with application/x-www-form-urlencoded body
 func NewCreateWorkoutRequestWithFormdataBody(server string, user UserRef, body CreateWorkoutFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -4574,7 +4574,7 @@ func NewGetWorkoutImageRequest(server string, xid XID) (*http.Request, error) {
 // NewUpdateWorkoutRequestWithFormdataBody calls the generic UpdateWorkout builder with application/x-www-form-urlencoded body
 func NewUpdateWorkoutRequestWithFormdataBody(server string, xid XID, body UpdateWorkoutFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -10708,7 +10708,7 @@ func (p *CallbackInitiator) ReceiveNotificationWithFormdataBody(ctx context.Cont
 // NewReceiveNotificationCallbackRequestWithFormdataBody builds a application/x-www-form-urlencoded POST request for the notification callback
 func NewReceiveNotificationCallbackRequestWithFormdataBody(targetURL string, body ReceiveNotificationFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -12,3 +12,6 @@ package gen
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config types.cfg.yaml ../api/up.yaml
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config client.cfg.yaml ../api/up.yaml
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config server.cfg.yaml ../api/up.yaml
+//go:generate go run ../api/internal/typegen -spec ../api/up.yaml enums -o enums.gen.go
+//go:generate go run ../api/internal/typegen -spec ../api/up.yaml patch-client -o client.gen.go
+//go:generate go run ../api/internal/typegen -spec ../api/up.yaml forms -o forms.gen.go -models types.gen.go

@@ -13,22 +13,121 @@ import (
 
 // Defines values for BandEventAction.
 const (
-	BandEventActionEnterSleepMode     BandEventAction = "enter_sleep_mode"
-	BandEventActionEnterStopwatchMode BandEventAction = "enter_stopwatch_mode"
-	BandEventActionExitSleepMode      BandEventAction = "exit_sleep_mode"
-	BandEventActionExitStopwatchMode  BandEventAction = "exit_stopwatch_mode"
+	BandEnterSleepMode     BandEventAction = "enter_sleep_mode"
+	BandEnterStopwatchMode BandEventAction = "enter_stopwatch_mode"
+	BandExitSleepMode      BandEventAction = "exit_sleep_mode"
+	BandExitStopwatchMode  BandEventAction = "exit_stopwatch_mode"
 )
 
 // Valid indicates whether the value is a known member of the BandEventAction enum.
 func (e BandEventAction) Valid() bool {
 	switch e {
-	case BandEventActionEnterSleepMode:
+	case BandEnterSleepMode:
 		return true
-	case BandEventActionEnterStopwatchMode:
+	case BandEnterStopwatchMode:
 		return true
-	case BandEventActionExitSleepMode:
+	case BandExitSleepMode:
 		return true
-	case BandEventActionExitStopwatchMode:
+	case BandExitStopwatchMode:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FoodType.
+const (
+	FoodBrand      FoodType = 3
+	FoodGeneric    FoodType = 1
+	FoodPersonal   FoodType = 4
+	FoodRestaurant FoodType = 2
+)
+
+// Valid indicates whether the value is a known member of the FoodType enum.
+func (e FoodType) Valid() bool {
+	switch e {
+	case FoodBrand:
+		return true
+	case FoodGeneric:
+		return true
+	case FoodPersonal:
+		return true
+	case FoodRestaurant:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MealItemType.
+const (
+	MealItemDrink MealItemType = 1
+	MealItemFood  MealItemType = 2
+)
+
+// Valid indicates whether the value is a known member of the MealItemType enum.
+func (e MealItemType) Valid() bool {
+	switch e {
+	case MealItemDrink:
+		return true
+	case MealItemFood:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MealType.
+const (
+	MealBreakfast MealType = 1
+	MealDinner    MealType = 3
+	MealLunch     MealType = 2
+)
+
+// Valid indicates whether the value is a known member of the MealType enum.
+func (e MealType) Valid() bool {
+	switch e {
+	case MealBreakfast:
+		return true
+	case MealDinner:
+		return true
+	case MealLunch:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MoodType.
+const (
+	MoodAmazing     MoodType = 1
+	MoodDragging    MoodType = 6
+	MoodEnergized   MoodType = 3
+	MoodExhausted   MoodType = 7
+	MoodGood        MoodType = 4
+	MoodMeh         MoodType = 5
+	MoodPumpedUp    MoodType = 2
+	MoodTotallyDone MoodType = 8
+)
+
+// Valid indicates whether the value is a known member of the MoodType enum.
+func (e MoodType) Valid() bool {
+	switch e {
+	case MoodAmazing:
+		return true
+	case MoodDragging:
+		return true
+	case MoodEnergized:
+		return true
+	case MoodExhausted:
+		return true
+	case MoodGood:
+		return true
+	case MoodMeh:
+		return true
+	case MoodPumpedUp:
+		return true
+	case MoodTotallyDone:
 		return true
 	default:
 		return false
@@ -47,6 +146,54 @@ func (e OAuthTokenRequestGrantType) Valid() bool {
 	case OAuthTokenRequestGrantTypeAuthorizationCode:
 		return true
 	case OAuthTokenRequestGrantTypeRefreshToken:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ServingType.
+const (
+	ServingBowl  ServingType = "bowl"
+	ServingCup   ServingType = "cup"
+	ServingGlass ServingType = "glass"
+	ServingPlate ServingType = "plate"
+	ServingScale ServingType = "scale"
+)
+
+// Valid indicates whether the value is a known member of the ServingType enum.
+func (e ServingType) Valid() bool {
+	switch e {
+	case ServingBowl:
+		return true
+	case ServingCup:
+		return true
+	case ServingGlass:
+		return true
+	case ServingPlate:
+		return true
+	case ServingScale:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SleepPhase.
+const (
+	SleepAwake SleepPhase = 1
+	SleepLight SleepPhase = 2
+	SleepSound SleepPhase = 3
+)
+
+// Valid indicates whether the value is a known member of the SleepPhase enum.
+func (e SleepPhase) Valid() bool {
+	switch e {
+	case SleepAwake:
+		return true
+	case SleepLight:
+		return true
+	case SleepSound:
 		return true
 	default:
 		return false
@@ -79,31 +226,154 @@ func (e TrendUnit) Valid() bool {
 
 // Defines values for WebhookEventAction.
 const (
-	WebhookEventActionCreation           WebhookEventAction = "creation"
-	WebhookEventActionDeletion           WebhookEventAction = "deletion"
-	WebhookEventActionEnterSleepMode     WebhookEventAction = "enter_sleep_mode"
-	WebhookEventActionEnterStopwatchMode WebhookEventAction = "enter_stopwatch_mode"
-	WebhookEventActionExitSleepMode      WebhookEventAction = "exit_sleep_mode"
-	WebhookEventActionExitStopwatchMode  WebhookEventAction = "exit_stopwatch_mode"
-	WebhookEventActionUpdation           WebhookEventAction = "updation"
+	Creation           WebhookEventAction = "creation"
+	Deletion           WebhookEventAction = "deletion"
+	EnterSleepMode     WebhookEventAction = "enter_sleep_mode"
+	EnterStopwatchMode WebhookEventAction = "enter_stopwatch_mode"
+	ExitSleepMode      WebhookEventAction = "exit_sleep_mode"
+	ExitStopwatchMode  WebhookEventAction = "exit_stopwatch_mode"
+	Updation           WebhookEventAction = "updation"
 )
 
 // Valid indicates whether the value is a known member of the WebhookEventAction enum.
 func (e WebhookEventAction) Valid() bool {
 	switch e {
-	case WebhookEventActionCreation:
+	case Creation:
 		return true
-	case WebhookEventActionDeletion:
+	case Deletion:
 		return true
-	case WebhookEventActionEnterSleepMode:
+	case EnterSleepMode:
 		return true
-	case WebhookEventActionEnterStopwatchMode:
+	case EnterStopwatchMode:
 		return true
-	case WebhookEventActionExitSleepMode:
+	case ExitSleepMode:
 		return true
-	case WebhookEventActionExitStopwatchMode:
+	case ExitStopwatchMode:
 		return true
-	case WebhookEventActionUpdation:
+	case Updation:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WorkoutIntensity.
+const (
+	IntensityDifficult    WorkoutIntensity = 4
+	IntensityEasy         WorkoutIntensity = 1
+	IntensityHard         WorkoutIntensity = 5
+	IntensityIntermediate WorkoutIntensity = 3
+	IntensityModerate     WorkoutIntensity = 2
+)
+
+// Valid indicates whether the value is a known member of the WorkoutIntensity enum.
+func (e WorkoutIntensity) Valid() bool {
+	switch e {
+	case IntensityDifficult:
+		return true
+	case IntensityEasy:
+		return true
+	case IntensityHard:
+		return true
+	case IntensityIntermediate:
+		return true
+	case IntensityModerate:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WorkoutType.
+const (
+	WorkoutBarMethod       WorkoutType = 16
+	WorkoutBasketball      WorkoutType = 19
+	WorkoutBike            WorkoutType = 14
+	WorkoutBodyWeight      WorkoutType = 8
+	WorkoutCardio          WorkoutType = 27
+	WorkoutCrossCountrySki WorkoutType = 25
+	WorkoutCrossTrain      WorkoutType = 4
+	WorkoutCrossfit        WorkoutType = 9
+	WorkoutDance           WorkoutType = 23
+	WorkoutElliptical      WorkoutType = 15
+	WorkoutGame            WorkoutType = 28
+	WorkoutGolf            WorkoutType = 20
+	WorkoutHike            WorkoutType = 24
+	WorkoutKinect          WorkoutType = 17
+	WorkoutNikeTraining    WorkoutType = 5
+	WorkoutP90X            WorkoutType = 10
+	WorkoutPilates         WorkoutType = 7
+	WorkoutRun             WorkoutType = 2
+	WorkoutSkiSnowboard    WorkoutType = 22
+	WorkoutSoccer          WorkoutType = 21
+	WorkoutStationaryBike  WorkoutType = 26
+	WorkoutSwim            WorkoutType = 13
+	WorkoutTRX             WorkoutType = 12
+	WorkoutTennis          WorkoutType = 18
+	WorkoutWalk            WorkoutType = 1
+	WorkoutWeightLifting   WorkoutType = 3
+	WorkoutYoga            WorkoutType = 6
+	WorkoutZumba           WorkoutType = 11
+)
+
+// Valid indicates whether the value is a known member of the WorkoutType enum.
+func (e WorkoutType) Valid() bool {
+	switch e {
+	case WorkoutBarMethod:
+		return true
+	case WorkoutBasketball:
+		return true
+	case WorkoutBike:
+		return true
+	case WorkoutBodyWeight:
+		return true
+	case WorkoutCardio:
+		return true
+	case WorkoutCrossCountrySki:
+		return true
+	case WorkoutCrossTrain:
+		return true
+	case WorkoutCrossfit:
+		return true
+	case WorkoutDance:
+		return true
+	case WorkoutElliptical:
+		return true
+	case WorkoutGame:
+		return true
+	case WorkoutGolf:
+		return true
+	case WorkoutHike:
+		return true
+	case WorkoutKinect:
+		return true
+	case WorkoutNikeTraining:
+		return true
+	case WorkoutP90X:
+		return true
+	case WorkoutPilates:
+		return true
+	case WorkoutRun:
+		return true
+	case WorkoutSkiSnowboard:
+		return true
+	case WorkoutSoccer:
+		return true
+	case WorkoutStationaryBike:
+		return true
+	case WorkoutSwim:
+		return true
+	case WorkoutTRX:
+		return true
+	case WorkoutTennis:
+		return true
+	case WorkoutWalk:
+		return true
+	case WorkoutWeightLifting:
+		return true
+	case WorkoutYoga:
+		return true
+	case WorkoutZumba:
 		return true
 	default:
 		return false
@@ -112,7 +382,9 @@ func (e WebhookEventAction) Valid() bool {
 
 // BandEvent A change of the band's mode.
 type BandEvent struct {
-	// Action The change. Sleep mode logs a sleep; stopwatch mode logs a workout.
+	// Action What a band event says the band did. Sleep mode logs a sleep; stopwatch mode logs a workout.
+	//
+	// Example: enter_sleep_mode
 	Action BandEventAction `json:"action"`
 
 	// Date The day of the event, in the user's time zone at the time.
@@ -122,10 +394,12 @@ type BandEvent struct {
 	TimeCreated EpochParam `json:"time_created"`
 
 	// TZ Time zone of the band when it happened.
-	TZ *TimeZoneName `json:"tz,omitempty"`
+	TZ TimeZoneName `json:"tz,omitempty,omitzero"`
 }
 
-// BandEventAction The change. Sleep mode logs a sleep; stopwatch mode logs a workout.
+// BandEventAction What a band event says the band did. Sleep mode logs a sleep; stopwatch mode logs a workout.
+//
+// Example: enter_sleep_mode
 type BandEventAction string
 
 // BandEventList A page of band events.
@@ -134,7 +408,7 @@ type BandEventList struct {
 	Items []BandEvent `json:"items"`
 
 	// Links Related pages. Absent on the last page.
-	Links *Links `json:"links,omitempty"`
+	Links Links `json:"links,omitempty,omitzero"`
 
 	// Size Number of items on this page.
 	Size int `json:"size"`
@@ -163,43 +437,43 @@ type BodyEvent struct {
 	Date DateParam `json:"date"`
 
 	// Details Details of an event that has nothing to detail but its time zone.
-	Details *TZDetails `json:"details,omitempty"`
+	Details TZDetails `json:"details,omitempty,omitzero"`
 
 	// Image The event's photo, a path relative to `https://jawbone.com`; empty when there is none.
-	Image *string `json:"image,omitempty"`
+	Image string `json:"image,omitempty,omitzero"`
 
 	// LeanMass Lean mass, in percent.
 	LeanMass *float64 `json:"lean_mass,omitempty"`
 
 	// Note A note the user or app attached.
-	Note *string `json:"note,omitempty"`
+	Note string `json:"note,omitempty,omitzero"`
 
 	// PlaceAcc Accuracy of the location, in metres (`location_read`).
-	PlaceAcc *int `json:"place_acc,omitempty"`
+	PlaceAcc int `json:"place_acc,omitempty,omitzero"`
 
 	// PlaceLat Latitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLat *Coordinate `json:"place_lat,omitempty"`
+	PlaceLat Coordinate `json:"place_lat,omitempty,omitzero"`
 
 	// PlaceLon Longitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLon *Coordinate `json:"place_lon,omitempty"`
+	PlaceLon Coordinate `json:"place_lon,omitempty,omitzero"`
 
 	// PlaceName Name of the place (`location_read`).
-	PlaceName *string `json:"place_name,omitempty"`
+	PlaceName string `json:"place_name,omitempty,omitzero"`
 
 	// Shared Whether the event is shared with the user's friends (seen in v1.1 responses).
-	Shared *bool `json:"shared,omitempty"`
+	Shared bool `json:"shared,omitempty,omitzero"`
 
 	// TimeCreated When the event started.
 	TimeCreated EpochParam `json:"time_created"`
 
 	// TimeUpdated When the event last changed.
-	TimeUpdated *EpochParam `json:"time_updated,omitempty"`
+	TimeUpdated EpochParam `json:"time_updated,omitempty,omitzero"`
 
 	// Title A short summary of the measurement; null in some recorded payloads.
-	Title *string `json:"title,omitempty"`
+	Title string `json:"title,omitempty,omitzero"`
 
 	// Type Always `body`.
-	Type *string `json:"type,omitempty"`
+	Type string `json:"type,omitempty,omitzero"`
 
 	// Waistline Waistline (seen in v1.1 responses; unit undocumented).
 	Waistline *float64 `json:"waistline,omitempty"`
@@ -270,7 +544,7 @@ type BodyEventList struct {
 	Items []BodyEvent `json:"items"`
 
 	// Links Related pages. Absent on the last page.
-	Links *Links `json:"links,omitempty"`
+	Links Links `json:"links,omitempty,omitzero"`
 
 	// Size Number of items on this page.
 	Size int `json:"size"`
@@ -294,43 +568,43 @@ type CardiacEvent struct {
 	Date DateParam `json:"date"`
 
 	// Details Details of an event that has nothing to detail but its time zone.
-	Details *TZDetails `json:"details,omitempty"`
+	Details TZDetails `json:"details,omitempty,omitzero"`
 
 	// DiastolicPressure Diastolic blood pressure, in mmHg.
-	DiastolicPressure *int `json:"diastolic_pressure,omitempty"`
+	DiastolicPressure int `json:"diastolic_pressure,omitempty,omitzero"`
 
 	// HeartRate Heart rate, in beats per minute.
-	HeartRate *int `json:"heart_rate,omitempty"`
+	HeartRate int `json:"heart_rate,omitempty,omitzero"`
 
 	// PlaceAcc Accuracy of the location, in metres (`location_read`).
-	PlaceAcc *int `json:"place_acc,omitempty"`
+	PlaceAcc int `json:"place_acc,omitempty,omitzero"`
 
 	// PlaceLat Latitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLat *Coordinate `json:"place_lat,omitempty"`
+	PlaceLat Coordinate `json:"place_lat,omitempty,omitzero"`
 
 	// PlaceLon Longitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLon *Coordinate `json:"place_lon,omitempty"`
+	PlaceLon Coordinate `json:"place_lon,omitempty,omitzero"`
 
 	// PlaceName Name of the place (`location_read`).
-	PlaceName *string `json:"place_name,omitempty"`
+	PlaceName string `json:"place_name,omitempty,omitzero"`
 
 	// Shared Whether the event is shared with the user's friends (seen in v1.1 responses).
-	Shared *bool `json:"shared,omitempty"`
+	Shared bool `json:"shared,omitempty,omitzero"`
 
 	// SystolicPressure Systolic blood pressure, in mmHg.
-	SystolicPressure *int `json:"systolic_pressure,omitempty"`
+	SystolicPressure int `json:"systolic_pressure,omitempty,omitzero"`
 
 	// TimeCreated When the event started.
 	TimeCreated EpochParam `json:"time_created"`
 
 	// TimeUpdated When the event last changed.
-	TimeUpdated *EpochParam `json:"time_updated,omitempty"`
+	TimeUpdated EpochParam `json:"time_updated,omitempty,omitzero"`
 
 	// Title A short summary, e.g. `My heart rate on November 21st, 2013`.
-	Title *string `json:"title,omitempty"`
+	Title string `json:"title,omitempty,omitzero"`
 
 	// Type Always `cardiac`.
-	Type *string `json:"type,omitempty"`
+	Type string `json:"type,omitempty,omitzero"`
 
 	// XID The event's unique ID.
 	XID string `json:"xid"`
@@ -395,7 +669,7 @@ type CardiacEventList struct {
 	Items []CardiacEvent `json:"items"`
 
 	// Links Related pages. Absent on the last page.
-	Links *Links `json:"links,omitempty"`
+	Links Links `json:"links,omitempty,omitzero"`
 
 	// Size Number of items on this page.
 	Size int `json:"size"`
@@ -428,7 +702,7 @@ type DateParam = wire.Date
 // EmptyEnvelope The envelope of a request that has nothing to return.
 type EmptyEnvelope struct {
 	// Data Empty.
-	Data *map[string]interface{} `json:"data,omitempty"`
+	Data map[string]interface{} `json:"data,omitzero"`
 
 	// Meta What the server says about the response. Present on every response, successful or not; clients must ignore
 	// fields they do not know.
@@ -443,12 +717,17 @@ type EpochParam = wire.Epoch
 // ErrorEnvelope The envelope of a failed request. It may have no `data`.
 type ErrorEnvelope struct {
 	// Data Usually absent; whatever the server added.
-	Data interface{} `json:"data,omitempty"`
+	Data interface{} `json:"data,omitempty,omitzero"`
 
 	// Meta What the server says about the response. Present on every response, successful or not; clients must ignore
 	// fields they do not know.
 	Meta Meta `json:"meta"`
 }
+
+// FoodType Where a food comes from (Jawbone's iOS SDK, `UPMealItemFoodType`): 1 generic, 2 restaurant, 3 brand, 4 personal.
+//
+// Example: 1
+type FoodType int
 
 // Friend One of the user's friends.
 type Friend struct {
@@ -484,49 +763,49 @@ type Gender = wire.Gender
 // GenericEvent A custom event a partner app wrote to the user's feed.
 type GenericEvent struct {
 	// Attributes The app's own key-value data for the event.
-	Attributes *map[string]interface{} `json:"attributes,omitempty"`
+	Attributes map[string]interface{} `json:"attributes,omitempty,omitzero"`
 
 	// Date The day of the event, in the user's time zone at the time.
 	Date DateParam `json:"date"`
 
 	// Details Details of an event that has nothing to detail but its time zone.
-	Details *TZDetails `json:"details,omitempty"`
+	Details TZDetails `json:"details,omitempty,omitzero"`
 
 	// Image The event's photo, a path relative to `https://jawbone.com`; empty when there is none.
-	Image *string `json:"image,omitempty"`
+	Image string `json:"image,omitempty,omitzero"`
 
 	// Note A note.
-	Note *string `json:"note,omitempty"`
+	Note string `json:"note,omitempty,omitzero"`
 
 	// PlaceAcc Accuracy of the location, in metres (`location_read`).
-	PlaceAcc *int `json:"place_acc,omitempty"`
+	PlaceAcc int `json:"place_acc,omitempty,omitzero"`
 
 	// PlaceLat Latitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLat *Coordinate `json:"place_lat,omitempty"`
+	PlaceLat Coordinate `json:"place_lat,omitempty,omitzero"`
 
 	// PlaceLon Longitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLon *Coordinate `json:"place_lon,omitempty"`
+	PlaceLon Coordinate `json:"place_lon,omitempty,omitzero"`
 
 	// PlaceName Name of the place (`location_read`).
-	PlaceName *string `json:"place_name,omitempty"`
+	PlaceName string `json:"place_name,omitempty,omitzero"`
 
 	// Shared Whether the event is shared with the user's friends (seen in v1.1 responses).
-	Shared *bool `json:"shared,omitempty"`
+	Shared bool `json:"shared,omitempty,omitzero"`
 
 	// TimeCreated When the event started.
 	TimeCreated EpochParam `json:"time_created"`
 
 	// TimeUpdated When the event last changed.
-	TimeUpdated *EpochParam `json:"time_updated,omitempty"`
+	TimeUpdated EpochParam `json:"time_updated,omitempty,omitzero"`
 
 	// Title The event's title.
-	Title *string `json:"title,omitempty"`
+	Title string `json:"title,omitempty,omitzero"`
 
 	// Type The event type, when present.
-	Type *string `json:"type,omitempty"`
+	Type string `json:"type,omitempty,omitzero"`
 
 	// Verb What the user did, as a verb (e.g. `read`, `ran`).
-	Verb *string `json:"verb,omitempty"`
+	Verb string `json:"verb,omitempty,omitzero"`
 
 	// XID The event's unique ID.
 	XID string `json:"xid"`
@@ -592,7 +871,7 @@ type GenericEventList struct {
 	Items []GenericEvent `json:"items"`
 
 	// Links Related pages. Absent on the last page.
-	Links *Links `json:"links,omitempty"`
+	Links Links `json:"links,omitempty,omitzero"`
 
 	// Size Number of items on this page.
 	Size int `json:"size"`
@@ -652,43 +931,43 @@ type GenericEventUpdate struct {
 // Goals The user's daily goals (fields from Jawbone's iOS SDK).
 type Goals struct {
 	// BodyWeight Target weight in kilograms; null when the user set none.
-	BodyWeight *float64 `json:"body_weight,omitempty"`
+	BodyWeight float64 `json:"body_weight,omitempty,omitzero"`
 
 	// BodyWeightIntent Whether the user means to keep, lose or gain weight, as Jawbone's app coded it.
 	BodyWeightIntent *int `json:"body_weight_intent,omitempty"`
 
 	// EatCalcium Calcium per day, in the units of meal details.
-	EatCalcium *float64 `json:"eat_calcium,omitempty"`
+	EatCalcium float64 `json:"eat_calcium,omitempty,omitzero"`
 
 	// EatCarbs Carbohydrate per day, in the units of meal details.
-	EatCarbs *float64 `json:"eat_carbs,omitempty"`
+	EatCarbs float64 `json:"eat_carbs,omitempty,omitzero"`
 
 	// EatCholesterol Cholesterol per day, in the units of meal details.
-	EatCholesterol *float64 `json:"eat_cholesterol,omitempty"`
+	EatCholesterol float64 `json:"eat_cholesterol,omitempty,omitzero"`
 
 	// EatFiber Fibre per day, in the units of meal details.
-	EatFiber *float64 `json:"eat_fiber,omitempty"`
+	EatFiber float64 `json:"eat_fiber,omitempty,omitzero"`
 
 	// EatProtein Protein per day, in the units of meal details.
-	EatProtein *float64 `json:"eat_protein,omitempty"`
+	EatProtein float64 `json:"eat_protein,omitempty,omitzero"`
 
 	// EatSatFat Saturated fat per day, in the units of meal details.
-	EatSatFat *float64 `json:"eat_sat_fat,omitempty"`
+	EatSatFat float64 `json:"eat_sat_fat,omitempty,omitzero"`
 
 	// EatSodium Sodium per day, in the units of meal details.
-	EatSodium *float64 `json:"eat_sodium,omitempty"`
+	EatSodium float64 `json:"eat_sodium,omitempty,omitzero"`
 
 	// EatSugar Sugar per day, in the units of meal details.
-	EatSugar *float64 `json:"eat_sugar,omitempty"`
+	EatSugar float64 `json:"eat_sugar,omitempty,omitzero"`
 
 	// EatUnsatFat Unsaturated fat per day, in the units of meal details.
-	EatUnsatFat *float64 `json:"eat_unsat_fat,omitempty"`
+	EatUnsatFat float64 `json:"eat_unsat_fat,omitempty,omitzero"`
 
 	// MoveSteps Steps per day.
-	MoveSteps *int `json:"move_steps,omitempty"`
+	MoveSteps int `json:"move_steps,omitempty,omitzero"`
 
 	// SleepTotal Seconds of sleep per night.
-	SleepTotal *int `json:"sleep_total,omitempty"`
+	SleepTotal int `json:"sleep_total,omitempty,omitzero"`
 }
 
 // GoalsEnvelope The response to `GET` and `POST /users/@me/goals`.
@@ -722,37 +1001,37 @@ type HeartRate struct {
 	Date DateParam `json:"date"`
 
 	// Details Details of an event that has nothing to detail but its time zone.
-	Details *TZDetails `json:"details,omitempty"`
+	Details TZDetails `json:"details,omitempty,omitzero"`
 
 	// PlaceAcc Accuracy of the location, in metres (`location_read`).
-	PlaceAcc *int `json:"place_acc,omitempty"`
+	PlaceAcc int `json:"place_acc,omitempty,omitzero"`
 
 	// PlaceLat Latitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLat *Coordinate `json:"place_lat,omitempty"`
+	PlaceLat Coordinate `json:"place_lat,omitempty,omitzero"`
 
 	// PlaceLon Longitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLon *Coordinate `json:"place_lon,omitempty"`
+	PlaceLon Coordinate `json:"place_lon,omitempty,omitzero"`
 
 	// PlaceName Name of the place (`location_read`).
-	PlaceName *string `json:"place_name,omitempty"`
+	PlaceName string `json:"place_name,omitempty,omitzero"`
 
 	// RestingHeartrate Resting heart rate, in beats per minute.
-	RestingHeartrate *int `json:"resting_heartrate,omitempty"`
+	RestingHeartrate int `json:"resting_heartrate,omitempty,omitzero"`
 
 	// Shared Whether the event is shared with the user's friends (seen in v1.1 responses).
-	Shared *bool `json:"shared,omitempty"`
+	Shared bool `json:"shared,omitempty,omitzero"`
 
 	// TimeCreated When the event started.
 	TimeCreated EpochParam `json:"time_created"`
 
 	// TimeUpdated When the event last changed.
-	TimeUpdated *EpochParam `json:"time_updated,omitempty"`
+	TimeUpdated EpochParam `json:"time_updated,omitempty,omitzero"`
 
 	// Title A short summary, e.g. `My resting heart rate on December 10th, 2014`.
-	Title *string `json:"title,omitempty"`
+	Title string `json:"title,omitempty,omitzero"`
 
 	// Type The event type, when present.
-	Type *string `json:"type,omitempty"`
+	Type string `json:"type,omitempty,omitzero"`
 
 	// XID The event's unique ID.
 	XID string `json:"xid"`
@@ -764,7 +1043,7 @@ type HeartRateList struct {
 	Items []HeartRate `json:"items"`
 
 	// Links Related pages. Absent on the last page.
-	Links *Links `json:"links,omitempty"`
+	Links Links `json:"links,omitempty,omitzero"`
 
 	// Size Number of items on this page.
 	Size int `json:"size"`
@@ -783,25 +1062,25 @@ type HeartRateListEnvelope struct {
 // HourlyTotal Activity in one hour.
 type HourlyTotal struct {
 	// ActiveTime Seconds active.
-	ActiveTime *int `json:"active_time,omitempty"`
+	ActiveTime int `json:"active_time,omitempty,omitzero"`
 
 	// Calories Calories burned by activity.
-	Calories *float64 `json:"calories,omitempty"`
+	Calories float64 `json:"calories,omitempty,omitzero"`
 
 	// Distance Distance in metres.
-	Distance *float64 `json:"distance,omitempty"`
+	Distance float64 `json:"distance,omitempty,omitzero"`
 
 	// InactiveTime Seconds inactive.
-	InactiveTime *int `json:"inactive_time,omitempty"`
+	InactiveTime int `json:"inactive_time,omitempty,omitzero"`
 
 	// LongestActiveTime Seconds of the longest active stretch.
-	LongestActiveTime *int `json:"longest_active_time,omitempty"`
+	LongestActiveTime int `json:"longest_active_time,omitempty,omitzero"`
 
 	// LongestIdleTime Seconds of the longest idle stretch.
-	LongestIdleTime *int `json:"longest_idle_time,omitempty"`
+	LongestIdleTime int `json:"longest_idle_time,omitempty,omitzero"`
 
 	// Steps Steps.
-	Steps *int `json:"steps,omitempty"`
+	Steps int `json:"steps,omitempty,omitzero"`
 }
 
 // Links Related pages. Absent on the last page.
@@ -813,7 +1092,7 @@ type Links struct {
 	//
 	//
 	// Example: /nudge/api/v.1.1/users/6xl39CsoVp2KirfHwVq_Fx/moves?page_token=1384390680&limit=10
-	Next *string `json:"next,omitempty"`
+	Next string `json:"next,omitempty,omitzero"`
 }
 
 // Meal A meal. `GET /meals/{xid}` adds the foods and drinks in `items`.
@@ -823,52 +1102,52 @@ type Meal struct {
 
 	// Details The meal's totals. Units are undocumented; the v1.0 example's values (fat 23.15, potassium 164.0) read as grams
 	// for macronutrients and milligrams for cholesterol and minerals.
-	Details *MealDetails `json:"details,omitempty"`
+	Details MealDetails `json:"details,omitempty,omitzero"`
 
 	// Image The event's photo, a path relative to `https://jawbone.com`; empty when there is none.
-	Image *string `json:"image,omitempty"`
+	Image string `json:"image,omitempty,omitzero"`
 
 	// Items The foods and drinks in a meal.
-	Items *MealItemList `json:"items,omitempty"`
+	Items MealItemList `json:"items,omitempty,omitzero"`
 
 	// Note The meal's name as the user or app wrote it.
-	Note *string `json:"note,omitempty"`
+	Note string `json:"note,omitempty,omitzero"`
 
 	// PlaceAcc Accuracy of the location, in metres (`location_read`).
-	PlaceAcc *int `json:"place_acc,omitempty"`
+	PlaceAcc int `json:"place_acc,omitempty,omitzero"`
 
 	// PlaceLat Latitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLat *Coordinate `json:"place_lat,omitempty"`
+	PlaceLat Coordinate `json:"place_lat,omitempty,omitzero"`
 
 	// PlaceLon Longitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLon *Coordinate `json:"place_lon,omitempty"`
+	PlaceLon Coordinate `json:"place_lon,omitempty,omitzero"`
 
 	// PlaceName Name of the place (`location_read`).
-	PlaceName *string `json:"place_name,omitempty"`
+	PlaceName string `json:"place_name,omitempty,omitzero"`
 
 	// Shared Whether the event is shared with the user's friends (seen in v1.1 responses).
-	Shared *bool `json:"shared,omitempty"`
+	Shared bool `json:"shared,omitempty,omitzero"`
 
 	// SnapshotImage The event's graph as a PNG, a path relative to `https://jawbone.com`; empty when there is none.
-	SnapshotImage *string `json:"snapshot_image,omitempty"`
+	SnapshotImage string `json:"snapshot_image,omitempty,omitzero"`
 
-	// SubType 1 breakfast, 2 lunch, 3 dinner; other values for snacks.
-	SubType *int `json:"sub_type,omitempty"`
+	// SubType Which meal of the day (`MealType`).
+	SubType MealType `json:"sub_type,omitempty,omitzero"`
 
 	// TimeCompleted When the event ended.
-	TimeCompleted *EpochParam `json:"time_completed,omitempty"`
+	TimeCompleted EpochParam `json:"time_completed,omitempty,omitzero"`
 
 	// TimeCreated When the event started.
 	TimeCreated EpochParam `json:"time_created"`
 
 	// TimeUpdated When the event last changed.
-	TimeUpdated *EpochParam `json:"time_updated,omitempty"`
+	TimeUpdated EpochParam `json:"time_updated,omitempty,omitzero"`
 
 	// Title The meal's name, e.g. `Something Good`; the same as `note`.
-	Title *string `json:"title,omitempty"`
+	Title string `json:"title,omitempty,omitzero"`
 
 	// Type Always `meal`.
-	Type *string `json:"type,omitempty"`
+	Type string `json:"type,omitempty,omitzero"`
 
 	// XID The meal's unique ID.
 	XID string `json:"xid"`
@@ -902,8 +1181,8 @@ type MealCreate struct {
 	// Share Whether to share the event to the user's feed.
 	Share *bool `json:"share,omitempty"`
 
-	// SubType 1 breakfast, 2 lunch, 3 dinner; other values for snacks.
-	SubType *int `json:"sub_type,omitempty"`
+	// SubType Which meal of the day (`MealType`).
+	SubType *MealType `json:"sub_type,omitempty"`
 
 	// TimeCreated When the meal was eaten.
 	TimeCreated *EpochParam `json:"time_created,omitempty"`
@@ -946,8 +1225,8 @@ type MealCreateWithPhoto struct {
 	// Share Whether to share the event to the user's feed.
 	Share *bool `json:"share,omitempty"`
 
-	// SubType 1 breakfast, 2 lunch, 3 dinner; other values for snacks.
-	SubType *int `json:"sub_type,omitempty"`
+	// SubType Which meal of the day (`MealType`).
+	SubType *MealType `json:"sub_type,omitempty"`
 
 	// TimeCreated When the meal was eaten.
 	TimeCreated *EpochParam `json:"time_created,omitempty"`
@@ -960,76 +1239,76 @@ type MealCreateWithPhoto struct {
 // for macronutrients and milligrams for cholesterol and minerals.
 type MealDetails struct {
 	// Accuracy Accuracy of the location, in metres (Jawbone's iOS SDK reads it here rather than `place_acc`).
-	Accuracy *int `json:"accuracy,omitempty"`
+	Accuracy int `json:"accuracy,omitempty,omitzero"`
 
 	// Calcium Calcium, in milligrams.
-	Calcium *float64 `json:"calcium,omitempty"`
+	Calcium float64 `json:"calcium,omitempty,omitzero"`
 
 	// Calories Calories.
-	Calories *float64 `json:"calories,omitempty"`
+	Calories float64 `json:"calories,omitempty,omitzero"`
 
 	// Carbohydrate Carbohydrate.
-	Carbohydrate *float64 `json:"carbohydrate,omitempty"`
+	Carbohydrate float64 `json:"carbohydrate,omitempty,omitzero"`
 
 	// Cholesterol Cholesterol, in milligrams.
-	Cholesterol *float64 `json:"cholesterol,omitempty"`
+	Cholesterol float64 `json:"cholesterol,omitempty,omitzero"`
 
 	// Fat Fat.
-	Fat *float64 `json:"fat,omitempty"`
+	Fat float64 `json:"fat,omitempty,omitzero"`
 
 	// Fiber Fibre.
-	Fiber *float64 `json:"fiber,omitempty"`
+	Fiber float64 `json:"fiber,omitempty,omitzero"`
 
 	// Iron Iron, in milligrams.
-	Iron *float64 `json:"iron,omitempty"`
+	Iron float64 `json:"iron,omitempty,omitzero"`
 
 	// MonounsaturatedFat Monounsaturated fat.
-	MonounsaturatedFat *float64 `json:"monounsaturated_fat,omitempty"`
+	MonounsaturatedFat float64 `json:"monounsaturated_fat,omitempty,omitzero"`
 
 	// NumDrinks Number of drinks.
-	NumDrinks *int `json:"num_drinks,omitempty"`
+	NumDrinks int `json:"num_drinks,omitempty,omitzero"`
 
 	// NumFoods Number of foods.
-	NumFoods *int `json:"num_foods,omitempty"`
+	NumFoods int `json:"num_foods,omitempty,omitzero"`
 
 	// NumMealitemsGreen Number of items rated green by UP's food score.
-	NumMealitemsGreen *int `json:"num_mealitems_green,omitempty"`
+	NumMealitemsGreen int `json:"num_mealitems_green,omitempty,omitzero"`
 
 	// NumWater Number of glasses of water.
-	NumWater *int `json:"num_water,omitempty"`
+	NumWater int `json:"num_water,omitempty,omitzero"`
 
 	// OnlyWaters Whether the meal is nothing but water.
-	OnlyWaters *bool `json:"only_waters,omitempty"`
+	OnlyWaters bool `json:"only_waters,omitempty,omitzero"`
 
 	// PolyunsaturatedFat Polyunsaturated fat.
-	PolyunsaturatedFat *float64 `json:"polyunsaturated_fat,omitempty"`
+	PolyunsaturatedFat float64 `json:"polyunsaturated_fat,omitempty,omitzero"`
 
 	// Potassium Potassium, in milligrams.
-	Potassium *float64 `json:"potassium,omitempty"`
+	Potassium float64 `json:"potassium,omitempty,omitzero"`
 
 	// Protein Protein.
-	Protein *float64 `json:"protein,omitempty"`
+	Protein float64 `json:"protein,omitempty,omitzero"`
 
 	// SaturatedFat Saturated fat.
-	SaturatedFat *float64 `json:"saturated_fat,omitempty"`
+	SaturatedFat float64 `json:"saturated_fat,omitempty,omitzero"`
 
 	// Sodium Sodium, in milligrams.
-	Sodium *float64 `json:"sodium,omitempty"`
+	Sodium float64 `json:"sodium,omitempty,omitzero"`
 
 	// Sugar Sugar.
-	Sugar *float64 `json:"sugar,omitempty"`
+	Sugar float64 `json:"sugar,omitempty,omitzero"`
 
 	// TZ Time zone of the meal.
-	TZ *TimeZoneName `json:"tz,omitempty"`
+	TZ TimeZoneName `json:"tz,omitempty,omitzero"`
 
 	// UnsaturatedFat Unsaturated fat.
-	UnsaturatedFat *float64 `json:"unsaturated_fat,omitempty"`
+	UnsaturatedFat float64 `json:"unsaturated_fat,omitempty,omitzero"`
 
 	// VitaminA Vitamin A.
-	VitaminA *float64 `json:"vitamin_a,omitempty"`
+	VitaminA float64 `json:"vitamin_a,omitempty,omitzero"`
 
 	// VitaminC Vitamin C.
-	VitaminC *float64 `json:"vitamin_c,omitempty"`
+	VitaminC float64 `json:"vitamin_c,omitempty,omitzero"`
 }
 
 // MealEnvelope The response to a meal's get, create and update.
@@ -1045,79 +1324,79 @@ type MealEnvelope struct {
 // MealItem A food or drink in a meal; also the shape of each element of the `items` form field.
 type MealItem struct {
 	// Amount How much, in `measurement` units.
-	Amount *float64 `json:"amount,omitempty"`
+	Amount float64 `json:"amount,omitempty,omitzero"`
 
 	// Calcium Calcium, in milligrams.
-	Calcium *float64 `json:"calcium,omitempty"`
+	Calcium float64 `json:"calcium,omitempty,omitzero"`
 
 	// Calories Calories.
-	Calories *float64 `json:"calories,omitempty"`
+	Calories float64 `json:"calories,omitempty,omitzero"`
 
 	// Carbohydrate Carbohydrate.
-	Carbohydrate *float64 `json:"carbohydrate,omitempty"`
+	Carbohydrate float64 `json:"carbohydrate,omitempty,omitzero"`
 
 	// Category Food category.
-	Category *string `json:"category,omitempty"`
+	Category string `json:"category,omitempty,omitzero"`
 
 	// Cholesterol Cholesterol, in milligrams.
-	Cholesterol *float64 `json:"cholesterol,omitempty"`
+	Cholesterol float64 `json:"cholesterol,omitempty,omitzero"`
 
 	// Description Free text about it.
-	Description *string `json:"description,omitempty"`
+	Description string `json:"description,omitempty,omitzero"`
 
 	// Fat Fat.
-	Fat *float64 `json:"fat,omitempty"`
+	Fat float64 `json:"fat,omitempty,omitzero"`
 
 	// Fiber Fibre.
-	Fiber *float64 `json:"fiber,omitempty"`
+	Fiber float64 `json:"fiber,omitempty,omitzero"`
 
-	// FoodType 1 generic, 2 restaurant, 3 brand, 4 personal.
-	FoodType *int `json:"food_type,omitempty"`
+	// FoodType Where the food comes from (`FoodType`).
+	FoodType FoodType `json:"food_type,omitempty,omitzero"`
 
 	// Iron Iron, in milligrams.
-	Iron *float64 `json:"iron,omitempty"`
+	Iron float64 `json:"iron,omitempty,omitzero"`
 
 	// Measurement The unit of `amount`, e.g. `cup` or `g`.
-	Measurement *string `json:"measurement,omitempty"`
+	Measurement string `json:"measurement,omitempty,omitzero"`
 
 	// MonounsaturatedFat Monounsaturated fat.
-	MonounsaturatedFat *float64 `json:"monounsaturated_fat,omitempty"`
+	MonounsaturatedFat float64 `json:"monounsaturated_fat,omitempty,omitzero"`
 
 	// Name Name of the food or drink.
 	Name string `json:"name"`
 
 	// PolyunsaturatedFat Polyunsaturated fat.
-	PolyunsaturatedFat *float64 `json:"polyunsaturated_fat,omitempty"`
+	PolyunsaturatedFat float64 `json:"polyunsaturated_fat,omitempty,omitzero"`
 
 	// Potassium Potassium, in milligrams.
-	Potassium *float64 `json:"potassium,omitempty"`
+	Potassium float64 `json:"potassium,omitempty,omitzero"`
 
 	// Protein Protein.
-	Protein *float64 `json:"protein,omitempty"`
+	Protein float64 `json:"protein,omitempty,omitzero"`
 
 	// SaturatedFat Saturated fat.
-	SaturatedFat *float64 `json:"saturated_fat,omitempty"`
+	SaturatedFat float64 `json:"saturated_fat,omitempty,omitzero"`
 
 	// Sodium Sodium, in milligrams.
-	Sodium *float64 `json:"sodium,omitempty"`
+	Sodium float64 `json:"sodium,omitempty,omitzero"`
 
-	// SubType 1 drink, 2 food.
-	SubType *int `json:"sub_type,omitempty"`
+	// SubType Whether it is a drink or a food (`MealItemType`).
+	SubType MealItemType `json:"sub_type,omitempty,omitzero"`
 
 	// Sugar Sugar.
-	Sugar *float64 `json:"sugar,omitempty"`
+	Sugar float64 `json:"sugar,omitempty,omitzero"`
 
-	// Type How it was served: `plate`, `cup`, `bowl`, `scale` or `glass`.
-	Type *string `json:"type,omitempty"`
+	// Type How it was served (`ServingType`).
+	Type ServingType `json:"type,omitempty,omitzero"`
 
 	// UnsaturatedFat Unsaturated fat.
-	UnsaturatedFat *float64 `json:"unsaturated_fat,omitempty"`
+	UnsaturatedFat float64 `json:"unsaturated_fat,omitempty,omitzero"`
 
 	// VitaminA Vitamin A.
-	VitaminA *float64 `json:"vitamin_a,omitempty"`
+	VitaminA float64 `json:"vitamin_a,omitempty,omitzero"`
 
 	// VitaminC Vitamin C.
-	VitaminC *float64 `json:"vitamin_c,omitempty"`
+	VitaminC float64 `json:"vitamin_c,omitempty,omitzero"`
 }
 
 // MealItemList The foods and drinks in a meal.
@@ -1129,6 +1408,11 @@ type MealItemList struct {
 	Size int `json:"size"`
 }
 
+// MealItemType Whether a meal item is a drink or a food (Jawbone's iOS SDK, `UPMealItemSubType`): 1 drink, 2 food.
+//
+// Example: 2
+type MealItemType int
+
 // MealItems The JSON document carried by the `items` form field of a meal create or update.
 type MealItems = []MealItem
 
@@ -1138,7 +1422,7 @@ type MealList struct {
 	Items []Meal `json:"items"`
 
 	// Links Related pages. Absent on the last page.
-	Links *Links `json:"links,omitempty"`
+	Links Links `json:"links,omitempty,omitzero"`
 
 	// Size Number of items on this page.
 	Size int `json:"size"`
@@ -1153,6 +1437,11 @@ type MealListEnvelope struct {
 	// fields they do not know.
 	Meta Meta `json:"meta"`
 }
+
+// MealType Which meal of the day (Jawbone's iOS SDK, `UPMealSubType`): 1 breakfast, 2 lunch, 3 dinner.
+//
+// Example: 2
+type MealType int
 
 // MealUpdate Form fields of `POST /meals/{xid}/partialUpdate`; at least one.
 type MealUpdate struct {
@@ -1182,8 +1471,8 @@ type MealUpdate struct {
 	// Share Whether to share the event to the user's feed.
 	Share *bool `json:"share,omitempty"`
 
-	// SubType 1 breakfast, 2 lunch, 3 dinner; other values for snacks.
-	SubType *int `json:"sub_type,omitempty"`
+	// SubType Which meal of the day (`MealType`).
+	SubType *MealType `json:"sub_type,omitempty"`
 
 	// TimeCreated When the meal was eaten.
 	TimeCreated *EpochParam `json:"time_created,omitempty"`
@@ -1199,13 +1488,13 @@ type Meta struct {
 	Code int `json:"code"`
 
 	// ErrorDetail On errors, a sentence for developers (Jawbone's iOS SDK shows it as the error text).
-	ErrorDetail *string `json:"error_detail,omitempty"`
+	ErrorDetail string `json:"error_detail,omitempty,omitzero"`
 
 	// ErrorType On errors, the kind of failure (read by Jawbone's Android SDK).
-	ErrorType *string `json:"error_type,omitempty"`
+	ErrorType string `json:"error_type,omitempty,omitzero"`
 
 	// ErrorUserMsg On errors, a sentence that may be shown to the user.
-	ErrorUserMsg *string `json:"error_user_msg,omitempty"`
+	ErrorUserMsg string `json:"error_user_msg,omitempty,omitzero"`
 
 	// Message `OK` on success; on failure a short code such as `NOT_AUTHORIZED`.
 	Message string `json:"message"`
@@ -1220,31 +1509,31 @@ type Meta struct {
 // Mood How the user felt. Every field is absent when the user logged no mood that day.
 type Mood struct {
 	// Date The day of the event, in the user's time zone at the time.
-	Date *DateParam `json:"date,omitempty"`
+	Date DateParam `json:"date,omitempty,omitzero"`
 
 	// Details Details of an event that has nothing to detail but its time zone.
-	Details *TZDetails `json:"details,omitempty"`
+	Details TZDetails `json:"details,omitempty,omitzero"`
 
 	// Shared Whether the event is shared with the user's friends (seen in v1.1 responses).
-	Shared *bool `json:"shared,omitempty"`
+	Shared bool `json:"shared,omitempty,omitzero"`
 
-	// SubType 1 amazing, 2 pumped up, 3 energized, 4 good, 5 meh, 6 dragging, 7 exhausted, 8 totally done.
-	SubType *int `json:"sub_type,omitempty"`
+	// SubType How the user feels (`MoodType`).
+	SubType MoodType `json:"sub_type,omitempty,omitzero"`
 
 	// TimeCreated When the event started.
-	TimeCreated *EpochParam `json:"time_created,omitempty"`
+	TimeCreated EpochParam `json:"time_created,omitempty,omitzero"`
 
 	// TimeUpdated When the event last changed.
-	TimeUpdated *EpochParam `json:"time_updated,omitempty"`
+	TimeUpdated EpochParam `json:"time_updated,omitempty,omitzero"`
 
 	// Title The mood in words, e.g. `Pumped up`.
-	Title *string `json:"title,omitempty"`
+	Title string `json:"title,omitempty,omitzero"`
 
 	// Type Always `mood` when present.
-	Type *string `json:"type,omitempty"`
+	Type string `json:"type,omitempty,omitzero"`
 
 	// XID The mood's unique ID.
-	XID *string `json:"xid,omitempty"`
+	XID string `json:"xid,omitempty,omitzero"`
 }
 
 // MoodCreate Form fields of `POST /users/@me/mood`.
@@ -1252,8 +1541,8 @@ type MoodCreate struct {
 	// Share Whether to share the event to the user's feed.
 	Share *bool `json:"share,omitempty"`
 
-	// SubType 1 amazing, 2 pumped up, 3 energized, 4 good, 5 meh, 6 dragging, 7 exhausted, 8 totally done.
-	SubType int `json:"sub_type"`
+	// SubType How the user feels (`MoodType`).
+	SubType MoodType `json:"sub_type"`
 
 	// TimeCreated When the user felt so.
 	TimeCreated *EpochParam `json:"time_created,omitempty"`
@@ -1275,6 +1564,12 @@ type MoodEnvelope struct {
 	Meta Meta `json:"meta"`
 }
 
+// MoodType How the user feels, from 1 (amazing) to 8 (totally done), in the order of Jawbone's iOS SDK (`UPMoodType`):
+// 1 amazing, 2 pumped up, 3 energized, 4 good, 5 meh, 6 dragging, 7 exhausted, 8 totally done (decision 13).
+//
+// Example: 4
+type MoodType int
+
 // Move A day of activity: one move per user per day, created when the user first wears the band that day and
 // updated as data syncs.
 type Move struct {
@@ -1282,28 +1577,28 @@ type Move struct {
 	Date DateParam `json:"date"`
 
 	// Details The day's activity figures.
-	Details *MoveDetails `json:"details,omitempty"`
+	Details MoveDetails `json:"details,omitempty,omitzero"`
 
 	// Shared Whether the event is shared with the user's friends (seen in v1.1 responses).
-	Shared *bool `json:"shared,omitempty"`
+	Shared bool `json:"shared,omitempty,omitzero"`
 
 	// SnapshotImage The event's graph as a PNG, a path relative to `https://jawbone.com`; empty when there is none.
-	SnapshotImage *string `json:"snapshot_image,omitempty"`
+	SnapshotImage string `json:"snapshot_image,omitempty,omitzero"`
 
 	// TimeCompleted When the event ended.
-	TimeCompleted *EpochParam `json:"time_completed,omitempty"`
+	TimeCompleted EpochParam `json:"time_completed,omitempty,omitzero"`
 
 	// TimeCreated When the event started.
 	TimeCreated EpochParam `json:"time_created"`
 
 	// TimeUpdated When the event last changed.
-	TimeUpdated *EpochParam `json:"time_updated,omitempty"`
+	TimeUpdated EpochParam `json:"time_updated,omitempty,omitzero"`
 
 	// Title A short summary, e.g. `16,804 steps`.
-	Title *string `json:"title,omitempty"`
+	Title string `json:"title,omitempty,omitzero"`
 
 	// Type Always `move`.
-	Type *string `json:"type,omitempty"`
+	Type string `json:"type,omitempty,omitzero"`
 
 	// XID The move's unique ID.
 	XID string `json:"xid"`
@@ -1312,74 +1607,74 @@ type Move struct {
 // MoveDetails The day's activity figures.
 type MoveDetails struct {
 	// ActiveTime Seconds active.
-	ActiveTime *int `json:"active_time,omitempty"`
+	ActiveTime int `json:"active_time,omitempty,omitzero"`
 
 	// BgCalories Calories burned by activity outside workouts.
-	BgCalories *float64 `json:"bg_calories,omitempty"`
+	BgCalories float64 `json:"bg_calories,omitempty,omitzero"`
 
 	// BMR Basal metabolic calories burned so far.
-	BMR *float64 `json:"bmr,omitempty"`
+	BMR float64 `json:"bmr,omitempty,omitzero"`
 
 	// BMRDay Basal metabolic calories for the whole day.
-	BMRDay *float64 `json:"bmr_day,omitempty"`
+	BMRDay float64 `json:"bmr_day,omitempty,omitzero"`
 
 	// Calories Calories burned by activity.
-	Calories *float64 `json:"calories,omitempty"`
+	Calories float64 `json:"calories,omitempty,omitzero"`
 
 	// Distance Distance in metres.
-	Distance *float64 `json:"distance,omitempty"`
+	Distance float64 `json:"distance,omitempty,omitzero"`
 
 	// HourlyTotals Totals per hour, keyed by the hour as `YYYYMMDDHH` in the user's time zone. (The v1.0 docs example repeats a
 	// key; JSON decoders keep the last.)
-	HourlyTotals *map[string]HourlyTotal `json:"hourly_totals,omitempty"`
+	HourlyTotals map[string]HourlyTotal `json:"hourly_totals,omitempty,omitzero"`
 
 	// InactiveTime Seconds inactive.
-	InactiveTime *int `json:"inactive_time,omitempty"`
+	InactiveTime int `json:"inactive_time,omitempty,omitzero"`
 
 	// Km Distance in kilometres.
-	Km *float64 `json:"km,omitempty"`
+	Km float64 `json:"km,omitempty,omitzero"`
 
 	// LongestActive Seconds of the longest active stretch.
-	LongestActive *int `json:"longest_active,omitempty"`
+	LongestActive int `json:"longest_active,omitempty,omitzero"`
 
 	// LongestIdle Seconds of the longest idle stretch.
-	LongestIdle *int `json:"longest_idle,omitempty"`
+	LongestIdle int `json:"longest_idle,omitempty,omitzero"`
 
 	// SeriesIds Added to v1.1 responses in 2016; undocumented, and empty in recorded payloads, so any JSON value is accepted as an element.
-	SeriesIds *[]interface{} `json:"series_ids,omitempty"`
+	SeriesIds []interface{} `json:"series_ids,omitempty,omitzero"`
 
 	// Steps Steps.
-	Steps *int `json:"steps,omitempty"`
+	Steps int `json:"steps,omitempty,omitzero"`
 
 	// Steps3Am A step count added to v1.1 responses in 2016; undocumented.
-	Steps3Am *int `json:"steps_3am,omitempty"`
+	Steps3Am int `json:"steps_3am,omitempty,omitzero"`
 
 	// Sunrise Sunrise that day where the user was; 0 when unknown (seen in v1.1 responses).
-	Sunrise *EpochParam `json:"sunrise,omitempty"`
+	Sunrise EpochParam `json:"sunrise,omitempty,omitzero"`
 
 	// Sunset Sunset that day where the user was; 0 when unknown (seen in v1.1 responses).
-	Sunset *EpochParam `json:"sunset,omitempty"`
+	Sunset EpochParam `json:"sunset,omitempty,omitzero"`
 
 	// TZ Time zone of the day. The v1.0 docs example writes `America/Los Angeles` with a space; it is kept as sent.
-	TZ *TimeZoneName `json:"tz,omitempty"`
+	TZ TimeZoneName `json:"tz,omitempty,omitzero"`
 
 	// TZS Time-zone changes during the day, oldest first, as `[epoch, zone]` pairs.
-	TZS *[]TZTransition `json:"tzs,omitempty"`
+	TZS []TZTransition `json:"tzs,omitempty,omitzero"`
 
 	// WoActiveTime Seconds active during workouts.
-	WoActiveTime *int `json:"wo_active_time,omitempty"`
+	WoActiveTime int `json:"wo_active_time,omitempty,omitzero"`
 
 	// WoCalories Calories burned in workouts.
-	WoCalories *float64 `json:"wo_calories,omitempty"`
+	WoCalories float64 `json:"wo_calories,omitempty,omitzero"`
 
 	// WoCount Number of workouts.
-	WoCount *int `json:"wo_count,omitempty"`
+	WoCount int `json:"wo_count,omitempty,omitzero"`
 
 	// WoLongest Seconds of the longest workout.
-	WoLongest *int `json:"wo_longest,omitempty"`
+	WoLongest int `json:"wo_longest,omitempty,omitzero"`
 
 	// WoTime Seconds of workouts.
-	WoTime *int `json:"wo_time,omitempty"`
+	WoTime int `json:"wo_time,omitempty,omitzero"`
 }
 
 // MoveEnvelope The response to `GET /moves/{xid}`.
@@ -1399,7 +1694,7 @@ type MoveList struct {
 	Items []Move `json:"items"`
 
 	// Links Related pages. Absent on the last page.
-	Links *Links `json:"links,omitempty"`
+	Links Links `json:"links,omitempty,omitzero"`
 
 	// Size Number of items on this page.
 	Size int `json:"size"`
@@ -1421,7 +1716,7 @@ type OAuthError struct {
 	Error string `json:"error"`
 
 	// ErrorDescription A sentence for developers.
-	ErrorDescription *string `json:"error_description,omitempty"`
+	ErrorDescription string `json:"error_description,omitempty,omitzero"`
 }
 
 // OAuthToken The token endpoint's answer to an exchange or a refresh. Not wrapped in an envelope.
@@ -1432,10 +1727,10 @@ type OAuthToken struct {
 	AccessToken string `json:"access_token"`
 
 	// ExpiresIn Seconds until the access token expires; 31536000 (a year).
-	ExpiresIn *int `json:"expires_in,omitempty"`
+	ExpiresIn int `json:"expires_in,omitempty,omitzero"`
 
 	// RefreshToken The token to send to get the next access token; the previous one stops working.
-	RefreshToken *string `json:"refresh_token,omitempty"`
+	RefreshToken string `json:"refresh_token,omitempty,omitzero"`
 
 	// TokenType Always `Bearer`.
 	TokenType string `json:"token_type"`
@@ -1489,22 +1784,28 @@ type RefreshTokenRequest struct {
 	Secret string `json:"secret"`
 }
 
+// ServingType How a meal item was served: `plate`, `cup`, `bowl`, `scale` or `glass` (the strings Jawbone's iOS SDK reads into
+// `UPMealItemServingType`).
+//
+// Example: plate
+type ServingType string
+
 // Settings Which kinds of data the user shares with friends (fields from Jawbone's iOS SDK).
 type Settings struct {
 	// ShareBody Body measurements are shared.
-	ShareBody *bool `json:"share_body,omitempty"`
+	ShareBody bool `json:"share_body,omitempty,omitzero"`
 
 	// ShareEat Meals are shared.
-	ShareEat *bool `json:"share_eat,omitempty"`
+	ShareEat bool `json:"share_eat,omitempty,omitzero"`
 
 	// ShareMood Mood is shared.
-	ShareMood *bool `json:"share_mood,omitempty"`
+	ShareMood bool `json:"share_mood,omitempty,omitzero"`
 
 	// ShareMove Moves and workouts are shared.
-	ShareMove *bool `json:"share_move,omitempty"`
+	ShareMove bool `json:"share_move,omitempty,omitzero"`
 
 	// ShareSleep Sleeps are shared.
-	ShareSleep *bool `json:"share_sleep,omitempty"`
+	ShareSleep bool `json:"share_sleep,omitempty,omitzero"`
 }
 
 // SettingsEnvelope The response to `GET /users/@me/settings`.
@@ -1523,43 +1824,43 @@ type Sleep struct {
 	Date DateParam `json:"date"`
 
 	// Details The sleep's figures. Duration minus awake equals light plus sound plus REM.
-	Details *SleepDetails `json:"details,omitempty"`
+	Details SleepDetails `json:"details,omitempty,omitzero"`
 
 	// PlaceAcc Accuracy of the location, in metres (`location_read`).
-	PlaceAcc *int `json:"place_acc,omitempty"`
+	PlaceAcc int `json:"place_acc,omitempty,omitzero"`
 
 	// PlaceLat Latitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLat *Coordinate `json:"place_lat,omitempty"`
+	PlaceLat Coordinate `json:"place_lat,omitempty,omitzero"`
 
 	// PlaceLon Longitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLon *Coordinate `json:"place_lon,omitempty"`
+	PlaceLon Coordinate `json:"place_lon,omitempty,omitzero"`
 
 	// PlaceName Name of the place (`location_read`).
-	PlaceName *string `json:"place_name,omitempty"`
+	PlaceName string `json:"place_name,omitempty,omitzero"`
 
 	// Shared Whether the event is shared with the user's friends (seen in v1.1 responses).
-	Shared *bool `json:"shared,omitempty"`
+	Shared bool `json:"shared,omitempty,omitzero"`
 
 	// SnapshotImage The event's graph as a PNG, a path relative to `https://jawbone.com`; empty when there is none.
-	SnapshotImage *string `json:"snapshot_image,omitempty"`
+	SnapshotImage string `json:"snapshot_image,omitempty,omitzero"`
 
 	// SubType The kind of sleep; 0 (a night's sleep) in every recorded payload.
-	SubType *int `json:"sub_type,omitempty"`
+	SubType int `json:"sub_type,omitempty,omitzero"`
 
 	// TimeCompleted When the sleep period ended.
-	TimeCompleted *EpochParam `json:"time_completed,omitempty"`
+	TimeCompleted EpochParam `json:"time_completed,omitempty,omitzero"`
 
 	// TimeCreated When the sleep period started (the user went to bed).
 	TimeCreated EpochParam `json:"time_created"`
 
 	// TimeUpdated When the event last changed.
-	TimeUpdated *EpochParam `json:"time_updated,omitempty"`
+	TimeUpdated EpochParam `json:"time_updated,omitempty,omitzero"`
 
 	// Title A short summary, e.g. `for 6h 46m`.
-	Title *string `json:"title,omitempty"`
+	Title string `json:"title,omitempty,omitzero"`
 
 	// Type Always `sleep` when present (the docs example has none).
-	Type *string `json:"type,omitempty"`
+	Type string `json:"type,omitempty,omitzero"`
 
 	// XID The sleep's unique ID.
 	XID string `json:"xid"`
@@ -1586,53 +1887,53 @@ type SleepCreate struct {
 // SleepDetails The sleep's figures. Duration minus awake equals light plus sound plus REM.
 type SleepDetails struct {
 	// AsleepTime When the user fell asleep.
-	AsleepTime *EpochParam `json:"asleep_time,omitempty"`
+	AsleepTime EpochParam `json:"asleep_time,omitempty,omitzero"`
 
 	// Awake Seconds awake.
-	Awake *int `json:"awake,omitempty"`
+	Awake int `json:"awake,omitempty,omitzero"`
 
 	// AwakeTime When the user woke up.
-	AwakeTime *EpochParam `json:"awake_time,omitempty"`
+	AwakeTime EpochParam `json:"awake_time,omitempty,omitzero"`
 
 	// Awakenings How many times the user woke up.
-	Awakenings *int `json:"awakenings,omitempty"`
+	Awakenings int `json:"awakenings,omitempty,omitzero"`
 
 	// Body Seen in v1.1 responses; undocumented.
-	Body *int `json:"body,omitempty"`
+	Body int `json:"body,omitempty,omitzero"`
 
 	// Deep Seconds of deep sleep under its v1.0 name; v1.1 servers send `sound` instead.
 	// Deprecated: The v1.0 name of `sound`, which v1.1 servers send instead.
-	Deep *int `json:"deep,omitempty"`
+	Deep int `json:"deep,omitempty,omitzero"`
 
 	// Duration Seconds in bed, from lying down to getting up.
-	Duration *int `json:"duration,omitempty"`
+	Duration int `json:"duration,omitempty,omitzero"`
 
 	// Light Seconds of light sleep.
-	Light *int `json:"light,omitempty"`
+	Light int `json:"light,omitempty,omitzero"`
 
 	// Mind Seen in v1.1 responses; undocumented.
-	Mind *int `json:"mind,omitempty"`
+	Mind int `json:"mind,omitempty,omitzero"`
 
 	// Quality Sleep quality score, read as 0 to 100 (recorded values run from 15 to 93).
-	Quality *int `json:"quality,omitempty"`
+	Quality int `json:"quality,omitempty,omitzero"`
 
 	// Rem Seconds of REM sleep.
-	Rem *int `json:"rem,omitempty"`
+	Rem int `json:"rem,omitempty,omitzero"`
 
 	// SmartAlarmFire When the smart alarm went off; 0 when it did not.
-	SmartAlarmFire *EpochParam `json:"smart_alarm_fire,omitempty"`
+	SmartAlarmFire EpochParam `json:"smart_alarm_fire,omitempty,omitzero"`
 
 	// Sound Seconds of sound (deep) sleep. v1.1 servers send this name.
-	Sound *int `json:"sound,omitempty"`
+	Sound int `json:"sound,omitempty,omitzero"`
 
 	// Sunrise Sunrise that day where the user was; 0 when unknown.
-	Sunrise *EpochParam `json:"sunrise,omitempty"`
+	Sunrise EpochParam `json:"sunrise,omitempty,omitzero"`
 
 	// Sunset Sunset that day where the user was; 0 when unknown.
-	Sunset *EpochParam `json:"sunset,omitempty"`
+	Sunset EpochParam `json:"sunset,omitempty,omitzero"`
 
 	// TZ Time zone of the sleep.
-	TZ *TimeZoneName `json:"tz,omitempty"`
+	TZ TimeZoneName `json:"tz,omitempty,omitzero"`
 }
 
 // SleepEnvelope The response to a sleep's get and create.
@@ -1651,7 +1952,7 @@ type SleepList struct {
 	Items []Sleep `json:"items"`
 
 	// Links Related pages. Absent on the last page.
-	Links *Links `json:"links,omitempty"`
+	Links Links `json:"links,omitempty,omitzero"`
 
 	// Size Number of items on this page.
 	Size int `json:"size"`
@@ -1667,10 +1968,15 @@ type SleepListEnvelope struct {
 	Meta Meta `json:"meta"`
 }
 
+// SleepPhase A phase of sleep (the v1.0 snapshot's phases, Jawbone's iOS SDK `UPSleepTick`): 1 awake, 2 light, 3 sound (deep).
+//
+// Example: 2
+type SleepPhase int
+
 // SleepTick A sleep-phase change.
 type SleepTick struct {
-	// Depth The phase from then on: 1 awake, 2 light, 3 sound (deep).
-	Depth int `json:"depth"`
+	// Depth The phase from then on (`SleepPhase`).
+	Depth SleepPhase `json:"depth"`
 
 	// Time When the phase began.
 	Time EpochParam `json:"time"`
@@ -1682,7 +1988,7 @@ type SleepTickList struct {
 	Items []SleepTick `json:"items"`
 
 	// Links Related pages. Absent on the last page.
-	Links *Links `json:"links,omitempty"`
+	Links Links `json:"links,omitempty,omitzero"`
 
 	// Size Number of items on this page.
 	Size int `json:"size"`
@@ -1701,7 +2007,7 @@ type SleepTickListEnvelope struct {
 // TZDetails Details of an event that has nothing to detail but its time zone.
 type TZDetails struct {
 	// TZ Time zone the event happened in.
-	TZ *TimeZoneName `json:"tz,omitempty"`
+	TZ TimeZoneName `json:"tz,omitempty,omitzero"`
 }
 
 // TZTransition A time-zone change, as the pair `[epoch, zone]`: when it happened and the zone from then on. The zone is an
@@ -1713,19 +2019,19 @@ type TZTransition = wire.TZTransition
 // Tick Activity in one interval of a move or workout.
 type Tick struct {
 	// ActiveTime Seconds active.
-	ActiveTime *int `json:"active_time,omitempty"`
+	ActiveTime int `json:"active_time,omitempty,omitzero"`
 
 	// Calories Calories burned by activity.
-	Calories *float64 `json:"calories,omitempty"`
+	Calories float64 `json:"calories,omitempty,omitzero"`
 
 	// Distance Distance in metres.
-	Distance *float64 `json:"distance,omitempty"`
+	Distance float64 `json:"distance,omitempty,omitzero"`
 
 	// Speed Average speed (the unit is undocumented).
-	Speed *float64 `json:"speed,omitempty"`
+	Speed float64 `json:"speed,omitempty,omitzero"`
 
 	// Steps Steps.
-	Steps *int `json:"steps,omitempty"`
+	Steps int `json:"steps,omitempty,omitzero"`
 
 	// Time Start of the interval.
 	Time EpochParam `json:"time"`
@@ -1737,7 +2043,7 @@ type TickList struct {
 	Items []Tick `json:"items"`
 
 	// Links Related pages. Absent on the last page.
-	Links *Links `json:"links,omitempty"`
+	Links Links `json:"links,omitempty,omitzero"`
 
 	// Size Number of items on this page.
 	Size int `json:"size"`
@@ -1899,22 +2205,22 @@ type TrendsEnvelope struct {
 // User A UP user. Weight, height and gender need `extended_read`.
 type User struct {
 	// First First name.
-	First *string `json:"first,omitempty"`
+	First string `json:"first,omitempty,omitzero"`
 
 	// Gender The user's gender (`extended_read`).
 	Gender *Gender `json:"gender,omitempty"`
 
 	// Height Height in metres (`extended_read`).
-	Height *float64 `json:"height,omitempty"`
+	Height float64 `json:"height,omitempty,omitzero"`
 
 	// Image Profile picture, as a path relative to `https://jawbone.com/`; empty when the user has none.
-	Image *string `json:"image,omitempty"`
+	Image string `json:"image,omitempty,omitzero"`
 
 	// Last Last name.
-	Last *string `json:"last,omitempty"`
+	Last string `json:"last,omitempty,omitzero"`
 
 	// Weight Weight in kilograms (`extended_read`).
-	Weight *float64 `json:"weight,omitempty"`
+	Weight float64 `json:"weight,omitempty,omitzero"`
 
 	// XID The user's unique ID.
 	XID string `json:"xid"`
@@ -1937,7 +2243,7 @@ type WebhookEvent struct {
 	Action WebhookEventAction `json:"action"`
 
 	// EventXID The event that changed (data events only).
-	EventXID *string `json:"event_xid,omitempty"`
+	EventXID string `json:"event_xid,omitempty,omitzero"`
 
 	// SecretHash Proves the notification comes from UP: the lowercase hex SHA-256 of the app's client ID followed by its
 	// secret. The same for every notification to the app; compare it in constant time. (Recorded test payloads
@@ -1946,11 +2252,11 @@ type WebhookEvent struct {
 
 	// Timestamp A moment in epoch seconds. The docs' sample sends it as a string (`"1372787949"`), other recorded payloads
 	// as a number; both are accepted.
-	Timestamp *WebhookTimestamp `json:"timestamp,omitempty"`
+	Timestamp WebhookTimestamp `json:"timestamp,omitempty,omitzero"`
 
 	// Type What changed (data events only): `move`, `sleep`, `workout`, `meal`, `body`, `mood`, `heartrate`,
 	// `generic_event`, `cardiac`.
-	Type *string `json:"type,omitempty"`
+	Type string `json:"type,omitempty,omitzero"`
 
 	// UserXID The user whose data changed.
 	UserXID string `json:"user_xid"`
@@ -1975,7 +2281,7 @@ type WebhookNotification struct {
 
 	// NotificationTimestamp A moment in epoch seconds. The docs' sample sends it as a string (`"1372787949"`), other recorded payloads
 	// as a number; both are accepted.
-	NotificationTimestamp *WebhookTimestamp `json:"notification_timestamp,omitempty"`
+	NotificationTimestamp WebhookTimestamp `json:"notification_timestamp,omitempty,omitzero"`
 }
 
 // WebhookTimestamp A moment in epoch seconds. The docs' sample sends it as a string (`"1372787949"`), other recorded payloads
@@ -1996,56 +2302,53 @@ type Workout struct {
 	Date DateParam `json:"date"`
 
 	// Details The workout's figures.
-	Details *WorkoutDetails `json:"details,omitempty"`
+	Details WorkoutDetails `json:"details,omitempty,omitzero"`
 
 	// Image The event's photo, a path relative to `https://jawbone.com`; empty when there is none.
-	Image *string `json:"image,omitempty"`
+	Image string `json:"image,omitempty,omitzero"`
 
 	// PlaceAcc Accuracy of the location, in metres (`location_read`).
-	PlaceAcc *int `json:"place_acc,omitempty"`
+	PlaceAcc int `json:"place_acc,omitempty,omitzero"`
 
 	// PlaceLat Latitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLat *Coordinate `json:"place_lat,omitempty"`
+	PlaceLat Coordinate `json:"place_lat,omitempty,omitzero"`
 
 	// PlaceLon Longitude where the event happened (`location_read`). A string on the wire, although documented as a float.
-	PlaceLon *Coordinate `json:"place_lon,omitempty"`
+	PlaceLon Coordinate `json:"place_lon,omitempty,omitzero"`
 
 	// PlaceName Name of the place (`location_read`).
-	PlaceName *string `json:"place_name,omitempty"`
+	PlaceName string `json:"place_name,omitempty,omitzero"`
 
 	// Reaction Friends' reaction to the workout. Null in every recorded payload, so its shape is unknown and any JSON
 	// value is accepted.
-	Reaction interface{} `json:"reaction,omitempty"`
+	Reaction interface{} `json:"reaction,omitempty,omitzero"`
 
 	// Route Image of the route, a path relative to `https://jawbone.com`; empty when there is none.
-	Route *string `json:"route,omitempty"`
+	Route string `json:"route,omitempty,omitzero"`
 
 	// Shared Whether the event is shared with the user's friends (seen in v1.1 responses).
-	Shared *bool `json:"shared,omitempty"`
+	Shared bool `json:"shared,omitempty,omitzero"`
 
 	// SnapshotImage The event's graph as a PNG, a path relative to `https://jawbone.com`; empty when there is none.
-	SnapshotImage *string `json:"snapshot_image,omitempty"`
+	SnapshotImage string `json:"snapshot_image,omitempty,omitzero"`
 
-	// SubType The kind of workout: 1 walk, 2 run, 3 weight lifting, 4 cross train, 5 Nike training, 6 yoga, 7 pilates,
-	// 8 body-weight exercise, 9 crossfit, 10 P90X, 11 zumba, 12 TRX, 13 swim, 14 bike, 15 elliptical, 16 bar method,
-	// 17 Kinect exercise, 18 tennis, 19 basketball, 20 golf, 21 soccer, 22 ski or snowboard, 23 dance, 24 hike,
-	// 25 cross-country ski, 26 stationary bike, 27 cardio, 28 game.
-	SubType *int `json:"sub_type,omitempty"`
+	// SubType The kind of workout (`WorkoutType`).
+	SubType WorkoutType `json:"sub_type,omitempty,omitzero"`
 
 	// TimeCompleted When the event ended.
-	TimeCompleted *EpochParam `json:"time_completed,omitempty"`
+	TimeCompleted EpochParam `json:"time_completed,omitempty,omitzero"`
 
 	// TimeCreated When the event started.
 	TimeCreated EpochParam `json:"time_created"`
 
 	// TimeUpdated When the event last changed.
-	TimeUpdated *EpochParam `json:"time_updated,omitempty"`
+	TimeUpdated EpochParam `json:"time_updated,omitempty,omitzero"`
 
 	// Title A short name, e.g. `Run`; the server derives it from `sub_type` when none was given.
-	Title *string `json:"title,omitempty"`
+	Title string `json:"title,omitempty,omitzero"`
 
 	// Type Always `workout`.
-	Type *string `json:"type,omitempty"`
+	Type string `json:"type,omitempty,omitzero"`
 
 	// XID The workout's unique ID.
 	XID string `json:"xid"`
@@ -2064,8 +2367,8 @@ type WorkoutCreate struct {
 	// Example: https://myapp.example/images/event.png
 	ImageURL *string `json:"image_url,omitempty"`
 
-	// Intensity 1 easy, 2 moderate, 3 intermediate, 4 difficult, 5 hard.
-	Intensity *int `json:"intensity,omitempty"`
+	// Intensity How hard the workout was (`WorkoutIntensity`).
+	Intensity *WorkoutIntensity `json:"intensity,omitempty"`
 
 	// PlaceAcc Accuracy of the location, in metres.
 	PlaceAcc *int `json:"place_acc,omitempty"`
@@ -2082,11 +2385,8 @@ type WorkoutCreate struct {
 	// Share Whether to share the event to the user's feed.
 	Share *bool `json:"share,omitempty"`
 
-	// SubType The kind of workout: 1 walk, 2 run, 3 weight lifting, 4 cross train, 5 Nike training, 6 yoga, 7 pilates,
-	// 8 body-weight exercise, 9 crossfit, 10 P90X, 11 zumba, 12 TRX, 13 swim, 14 bike, 15 elliptical, 16 bar method,
-	// 17 Kinect exercise, 18 tennis, 19 basketball, 20 golf, 21 soccer, 22 ski or snowboard, 23 dance, 24 hike,
-	// 25 cross-country ski, 26 stationary bike, 27 cardio, 28 game.
-	SubType int `json:"sub_type"`
+	// SubType The kind of workout (`WorkoutType`).
+	SubType WorkoutType `json:"sub_type"`
 
 	// TimeCompleted When the workout ended.
 	TimeCompleted *EpochParam `json:"time_completed,omitempty"`
@@ -2104,43 +2404,43 @@ type WorkoutCreate struct {
 // WorkoutDetails The workout's figures.
 type WorkoutDetails struct {
 	// BgActiveTime Seconds active as counted by the band.
-	BgActiveTime *int `json:"bg_active_time,omitempty"`
+	BgActiveTime int `json:"bg_active_time,omitempty,omitzero"`
 
 	// BgCalories Calories the band counted during the workout.
-	BgCalories *float64 `json:"bg_calories,omitempty"`
+	BgCalories float64 `json:"bg_calories,omitempty,omitzero"`
 
 	// BMR Basal metabolic calories during the workout.
-	BMR *float64 `json:"bmr,omitempty"`
+	BMR float64 `json:"bmr,omitempty,omitzero"`
 
 	// BMRCalories Basal metabolic calories during the workout (same as `bmr`).
-	BMRCalories *float64 `json:"bmr_calories,omitempty"`
+	BMRCalories float64 `json:"bmr_calories,omitempty,omitzero"`
 
 	// Calories Calories burned by the workout.
-	Calories *float64 `json:"calories,omitempty"`
+	Calories float64 `json:"calories,omitempty,omitzero"`
 
 	// Goal Goal of the workout; 0 in every recorded payload.
-	Goal *int `json:"goal,omitempty"`
+	Goal int `json:"goal,omitempty,omitzero"`
 
-	// Intensity 1 easy, 2 moderate, 3 intermediate, 4 difficult, 5 hard; null when the user gave none.
-	Intensity *int `json:"intensity,omitempty"`
+	// Intensity How hard the workout was (`WorkoutIntensity`); null when the user gave none.
+	Intensity WorkoutIntensity `json:"intensity,omitempty,omitzero"`
 
 	// Km Distance in kilometres.
-	Km *float64 `json:"km,omitempty"`
+	Km float64 `json:"km,omitempty,omitzero"`
 
 	// Meters Distance in metres.
-	Meters *float64 `json:"meters,omitempty"`
+	Meters float64 `json:"meters,omitempty,omitzero"`
 
 	// PlaceAcc Accuracy of the location, in metres (seen here rather than on the workout in recorded payloads).
-	PlaceAcc *int `json:"place_acc,omitempty"`
+	PlaceAcc int `json:"place_acc,omitempty,omitzero"`
 
 	// Steps Steps.
-	Steps *int `json:"steps,omitempty"`
+	Steps int `json:"steps,omitempty,omitzero"`
 
 	// Time Duration in seconds.
-	Time *int `json:"time,omitempty"`
+	Time int `json:"time,omitempty,omitzero"`
 
 	// TZ Time zone of the workout.
-	TZ *TimeZoneName `json:"tz,omitempty"`
+	TZ TimeZoneName `json:"tz,omitempty,omitzero"`
 }
 
 // WorkoutEnvelope The response to a workout's get, create and update.
@@ -2153,13 +2453,18 @@ type WorkoutEnvelope struct {
 	Meta Meta `json:"meta"`
 }
 
+// WorkoutIntensity How hard a workout was (Jawbone's iOS SDK, `UPWorkoutIntensity`): 1 easy, 2 moderate, 3 intermediate, 4 difficult, 5 hard.
+//
+// Example: 3
+type WorkoutIntensity int
+
 // WorkoutList A page of workouts.
 type WorkoutList struct {
 	// Items The workouts on this page.
 	Items []Workout `json:"items"`
 
 	// Links Related pages. Absent on the last page.
-	Links *Links `json:"links,omitempty"`
+	Links Links `json:"links,omitempty,omitzero"`
 
 	// Size Number of items on this page.
 	Size int `json:"size"`
@@ -2175,6 +2480,15 @@ type WorkoutListEnvelope struct {
 	Meta Meta `json:"meta"`
 }
 
+// WorkoutType The kind of workout, as Jawbone's iOS SDK enumerates it (`UPWorkoutType`): 1 walk, 2 run, 3 weight lifting,
+// 4 cross train, 5 Nike training, 6 yoga, 7 pilates, 8 body-weight exercise, 9 crossfit, 10 P90X, 11 zumba,
+// 12 TRX, 13 swim, 14 bike, 15 elliptical, 16 bar method, 17 Kinect exercise, 18 tennis, 19 basketball, 20 golf,
+// 21 soccer, 22 ski or snowboard, 23 dance, 24 hike, 25 cross-country ski, 26 stationary bike, 27 cardio,
+// 28 game.
+//
+// Example: 2
+type WorkoutType int
+
 // WorkoutUpdate Form fields of `POST /workouts/{xid}/partialUpdate`; at least one.
 type WorkoutUpdate struct {
 	// Calories Calories burned.
@@ -2188,8 +2502,8 @@ type WorkoutUpdate struct {
 	// Example: https://myapp.example/images/event.png
 	ImageURL *string `json:"image_url,omitempty"`
 
-	// Intensity 1 easy, 2 moderate, 3 intermediate, 4 difficult, 5 hard.
-	Intensity *int `json:"intensity,omitempty"`
+	// Intensity How hard the workout was (`WorkoutIntensity`).
+	Intensity *WorkoutIntensity `json:"intensity,omitempty"`
 
 	// PlaceAcc Accuracy of the location, in metres.
 	PlaceAcc *int `json:"place_acc,omitempty"`
@@ -2206,11 +2520,8 @@ type WorkoutUpdate struct {
 	// Share Whether to share the event to the user's feed.
 	Share *bool `json:"share,omitempty"`
 
-	// SubType The kind of workout: 1 walk, 2 run, 3 weight lifting, 4 cross train, 5 Nike training, 6 yoga, 7 pilates,
-	// 8 body-weight exercise, 9 crossfit, 10 P90X, 11 zumba, 12 TRX, 13 swim, 14 bike, 15 elliptical, 16 bar method,
-	// 17 Kinect exercise, 18 tennis, 19 basketball, 20 golf, 21 soccer, 22 ski or snowboard, 23 dance, 24 hike,
-	// 25 cross-country ski, 26 stationary bike, 27 cardio, 28 game.
-	SubType *int `json:"sub_type,omitempty"`
+	// SubType The kind of workout (`WorkoutType`).
+	SubType *WorkoutType `json:"sub_type,omitempty"`
 
 	// TimeCompleted When the workout ended.
 	TimeCompleted *EpochParam `json:"time_completed,omitempty"`
@@ -2307,7 +2618,8 @@ type ListBandEventsParams struct {
 	// CreatedAfter Only events created after this moment, in epoch seconds.
 	CreatedAfter *EpochParam `form:"created_after,omitempty" json:"created_after,omitempty"`
 
-	// Limit Largest number of items on a page. Defaults to 10.
+	// Limit Largest number of items on a page. Defaults to 10; no maximum is documented (decision 6), and a server may
+	// answer with fewer items and a `links.next`.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
@@ -2330,7 +2642,8 @@ type ListBodyEventsParams struct {
 	// `start_time` that changed since.
 	UpdatedAfter *UpdatedAfter `form:"updated_after,omitempty" json:"updated_after,omitempty"`
 
-	// Limit Largest number of items on a page. Defaults to 10.
+	// Limit Largest number of items on a page. Defaults to 10; no maximum is documented (decision 6), and a server may
+	// answer with fewer items and a `links.next`.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
@@ -2353,7 +2666,8 @@ type ListCardiacEventsParams struct {
 	// `start_time` that changed since.
 	UpdatedAfter *UpdatedAfter `form:"updated_after,omitempty" json:"updated_after,omitempty"`
 
-	// Limit Largest number of items on a page. Defaults to 10.
+	// Limit Largest number of items on a page. Defaults to 10; no maximum is documented (decision 6), and a server may
+	// answer with fewer items and a `links.next`.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
@@ -2376,7 +2690,8 @@ type ListGenericEventsParams struct {
 	// `start_time` that changed since.
 	UpdatedAfter *UpdatedAfter `form:"updated_after,omitempty" json:"updated_after,omitempty"`
 
-	// Limit Largest number of items on a page. Defaults to 10.
+	// Limit Largest number of items on a page. Defaults to 10; no maximum is documented (decision 6), and a server may
+	// answer with fewer items and a `links.next`.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
@@ -2399,7 +2714,8 @@ type ListHeartRatesParams struct {
 	// `start_time` that changed since.
 	UpdatedAfter *UpdatedAfter `form:"updated_after,omitempty" json:"updated_after,omitempty"`
 
-	// Limit Largest number of items on a page. Defaults to 10.
+	// Limit Largest number of items on a page. Defaults to 10; no maximum is documented (decision 6), and a server may
+	// answer with fewer items and a `links.next`.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
@@ -2422,7 +2738,8 @@ type ListMealsParams struct {
 	// `start_time` that changed since.
 	UpdatedAfter *UpdatedAfter `form:"updated_after,omitempty" json:"updated_after,omitempty"`
 
-	// Limit Largest number of items on a page. Defaults to 10.
+	// Limit Largest number of items on a page. Defaults to 10; no maximum is documented (decision 6), and a server may
+	// answer with fewer items and a `links.next`.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
@@ -2451,7 +2768,8 @@ type ListMovesParams struct {
 	// `start_time` that changed since.
 	UpdatedAfter *UpdatedAfter `form:"updated_after,omitempty" json:"updated_after,omitempty"`
 
-	// Limit Largest number of items on a page. Defaults to 10.
+	// Limit Largest number of items on a page. Defaults to 10; no maximum is documented (decision 6), and a server may
+	// answer with fewer items and a `links.next`.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
@@ -2480,7 +2798,8 @@ type ListSleepsParams struct {
 	// `start_time` that changed since.
 	UpdatedAfter *UpdatedAfter `form:"updated_after,omitempty" json:"updated_after,omitempty"`
 
-	// Limit Largest number of items on a page. Defaults to 10.
+	// Limit Largest number of items on a page. Defaults to 10; no maximum is documented (decision 6), and a server may
+	// answer with fewer items and a `links.next`.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
@@ -2533,7 +2852,8 @@ type ListWorkoutsParams struct {
 	// `start_time` that changed since.
 	UpdatedAfter *UpdatedAfter `form:"updated_after,omitempty" json:"updated_after,omitempty"`
 
-	// Limit Largest number of items on a page. Defaults to 10.
+	// Limit Largest number of items on a page. Defaults to 10; no maximum is documented (decision 6), and a server may
+	// answer with fewer items and a `links.next`.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 

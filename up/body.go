@@ -4,8 +4,6 @@ import (
 	"context"
 	"iter"
 	"net/http"
-
-	"github.com/upapi/up-go/gen"
 )
 
 // BodyEvents iterates over the user's body measurements that q selects,
@@ -17,15 +15,13 @@ func (c *Client) BodyEvents(ctx context.Context, q ListQuery) iter.Seq2[BodyEven
 // BodyEventsPage fetches the first page of the user's body measurements
 // that q selects (GET /users/@me/body_events; scope weight_read).
 func (c *Client) BodyEventsPage(ctx context.Context, q ListQuery) (*Page[BodyEvent], error) {
-	return listPage[BodyEvent](ctx, c, q, func(s string, p listParams) (*http.Request, error) {
-		return gen.NewListBodyEventsRequest(s, me, (*gen.ListBodyEventsParams)(&p))
-	})
+	return listPage[BodyEvent](ctx, c, mePath+"/body_events", q)
 }
 
 // BodyEvent fetches one body measurement (GET /body_events/{xid}; scope
 // weight_read).
 func (c *Client) BodyEvent(ctx context.Context, xid string) (*BodyEvent, *Response, error) {
-	return getEvent[BodyEvent](ctx, c, xid, gen.NewGetBodyEventRequest)
+	return getEvent[BodyEvent](ctx, c, "body_events", xid)
 }
 
 // CreateBodyEvent logs a body measurement (POST /users/@me/body_events;
@@ -38,13 +34,13 @@ func (c *Client) CreateBodyEvent(ctx context.Context, b BodyEventCreate) (*BodyE
 	if b.Weight == nil && b.BodyFat == nil && b.LeanMass == nil && b.BMI == nil {
 		return nil, nil, &InputError{Reason: "a body event needs weight, body_fat, lean_mass or bmi"}
 	}
-	return sendForm[BodyEvent](ctx, c, b, bodyForMe(gen.NewCreateBodyEventRequestWithBody))
+	return sendForm[BodyEvent](ctx, c, call{method: http.MethodPost, path: mePath + "/body_events"}, b)
 }
 
 // DeleteBodyEvent deletes a body measurement this application created
 // (DELETE /body_events/{xid}; scope weight_write).
 func (c *Client) DeleteBodyEvent(ctx context.Context, xid string) (*Response, error) {
-	return deleteEvent(ctx, c, xid, gen.NewDeleteBodyEventRequest)
+	return deleteEvent(ctx, c, "body_events", xid)
 }
 
 // HeartRates iterates over the user's resting heart rates (one per day)
@@ -57,9 +53,7 @@ func (c *Client) HeartRates(ctx context.Context, q ListQuery) iter.Seq2[HeartRat
 // HeartRatesPage fetches the first page of the user's resting heart rates
 // that q selects (GET /users/@me/heartrates; scope heartrate_read).
 func (c *Client) HeartRatesPage(ctx context.Context, q ListQuery) (*Page[HeartRate], error) {
-	return listPage[HeartRate](ctx, c, q, func(s string, p listParams) (*http.Request, error) {
-		return gen.NewListHeartRatesRequest(s, me, (*gen.ListHeartRatesParams)(&p))
-	})
+	return listPage[HeartRate](ctx, c, mePath+"/heartrates", q)
 }
 
 // CardiacEvents iterates over the user's cardiac events that q selects.
@@ -74,9 +68,7 @@ func (c *Client) CardiacEvents(ctx context.Context, q ListQuery) iter.Seq2[Cardi
 //
 // Deprecated: cardiac events are API v1.0; use HeartRatesPage.
 func (c *Client) CardiacEventsPage(ctx context.Context, q ListQuery) (*Page[CardiacEvent], error) {
-	return listPage[CardiacEvent](ctx, c, q, func(s string, p listParams) (*http.Request, error) {
-		return gen.NewListCardiacEventsRequest(s, me, (*gen.ListCardiacEventsParams)(&p))
-	})
+	return listPage[CardiacEvent](ctx, c, mePath+"/cardiac_events", q)
 }
 
 // CardiacEvent fetches one cardiac event (GET /cardiac_events/{xid}; scope
@@ -84,7 +76,7 @@ func (c *Client) CardiacEventsPage(ctx context.Context, q ListQuery) (*Page[Card
 //
 // Deprecated: cardiac events are API v1.0.
 func (c *Client) CardiacEvent(ctx context.Context, xid string) (*CardiacEvent, *Response, error) {
-	return getEvent[CardiacEvent](ctx, c, xid, gen.NewGetCardiacEventRequest)
+	return getEvent[CardiacEvent](ctx, c, "cardiac_events", xid)
 }
 
 // CreateCardiacEvent logs a heart rate and blood pressure reading (POST
@@ -95,7 +87,7 @@ func (c *Client) CreateCardiacEvent(ctx context.Context, e CardiacEventCreate) (
 	if e.HeartRate <= 0 {
 		return nil, nil, &InputError{Field: "heart_rate", Reason: "must be positive"}
 	}
-	return sendForm[CardiacEvent](ctx, c, e, bodyForMe(gen.NewCreateCardiacEventRequestWithBody))
+	return sendForm[CardiacEvent](ctx, c, call{method: http.MethodPost, path: mePath + "/cardiac_events"}, e)
 }
 
 // DeleteCardiacEvent deletes a cardiac event this application created
@@ -103,5 +95,5 @@ func (c *Client) CreateCardiacEvent(ctx context.Context, e CardiacEventCreate) (
 //
 // Deprecated: cardiac events are API v1.0.
 func (c *Client) DeleteCardiacEvent(ctx context.Context, xid string) (*Response, error) {
-	return deleteEvent(ctx, c, xid, gen.NewDeleteCardiacEventRequest)
+	return deleteEvent(ctx, c, "cardiac_events", xid)
 }

@@ -5,21 +5,6 @@ import (
 	"reflect"
 )
 
-// InputError reports a write the client refuses to send, before any
-// request, because UP would reject it or it would change nothing.
-type InputError struct {
-	Field  string // the form field at fault, if one is
-	Reason string
-}
-
-// Error describes what is wrong.
-func (e *InputError) Error() string {
-	if e.Field == "" {
-		return "up: invalid input: " + e.Reason
-	}
-	return "up: invalid input: " + e.Field + ": " + e.Reason
-}
-
 // checkSpan requires the times an event sets to be real moments, and the
 // event to end no earlier than it starts. A nil time is left to UP, which
 // takes the moment of the request.

@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 
 	"golang.org/x/oauth2"
@@ -25,10 +23,17 @@ import (
 // that meet the same expired token share a single refresh. A web
 // application makes one per request, from the store.
 type Client struct {
-	cfg    Config
-	hc     *http.Client // sends through transport
-	server string       // BaseURL with a trailing slash, as the generated builders want it
-	creds  *creds       // the user's credentials, which the transport asks for tokens
+	cfg   Config
+	hc    *http.Client // sends through transport
+	creds *creds       // the user's credentials, which the transport asks for tokens
+
+	// The base URL, parsed once: requests are built on it (newRequest).
+	base    *url.URL
+	baseErr error  // why BaseURL does not parse, returned by every call
+	host    string // the Host of every request, as http.NewRequest sets it
+	// The Accept values of the requests the Client builds (JSON and PNG),
+	// by which the transport knows them for its own.
+	acceptJSON, acceptPNG []string
 
 	friendsMu sync.Mutex
 	friends   *friendsCache // the user's friends, once fetched
@@ -116,11 +121,13 @@ func (c *Config) newClientFor(store Store, key string, tok *oauth2.Token, inStor
 
 // newClient returns a Client with a private copy of c and no credentials.
 func (c *Config) newClient() *Client {
-	cl := &Client{cfg: c.clone()}
-	cl.server = cl.cfg.baseURL() + "/"
+	cl := &Client{cfg: c.clone(), acceptJSON: []string{"application/json"}, acceptPNG: []string{"image/png"}}
+	cl.base, cl.baseErr = parseBaseURL(cl.cfg.baseURL())
+	cl.host = hostWithoutEmptyPort(cl.base.Host)
 	cl.creds = &creds{cfg: &cl.cfg}
 	base := cl.cfg.baseClient()
 	t := newTransport(&cl.cfg, cl.creds, cl.cfg.baseTransport())
+	t.owned = [2]*string{&cl.acceptJSON[0], &cl.acceptPNG[0]}
 	var rt http.RoundTripper = t
 	if cl.cfg.Retry != nil {
 		rt = &retryTransport{next: t, policy: *cl.cfg.Retry}
@@ -138,12 +145,12 @@ func (c *Config) newClient() *Client {
 // Token returns a copy of the current token, including any refreshed since
 // the Client was made. It returns ErrNoToken when there is none, for
 // instance after Disconnect.
-func (cl *Client) Token() (*oauth2.Token, error) { return cl.creds.current() }
+func (c *Client) Token() (*oauth2.Token, error) { return c.creds.current() }
 
 // SetToken replaces the Client's credentials with a copy of tok (nil
 // removes them). It does not store tok; a refresh under way when SetToken
 // is called is not stored either.
-func (cl *Client) SetToken(tok *oauth2.Token) { cl.creds.replace(tok) }
+func (c *Client) SetToken(tok *oauth2.Token) { c.creds.replace(tok) }
 
 // Refresh gets a new token from the token endpoint now, exactly as an
 // automatic refresh would, stores it and returns it. If the store already
@@ -154,15 +161,15 @@ func (cl *Client) SetToken(tok *oauth2.Token) { cl.creds.replace(tok) }
 // must log in again. When the token is returned together with a
 // *StorageError, it is valid and in use, and saving is retried on the next
 // request.
-func (cl *Client) Refresh(ctx context.Context) (*oauth2.Token, error) {
-	tok, err := cl.creds.refreshNow(ctx)
-	return tok, cl.scrub(err)
+func (c *Client) Refresh(ctx context.Context) (*oauth2.Token, error) {
+	tok, err := c.creds.refreshNow(ctx)
+	return tok, c.scrub(err)
 }
 
 // PendingSaveError returns why the current token could not be stored, or
 // nil once it is stored. The Client retries the save before each request
 // until it succeeds.
-func (cl *Client) PendingSaveError() error { return cl.creds.pendingSaveError() }
+func (c *Client) PendingSaveError() error { return c.creds.pendingSaveError() }
 
 // Disconnect revokes the application's access for the user
 // (DELETE /users/@me/PartnerAppMembership), then forgets the token and
@@ -170,15 +177,16 @@ func (cl *Client) PendingSaveError() error { return cl.creds.pendingSaveError() 
 // under way can store it again; later calls fail with ErrNoToken without a
 // request. If the API call fails, the credentials are kept and its error
 // returned.
-func (cl *Client) Disconnect(ctx context.Context) error {
-	req, err := cl.newRequest(ctx, http.MethodDelete, "/users/@me/PartnerAppMembership", nil, nil)
+func (c *Client) Disconnect(ctx context.Context) error {
+	req, err := c.newRequest(ctx, call{method: http.MethodDelete, path: mePath + "/PartnerAppMembership"})
 	if err != nil {
 		return err
 	}
-	if err := cl.do(req, nil); err != nil {
+	// Only the status counts: what UP says besides is not decoded.
+	if _, err := c.exchange(req, new(Response), nil); err != nil {
 		return err
 	}
-	return cl.creds.forget(ctx)
+	return c.creds.forget(ctx)
 }
 
 // HTTPClient returns an *http.Client that authenticates and refreshes
@@ -186,85 +194,32 @@ func (cl *Client) Disconnect(ctx context.Context) error {
 // cover yet. Responses are returned as they are, whatever their status. The
 // token goes only to the host of BaseURL; requests for other hosts are sent
 // without it. Each call returns a new *http.Client, which the caller may change.
-func (cl *Client) HTTPClient() *http.Client {
-	hc := *cl.hc
+func (c *Client) HTTPClient() *http.Client {
+	hc := *c.hc
 	return &hc
 }
 
 // BaseURL returns the API root the Client calls, without a trailing slash.
-func (cl *Client) BaseURL() string { return cl.cfg.baseURL() }
+func (c *Client) BaseURL() string { return c.cfg.baseURL() }
 
 // String describes the Client without its token or its user's key.
-func (cl *Client) String() string {
-	return fmt.Sprintf("up.Client{BaseURL: %q, %s}", cl.cfg.baseURL(), cl.creds.describe())
+func (c *Client) String() string {
+	return fmt.Sprintf("up.Client{BaseURL: %q, %s}", c.cfg.baseURL(), c.creds.describe())
 }
 
 // GoString is String, so that %#v cannot print the token.
-func (cl *Client) GoString() string { return cl.String() }
+func (c *Client) GoString() string { return c.String() }
 
-// newRequest builds a request for path (relative to BaseURL) with query
-// parameters and an optional body, asking for JSON.
-func (cl *Client) newRequest(ctx context.Context, method, path string, query url.Values, body io.Reader) (*http.Request, error) {
-	u, err := url.Parse(cl.cfg.baseURL() + "/" + strings.TrimLeft(path, "/"))
+// parseBaseURL parses Config.BaseURL once for every request of a Client.
+// A URL that does not parse, or is not absolute, gives an empty one and the
+// error every call returns.
+func parseBaseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err == nil && (u.Scheme == "" || u.Host == "") {
+		err = fmt.Errorf("%q is not an absolute URL", raw)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("up: invalid API path %q: %w", path, err)
+		return &url.URL{}, fmt.Errorf("up: invalid base URL: %w", err)
 	}
-	if len(query) > 0 {
-		u.RawQuery = query.Encode()
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
-	if err != nil {
-		return nil, fmt.Errorf("up: %w", err)
-	}
-	req.Header.Set("Accept", "application/json")
-	return req, nil
-}
-
-// do sends req, turns a non-2xx answer into an *APIError and decodes the
-// JSON body into out unless out is nil.
-func (cl *Client) do(req *http.Request, out any) (err error) {
-	defer func() { err = cl.scrub(err) }()
-	resp, err := cl.hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer drainClose(resp)
-	if err := cl.check(resp); err != nil {
-		return err
-	}
-	if out == nil {
-		return nil
-	}
-	return cl.decodeJSON(req, resp.Body, out)
-}
-
-// getJSON GETs path (relative to BaseURL) with query and decodes the whole
-// JSON response, envelope included, into out.
-func (cl *Client) getJSON(ctx context.Context, path string, query url.Values, out any) error {
-	req, err := cl.newRequest(ctx, http.MethodGet, path, query, nil)
-	if err != nil {
-		return err
-	}
-	return cl.do(req, out)
-}
-
-// maxDrain bounds what drainClose reads of a body before closing it.
-const maxDrain = 4 << 10
-
-// drainBuffers holds the buffers drainClose reads into.
-var drainBuffers = sync.Pool{New: func() any { return new([maxDrain]byte) }}
-
-// drainClose reads a little of what is left of a body (at most maxDrain
-// bytes), so the connection can be reused, and closes it.
-func drainClose(resp *http.Response) {
-	buf := drainBuffers.Get().(*[maxDrain]byte)
-	for n := 0; n < maxDrain; {
-		m, err := resp.Body.Read(buf[:maxDrain-n])
-		n += m
-		if err != nil {
-			break
-		}
-	}
-	drainBuffers.Put(buf)
-	_ = resp.Body.Close()
+	return u, nil
 }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
+
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +17,7 @@ import (
 )
 
 func TestTokenGetSetRoundTrip(t *testing.T) {
+	t.Parallel()
 	cfg := &Config{ClientID: "id"}
 	cl := cfg.Client(nil)
 	if _, err := cl.Token(); !errors.Is(err, ErrNoToken) {
@@ -44,6 +45,7 @@ func TestTokenGetSetRoundTrip(t *testing.T) {
 }
 
 func TestClientKeepsItsOwnConfig(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	cfg := serverConfig(t, s)
 	cl := cfg.Client(s.MintToken())
@@ -61,6 +63,7 @@ func TestClientKeepsItsOwnConfig(t *testing.T) {
 }
 
 func TestUserAgent(t *testing.T) {
+	t.Parallel()
 	def := "up-go/" + Version + " (+https://github.com/upapi/up-go)"
 	tests := []struct {
 		name, configured, onRequest, want string
@@ -103,26 +106,28 @@ func TestUserAgent(t *testing.T) {
 	}
 }
 
-func TestGetJSON(t *testing.T) {
+// TestSendDecodesEnvelope checks the one request path every typed call
+// takes: the data of the envelope decoded, its meta in the Response, and
+// the request as the spec writes it.
+func TestSendDecodesEnvelope(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, uptest.WithClock(func() time.Time { return time.Unix(1471463170, 0) }))
 	cfg := serverConfig(t, s)
 	sent := recordOutgoing(cfg)
 	cl := cfg.Client(s.MintToken())
-	var out struct {
-		Meta struct {
-			Code int   `json:"code"`
-			Time int64 `json:"time"`
-		} `json:"meta"`
-		Data struct {
-			Items []struct {
-				Date int `json:"date"`
-			} `json:"items"`
-		} `json:"data"`
+	type moves struct {
+		Items []struct {
+			Date int `json:"date"`
+		} `json:"items"`
 	}
-	if err := cl.getJSON(t.Context(), "users/@me/moves", url.Values{"date": {"20160815"}}, &out); err != nil {
+	out, resp, err := send[moves](t.Context(), cl, get(mePath+"/moves", "date=20160815"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Meta.Code != 200 || out.Meta.Time != 1471463170 || len(out.Data.Items) == 0 || out.Data.Items[0].Date != 20160815 {
+	if resp.StatusCode != http.StatusOK || resp.Meta.Code != 200 || !resp.Meta.Time.Equal(time.Unix(1471463170, 0)) {
+		t.Errorf("response %+v", resp)
+	}
+	if len(out.Items) == 0 || out.Items[0].Date != 20160815 {
 		t.Errorf("decoded %+v", out)
 	}
 	if api := sent.api(); len(api) != 1 || api[0].Get("Accept") != "application/json" {
@@ -134,13 +139,19 @@ func TestGetJSON(t *testing.T) {
 	}
 }
 
-func TestGetJSONErrors(t *testing.T) {
+// TestSendErrors checks that a non-2xx answer is an *APIError with its meta
+// and a 2xx answer that is not JSON a *DecodeError.
+func TestSendErrors(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	cl := serverConfig(t, s).Client(s.MintToken())
-	err := cl.getJSON(t.Context(), "/no/such/thing", nil, &struct{}{})
+	_, resp, err := send[struct{}](t.Context(), cl, get("/no/such/thing", ""))
 	var ae *APIError
 	if !errors.As(err, &ae) || !errors.Is(err, ErrNotFound) || ae.Meta == nil || ae.Meta.Message != "NOT_FOUND" {
 		t.Fatalf("error = %v, want *APIError 404 with meta", err)
+	}
+	if resp == nil || resp.StatusCode != http.StatusNotFound {
+		t.Errorf("response %+v, want one of status 404", resp)
 	}
 	want := "up: GET " + cl.BaseURL() + "/no/such/thing: 404 Not Found: NOT_FOUND: no API operation GET /no/such/thing"
 	if err.Error() != want {
@@ -148,13 +159,14 @@ func TestGetJSONErrors(t *testing.T) {
 	}
 
 	s.Inject(uptest.Fault{Path: "/users/@me", Kind: uptest.FaultMalformedJSON})
-	err = cl.getJSON(t.Context(), "/users/@me", nil, &struct{}{})
-	if err == nil || !strings.Contains(err.Error(), "decoding response") {
-		t.Errorf("error = %v, want a decoding error", err)
+	_, _, err = send[struct{}](t.Context(), cl, get(mePath, ""))
+	if de := new(DecodeError); !errors.As(err, &de) || !strings.Contains(err.Error(), "decoding response") {
+		t.Errorf("error = %v, want a *DecodeError", err)
 	}
 }
 
 func TestDisconnect(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	st := newCountingStorage()
 	cfg := serverConfig(t, s)
@@ -190,6 +202,7 @@ func TestDisconnect(t *testing.T) {
 }
 
 func TestDisconnectRefreshesOn401(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	old := s.MintToken()
 	s.ExpireAccessTokens()
@@ -203,6 +216,7 @@ func TestDisconnectRefreshesOn401(t *testing.T) {
 }
 
 func TestDisconnectFailureKeepsCredentials(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	s.Inject(uptest.Fault{Method: http.MethodDelete, Path: "/users/@me/PartnerAppMembership", Kind: uptest.FaultStatus, Status: http.StatusInternalServerError})
 	st := newCountingStorage()
@@ -229,6 +243,7 @@ func TestDisconnectFailureKeepsCredentials(t *testing.T) {
 }
 
 func TestClientFromStorage(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	cfg := serverConfig(t, s)
 	sent := recordOutgoing(cfg)
@@ -255,6 +270,7 @@ func TestClientFromStorage(t *testing.T) {
 }
 
 func TestInsecureTransport(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		url     string
 		allowed bool
@@ -295,6 +311,7 @@ func TestInsecureTransport(t *testing.T) {
 }
 
 func TestRedirectToAnotherHostDropsToken(t *testing.T) {
+	t.Parallel()
 	var (
 		mu        sync.Mutex
 		otherAuth []string
@@ -329,6 +346,7 @@ func TestRedirectToAnotherHostDropsToken(t *testing.T) {
 }
 
 func TestHTTPClientIsACopy(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	cfg := serverConfig(t, s)
 	cl := cfg.Client(s.MintToken())
@@ -344,6 +362,7 @@ func TestHTTPClientIsACopy(t *testing.T) {
 }
 
 func TestStringsHideSecrets(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	tok := s.MintToken()
 	st := NewMemoryStorage()
@@ -364,6 +383,7 @@ func TestStringsHideSecrets(t *testing.T) {
 }
 
 func TestTokenOnlyForAPIHost(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		url      string
 		wantAuth bool
@@ -420,6 +440,7 @@ func (c *closeCounter) CloseIdleConnections() { c.closed++ }
 // connections of a Client's http.Client, with or without a retry policy,
 // reaches the caller's transport.
 func TestCloseIdleConnectionsReachesBase(t *testing.T) {
+	t.Parallel()
 	for _, retry := range []*RetryPolicy{nil, {}} {
 		base := &closeCounter{RoundTripper: http.DefaultTransport}
 		cfg := &Config{HTTPClient: &http.Client{Transport: base}, Retry: retry}

@@ -38,7 +38,7 @@ type Config struct {
 
 	// Scopes are the permissions requested at login; empty means
 	// []Scope{ScopeBasicRead}.
-	Scopes []Scope
+	Scopes Scopes
 
 	// Store, if set, keeps the tokens of every user of the application,
 	// each under the application's key for the user: ExchangeFor stores
@@ -84,11 +84,39 @@ type Config struct {
 	OnSaveError func(ctx context.Context, err error)
 }
 
+// TestServer is a stand-in for the UP API that ConfigFor makes a Config
+// for, such as the fake of package uptest: *uptest.Server is one.
+type TestServer interface {
+	// Config returns the OAuth 2.0 configuration of the application the
+	// server knows: its client ID and secret and its endpoints, with
+	// redirectURL and scopes.
+	Config(redirectURL string, scopes ...string) *oauth2.Config
+	// BaseURL returns the server's API root.
+	BaseURL() string
+}
+
+// ConfigFor returns a Config for the application s knows, calling s: its
+// client ID and secret, its API root and its authorization and token
+// endpoints. Set RedirectURL, Scopes, Store and the rest as for UP:
+//
+//	s := uptest.NewServer(t)
+//	client := up.ConfigFor(s).Client(s.MintToken())
+func ConfigFor(s TestServer) *Config {
+	oc := s.Config("")
+	return &Config{
+		ClientID:     oc.ClientID,
+		ClientSecret: oc.ClientSecret,
+		BaseURL:      s.BaseURL(),
+		AuthURL:      oc.Endpoint.AuthURL,
+		TokenURL:     oc.Endpoint.TokenURL,
+	}
+}
+
 // String describes the Config without its client secret, so that printing
 // one cannot leak the secret.
 func (c Config) String() string {
 	return fmt.Sprintf("up.Config{ClientID: %q, RedirectURL: %q, Scopes: %q, BaseURL: %q}",
-		c.ClientID, c.RedirectURL, joinScopes(c.Scopes), c.baseURL())
+		c.ClientID, c.RedirectURL, c.Scopes.requested(), c.baseURL())
 }
 
 // GoString is String, so that %#v cannot leak the client secret either.
@@ -116,6 +144,69 @@ func (c *Config) ExchangeFor(ctx context.Context, key, redirectURL, state string
 		return nil, err
 	}
 	return c.exchangeInto(ctx, c.Store, key, redirectURL, state)
+}
+
+// ExchangeForUser completes a login whose user the application knows only
+// once UP says who it is, as an application keyed by UP's own XID does. It
+// exchanges the code as Exchange does, fetches the user with the new token
+// (GET /users/@me; scope basic_read), asks key for the application's key
+// for that user (nil keys the user by XID), and stores the token in
+// Config.Store under that key, under the key's lock, replacing any token
+// stored before. It returns the user and a Client for the key, as
+// ClientFor would make.
+//
+// Nothing is stored when the user cannot be fetched or key fails: the
+// error is returned, and the user must log in again. Like ExchangeFor, it
+// refuses a Config without Store before the code is spent. See
+// https://jawbone.com/up/developer/authentication.
+func (c *Config) ExchangeForUser(ctx context.Context, redirectURL, state string, key func(*User) (string, error)) (*Client, *User, error) {
+	if c.Store == nil {
+		return nil, nil, errors.New("up: ExchangeForUser: Config.Store is nil")
+	}
+	tok, err := c.exchangeInto(ctx, nil, "", redirectURL, state)
+	if err != nil {
+		return nil, nil, err
+	}
+	// A Client that stores nowhere: a refresh during the call is kept
+	// in it, and stored below with the rest.
+	fetch := c.newClientFor(nil, "", tok, false)
+	u, _, err := fetch.User(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("up: ExchangeForUser: fetching the user: %w", err)
+	}
+	k := u.XID
+	if key != nil {
+		if k, err = key(u); err != nil {
+			return nil, nil, fmt.Errorf("up: ExchangeForUser: naming the user's key: %w", err)
+		}
+	}
+	if err := checkKey(k); err != nil {
+		return nil, nil, err
+	}
+	if tok, err = fetch.Token(); err != nil {
+		return nil, nil, err
+	}
+	err = c.Store.Update(ctx, k, func(context.Context, *oauth2.Token) (*oauth2.Token, error) { return tok, nil })
+	if err != nil {
+		return nil, nil, storageErr("save", err)
+	}
+	return c.newClientFor(c.Store, k, tok, true), u, nil
+}
+
+// Forget deletes the token Config.Store holds for key, under the key's
+// lock, without calling UP: the application keeps no credential of the
+// user, while the access the user granted it stays (Client.Disconnect
+// revokes that too). A key with no token stored is not an error; the empty
+// key is refused with ErrEmptyKey.
+func (c *Config) Forget(ctx context.Context, key string) error {
+	if c.Store == nil {
+		return errors.New("up: Forget: Config.Store is nil")
+	}
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	err := c.Store.Update(ctx, key, func(context.Context, *oauth2.Token) (*oauth2.Token, error) { return nil, nil })
+	return storageErr("delete", err)
 }
 
 // exchangeInto completes a login and stores the token in store (if not

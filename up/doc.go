@@ -53,6 +53,9 @@
 //
 //	// The callback: the token is stored under the user's key.
 //	_, err = cfg.ExchangeFor(ctx, userID, r.URL.String(), state)
+//	// Or, when the key is UP's XID, known only once the code is
+//	// exchanged: nil keys the user by XID.
+//	client, user, err := cfg.ExchangeForUser(ctx, r.URL.String(), state, nil)
 //
 //	// Any request: a Client from the store, made for this request.
 //	client, err := cfg.ClientFor(ctx, userID)
@@ -63,10 +66,12 @@
 //
 //	// Disconnect: UP revokes the app's access and the token is deleted.
 //	err = client.Disconnect(ctx)
+//	// Sign out: the token is deleted, and UP is not called.
+//	err = cfg.Forget(ctx, userID)
 //
 // Every change to a user's token goes through [Store.Update], which holds
 // the user's lock: the token stored at login, each refresh (from reading
-// the stored token to storing its successor), and the delete of
+// the stored token to storing its successor), and the delete of Forget and
 // Disconnect, which therefore cannot be undone by a refresh under way. The
 // lock matters because UP rotates refresh tokens: of two requests that
 // refresh one user's token at once, UP accepts the first and refuses the
@@ -111,9 +116,15 @@
 // # Resources
 //
 // A Client has a method for every operation of the API, each a thin layer
-// over the client generated from the spec (package gen, whose types this
-// package re-exports: [Workout], [Sleep], [Meal] ...). Reads of one object
-// return it with a [*Response] holding the envelope's [Meta]:
+// that sends the request the spec describes and decodes the answer into the
+// types generated from the spec, which this package re-exports with their
+// fields in their doc comments: [Workout], [Sleep], [Meal] ... A field UP
+// may leave out is a plain value where absent and zero mean the same (a
+// null from the server reads as zero), a pointer where they differ (a body
+// measurement not taken). Kinds of workout, meal, mood and the like are
+// named values ([WorkoutRun], [MealBreakfast], [MoodGood] ...) with String
+// and Valid. Reads of one object return it with a [*Response] holding the
+// envelope's [Meta]:
 //
 //	user, resp, err := client.User(ctx)
 //	fmt.Println(user.XID, resp.Meta.Time)
@@ -127,12 +138,13 @@
 //		if err != nil {
 //			return err
 //		}
-//		fmt.Println(w.XID, *w.Title)
+//		fmt.Println(w.XID, w.Title, w.SubType)
 //	}
 //
 // A [ListQuery] selects by day ([Date], in the user's time zone), by
-// [TimeRange], by UpdatedAfter, and sets the page size; a query UP would
-// refuse is a [*QueryError] before any request. Next links are resolved
+// [TimeRange], by UpdatedAfter, and sets the page size ([DefaultPageSize],
+// 1,000 items, unless it says otherwise; UP's own default is 10); a query UP
+// would refuse is a [*QueryError] before any request. Next links are resolved
 // against the base URL, compared in RFC 3986 normal form (so %2e%2e is a
 // dot segment), and refused ([*NextLinkError]) if they lead to another
 // scheme, host or path, so the token never leaves the API; a link
@@ -143,7 +155,8 @@
 // (partialUpdate: only the fields set change), DeleteWorkout, and the same
 // for sleeps, meals (items encoded as JSON for you; a [Photo] sends
 // multipart), body events, generic events (attributes as JSON), moods and
-// goals. A write UP would refuse is an [*InputError] before any request.
+// goals. A write UP would refuse, a workout type the spec does not list
+// among them, is an [*InputError] before any request.
 // A create or update (a POST) is never resent, except once after a 401
 // refresh, when UP did not process it; a delete, which is idempotent, is
 // resent after a 401 like a read. Writes are never redirected: a 3xx answer

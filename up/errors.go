@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/upapi/up-go/gen"
 )
 
 // Sentinel errors. Test for them with errors.Is; the typed errors below
@@ -41,36 +39,17 @@ var (
 	// ErrInsecureTransport reports a refusal to send a token or the client
 	// secret over plain HTTP to a host that is not the loopback interface.
 	ErrInsecureTransport = errors.New("up: refusing to send credentials over plain http")
+	// ErrNoMorePages is returned by Page.Next on the last page.
+	ErrNoMorePages = errors.New("up: no more pages")
+	// ErrPaginationLoop reports a links.next that repeats one already followed.
+	ErrPaginationLoop = errors.New("up: pagination loop: next link repeats")
+	// ErrEmptyKey reports an empty user key. A Store keeps each user's token
+	// under the application's key for the user, and an empty key is almost
+	// always a user ID that was never set: storing under it would hand one
+	// user's token to every other user whose ID is missing. Stores and the
+	// Config methods that take a key refuse it, before any request is made.
+	ErrEmptyKey = errors.New("up: empty user key")
 )
-
-// Meta is the meta object that every UP API response carries, successful or
-// not: who the token belongs to, the status the server meant, and its clock.
-// Error responses add ErrorType, ErrorDetail and ErrorUserMsg. Fields UP
-// might add later are ignored. See https://jawbone.com/up/developer/structure.
-type Meta struct {
-	UserXID      string    // the XID of the user who owns the token
-	Message      string    // "OK", or a short code such as "NOT_AUTHORIZED"
-	Code         int       // the HTTP status the server meant
-	Time         time.Time // the server's clock, in UTC
-	ErrorType    string    // on errors, the kind of failure
-	ErrorDetail  string    // on errors, a sentence for developers
-	ErrorUserMsg string    // on errors, a sentence that may be shown to the user
-}
-
-// metaOf converts the generated meta of a successful response.
-func metaOf(m gen.Meta) Meta {
-	out := Meta{UserXID: m.UserXID, Message: m.Message, Code: m.Code, Time: m.Time.Time()}
-	if m.ErrorType != nil {
-		out.ErrorType = *m.ErrorType
-	}
-	if m.ErrorDetail != nil {
-		out.ErrorDetail = *m.ErrorDetail
-	}
-	if m.ErrorUserMsg != nil {
-		out.ErrorUserMsg = *m.ErrorUserMsg
-	}
-	return out
-}
 
 // APIError is a UP API response whose status is not 2xx.
 //
@@ -241,3 +220,69 @@ func statusText(code int) string {
 	}
 	return fmt.Sprint(code)
 }
+
+// NextLinkError reports a links.next that the client refuses to follow
+// because it leads away from the API's scheme, host or base path: following
+// it would hand the user's token to someone else.
+type NextLinkError struct {
+	Next   string // the link as UP sent it
+	Reason string
+}
+
+// Error describes the refusal.
+func (e *NextLinkError) Error() string {
+	return fmt.Sprintf("up: refusing to follow next link %q: %s", e.Next, e.Reason)
+}
+
+// QueryError reports a query the client refuses to send, before any request.
+type QueryError struct {
+	Reason string
+}
+
+// Error describes what is wrong with the query.
+func (e *QueryError) Error() string { return "up: invalid query: " + e.Reason }
+
+// InputError reports a write the client refuses to send, before any
+// request, because UP would reject it or it would change nothing.
+type InputError struct {
+	Field  string // the form field at fault, if one is
+	Reason string
+}
+
+// Error describes what is wrong.
+func (e *InputError) Error() string {
+	if e.Field == "" {
+		return "up: invalid input: " + e.Reason
+	}
+	return "up: invalid input: " + e.Field + ": " + e.Reason
+}
+
+// TokenTypeError reports a token of a type this package cannot send. UP
+// issues bearer tokens, sent as "Authorization: Bearer"; RFC 6749 §7.1
+// requires a client to refuse a token type it does not understand rather
+// than send it as another kind (a MAC or DPoP token sent as a bearer token
+// fails at best, and at worst shows its key to whoever reads the header).
+type TokenTypeError struct {
+	Type string // the token_type the token endpoint gave, or the token carried
+}
+
+// Error names the refused type.
+func (e *TokenTypeError) Error() string {
+	return fmt.Sprintf("up: token type %q is not supported: UP issues bearer tokens", e.Type)
+}
+
+// DecodeError reports a 2xx response whose body is not the JSON the spec
+// promises: malformed, truncated, or of the wrong shape.
+type DecodeError struct {
+	Method string
+	URL    string // without credentials
+	Err    error
+}
+
+// Error describes the failure.
+func (e *DecodeError) Error() string {
+	return fmt.Sprintf("up: %s %s: decoding response: %v", e.Method, e.URL, e.Err)
+}
+
+// Unwrap returns the decoder's error.
+func (e *DecodeError) Unwrap() error { return e.Err }

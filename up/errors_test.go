@@ -40,6 +40,7 @@ func asAPIError(t *testing.T, err error) *APIError {
 }
 
 func TestCheckResponseStatuses(t *testing.T) {
+	t.Parallel()
 	for _, status := range []int{200, 201, 202, 204} {
 		if err := checkText(t, "https://x/y", status, ""); err != nil {
 			t.Errorf("status %d: %v, want nil", status, err)
@@ -69,6 +70,7 @@ func TestCheckResponseStatuses(t *testing.T) {
 }
 
 func TestCheckResponseDecodesMeta(t *testing.T) {
+	t.Parallel()
 	body := `{"meta":{"user_xid":"6xl39CsoVp2KirfHwVq_Fx","message":"NOT_FOUND","code":404,"time":1471463170,` +
 		`"error_type":"not_found","error_detail":"No such move","error_user_msg":"Try again","extra":[1,2]},"data":"data"}`
 	err := checkText(t, "https://jawbone.com/nudge/api/v.1.1/users/@me/moves/abc", 404, body)
@@ -93,6 +95,7 @@ func TestCheckResponseDecodesMeta(t *testing.T) {
 }
 
 func TestDecodeMetaTolerance(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		body string
@@ -118,6 +121,7 @@ func TestDecodeMetaTolerance(t *testing.T) {
 }
 
 func TestAPIErrorBodyIsBounded(t *testing.T) {
+	t.Parallel()
 	big := `{"meta":{"message":"BAD","code":400},"pad":"` + strings.Repeat("x", 200<<10) + `"}`
 	ae := asAPIError(t, checkText(t, "https://x/y", 400, big))
 	if len(ae.Body) != maxErrorExcerpt {
@@ -132,6 +136,7 @@ func TestAPIErrorBodyIsBounded(t *testing.T) {
 }
 
 func TestAPIErrorURLHasNoSecrets(t *testing.T) {
+	t.Parallel()
 	raw := "https://user:pw@jawbone.com/nudge/api/v.1.1/users/@me?date=20131121&access_token=AT1&Client_Secret=CS1" +
 		"&refresh_token=RT1&code=C1&secret=S1&limit=10#frag"
 	err := checkText(t, raw, 400, "")
@@ -142,6 +147,7 @@ func TestAPIErrorURLHasNoSecrets(t *testing.T) {
 }
 
 func TestAPIErrorMessageIsOneLine(t *testing.T) {
+	t.Parallel()
 	body := `{"meta":{"message":"BAD\nREQUEST","code":400,"error_user_msg":"line1\r\nline2\u0007"}}`
 	msg := checkText(t, "https://x/y", 400, body).Error()
 	if strings.ContainsAny(msg, "\r\n\a") {
@@ -155,6 +161,7 @@ func TestAPIErrorMessageIsOneLine(t *testing.T) {
 // TestNoSecretsInErrors provokes every kind of error, with servers that echo
 // the credentials they receive, and scans the text for any of them.
 func TestNoSecretsInErrors(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	tok := s.MintToken()
 	secrets := []string{testClientSecret, tok.AccessToken, tok.RefreshToken, "the-auth-code-4242"}
@@ -219,20 +226,20 @@ func TestNoSecretsInErrors(t *testing.T) {
 		{"automatic refresh error echo", func(t *testing.T) error {
 			cfg := withTokenHandler(echo(401, true))
 			cfg.BaseURL = newServer(t).URL // which refuses tok
-			return cfg.Client(tok).getJSON(t.Context(), "/users/@me", nil, nil)
+			return getRaw(t.Context(), cfg.Client(tok), "/users/@me", nil)
 		}},
 		{"API error echo", func(t *testing.T) error {
 			cfg := withAPIHandler(echo(403, false))
 			good := s.MintToken()
 			secrets = append(secrets, good.AccessToken, good.RefreshToken)
-			return cfg.Client(good).getJSON(t.Context(), "/users/@me", url.Values{"access_token": {good.AccessToken}}, nil)
+			return getRaw(t.Context(), cfg.Client(good), "/users/@me", url.Values{"access_token": {good.AccessToken}})
 		}},
 		{"unauthorized after refreshes", func(t *testing.T) error {
 			cfg := withAPIHandler(echo(401, false))
 			sent := recordOutgoing(cfg)
 			good := s.MintToken()
 			secrets = append(secrets, good.AccessToken, good.RefreshToken)
-			err := cfg.Client(good).getJSON(t.Context(), "/users/@me", nil, nil)
+			err := getRaw(t.Context(), cfg.Client(good), "/users/@me", nil)
 			auth := sent.authorizations()
 			if len(auth) != 3 {
 				t.Fatalf("%d API requests, want 3: the first and one after each refresh", len(auth))
@@ -249,7 +256,7 @@ func TestNoSecretsInErrors(t *testing.T) {
 		{"insecure API URL", func(t *testing.T) error {
 			cfg := serverConfig(t, s)
 			cfg.BaseURL = "http://jawbone.com/nudge/api/v.1.1"
-			return cfg.Client(tok).getJSON(t.Context(), "/users/@me", nil, nil)
+			return getRaw(t.Context(), cfg.Client(tok), "/users/@me", nil)
 		}},
 		{"insecure token URL", func(t *testing.T) error {
 			cfg := serverConfig(t, s)
@@ -281,7 +288,7 @@ func TestNoSecretsInErrors(t *testing.T) {
 		}},
 		{"token source failure", func(t *testing.T) error {
 			src := tokenSourceFunc(func() (*oauth2.Token, error) { return nil, errors.New("source down") })
-			return serverConfig(t, s).ClientFromTokenSource(src).getJSON(t.Context(), "/users/@me", nil, nil)
+			return getRaw(t.Context(), serverConfig(t, s).ClientFromTokenSource(src), "/users/@me", nil)
 		}},
 		{"canceled refresh", func(t *testing.T) error {
 			ctx, cancel := context.WithCancel(t.Context())
@@ -313,11 +320,12 @@ func TestNoSecretsInErrors(t *testing.T) {
 }
 
 func TestTransportErrorURLHasNoSecrets(t *testing.T) {
+	t.Parallel()
 	cfg := &Config{BaseURL: "https://jawbone.com/nudge/api/v.1.1", HTTPClient: &http.Client{
 		Transport: roundTripFunc(func(*http.Request) (*http.Response, error) { return nil, errors.New("network down") }),
 	}}
 	cl := cfg.ClientFromAccessToken("tok")
-	err := cl.getJSON(t.Context(), "/users/@me", url.Values{"access_token": {"leaked-access-999"}, "date": {"1"}}, nil)
+	err := getRaw(t.Context(), cl, "/users/@me", url.Values{"access_token": {"leaked-access-999"}, "date": {"1"}})
 	var ue *url.Error
 	if !errors.As(err, &ue) {
 		t.Fatalf("error = %v, want *url.Error", err)
@@ -328,6 +336,7 @@ func TestTransportErrorURLHasNoSecrets(t *testing.T) {
 }
 
 func TestCleanText(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in    string
 		limit int

@@ -21,11 +21,7 @@ var exampleNow = time.Date(2024, time.March, 15, 9, 0, 0, 0, time.UTC)
 // a Client for its user; scopes default to every scope.
 func exampleFake(scopes ...string) (*uptest.Server, *up.Client) {
 	s := uptest.New(uptest.WithSeed(7), uptest.WithDays(14), uptest.WithClock(func() time.Time { return exampleNow }))
-	cfg := &up.Config{
-		ClientID: s.ClientID, ClientSecret: s.ClientSecret,
-		BaseURL: s.URL, AuthURL: s.AuthURL, TokenURL: s.TokenURL,
-	}
-	return s, cfg.Client(s.MintToken(scopes...))
+	return s, up.ConfigFor(s).Client(s.MintToken(scopes...))
 }
 
 func ExampleClient_User() {
@@ -79,7 +75,7 @@ func ExampleClient_CreateWorkout() {
 
 	start := exampleNow.Add(-time.Hour)
 	w, resp, err := client.CreateWorkout(ctx, up.WorkoutCreate{
-		SubType:       2, // run
+		SubType:       up.WorkoutRun,
 		TimeCreated:   up.Ptr(up.EpochOf(start)),
 		TimeCompleted: up.Ptr(up.EpochOf(start.Add(35 * time.Minute))),
 		Title:         up.Ptr("Lunch run"),
@@ -89,14 +85,14 @@ func ExampleClient_CreateWorkout() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(resp.StatusCode, *w.Title, w.Date)
+	fmt.Println(resp.StatusCode, w.Title, w.SubType, w.Date)
 
-	w, _, err = client.UpdateWorkout(ctx, w.XID, up.WorkoutUpdate{Intensity: up.Ptr(4)})
+	w, _, err = client.UpdateWorkout(ctx, w.XID, up.WorkoutUpdate{Intensity: up.Ptr(up.IntensityDifficult)})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println("intensity", *w.Details.Intensity)
+	fmt.Println("intensity", w.Details.Intensity)
 
 	if _, err := client.DeleteWorkout(ctx, w.XID); err != nil {
 		fmt.Println(err)
@@ -105,8 +101,8 @@ func ExampleClient_CreateWorkout() {
 	_, _, err = client.Workout(ctx, w.XID)
 	fmt.Println("gone:", errors.Is(err, up.ErrNotFound))
 	// Output:
-	// 201 Lunch run 2024-03-15
-	// intensity 4
+	// 201 Lunch run run 2024-03-15
+	// intensity difficult
 	// gone: true
 }
 
@@ -128,11 +124,9 @@ func ExampleClient_Moves() {
 			fmt.Println(err)
 			return
 		}
-		if tick.Steps != nil {
-			steps += *tick.Steps
-		}
+		steps += tick.Steps
 	}
-	fmt.Println(move.Date, steps == *move.Details.Steps)
+	fmt.Println(move.Date, steps == move.Details.Steps)
 	// Output: 2024-03-10 true
 }
 
@@ -145,7 +139,7 @@ func ExampleClient_Sleeps() {
 			return
 		}
 		d := sleep.Details
-		fmt.Println(sleep.Date, *d.Duration-*d.Awake == *d.Light+*d.Sound+*d.Rem)
+		fmt.Println(sleep.Date, d.Duration-d.Awake == d.Light+d.Sound+d.Rem)
 	}
 	// Output: 2024-03-12 true
 }
@@ -161,7 +155,7 @@ func ExampleClient_OpenSleepImage() {
 			fmt.Println(err)
 			return
 		}
-		graph, err := client.OpenSleepImage(ctx, sleep.XID)
+		graph, _, err := client.OpenSleepImage(ctx, sleep.XID)
 		if err != nil {
 			fmt.Println(err)
 			return
@@ -183,10 +177,10 @@ func ExampleClient_CreateMeal() {
 	ctx := context.Background()
 	meal, _, err := client.CreateMeal(ctx, up.MealCreate{
 		Note:    "Breakfast",
-		SubType: up.Ptr(1),
+		SubType: up.Ptr(up.MealBreakfast),
 		Items: []up.MealItem{
-			{Name: "Oatmeal", Amount: up.Ptr(1.0), Measurement: up.Ptr("bowl"), Calories: up.Ptr(150.0)},
-			{Name: "Coffee", SubType: up.Ptr(1)},
+			{Name: "Oatmeal", Amount: 1, Measurement: "cup", Type: up.ServingBowl, Calories: 150},
+			{Name: "Coffee", SubType: up.MealItemDrink},
 		},
 	})
 	if err != nil {
@@ -214,7 +208,7 @@ func ExampleClient_CreateBodyEvent() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(*ev.Title, *ev.Weight)
+	fmt.Println(ev.Title, *ev.Weight)
 	// Output: Morning weigh-in 71.8
 }
 
@@ -227,7 +221,7 @@ func ExampleClient_HeartRates() {
 			fmt.Println(err)
 			return
 		}
-		if *hr.RestingHeartrate > 30 && *hr.RestingHeartrate < 120 {
+		if hr.RestingHeartrate > 30 && hr.RestingHeartrate < 120 {
 			n++
 		}
 	}
@@ -247,7 +241,7 @@ func ExampleClient_CreateGenericEvent() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(*ev.Verb, (*ev.Attributes)["book"])
+	fmt.Println(ev.Verb, (ev.Attributes)["book"])
 	// Output: read Moby-Dick
 }
 
@@ -255,17 +249,17 @@ func ExampleClient_CreateMood() {
 	s, client := exampleFake()
 	defer s.Close()
 	ctx := context.Background()
-	if _, _, err := client.CreateMood(ctx, up.MoodCreate{Title: "Energized", SubType: 3}); err != nil {
+	if _, _, err := client.CreateMood(ctx, up.MoodCreate{Title: "Energized", SubType: up.MoodEnergized}); err != nil {
 		fmt.Println(err)
 		return
 	}
-	mood, _, err := client.Mood(ctx, 0) // today's
+	mood, _, err := client.MoodOn(ctx, 0) // today's
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(*mood.Title, *mood.SubType)
-	// Output: Energized 3
+	fmt.Println(mood.Title, mood.SubType)
+	// Output: Energized energized
 }
 
 func ExampleClient_BandEvents() {
@@ -305,7 +299,7 @@ func ExampleClient_UpdateGoals() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(*goals.MoveSteps)
+	fmt.Println(goals.MoveSteps)
 	// Output: 12000
 }
 
@@ -369,10 +363,8 @@ func ExampleWebhookHandler() {
 func ExampleRetryPolicy() {
 	s := uptest.New()
 	defer s.Close()
-	cfg := &up.Config{
-		BaseURL: s.URL, TokenURL: s.TokenURL,
-		Retry: &up.RetryPolicy{MaxAttempts: 3, BaseDelay: 10 * time.Millisecond},
-	}
+	cfg := up.ConfigFor(s)
+	cfg.Retry = &up.RetryPolicy{MaxAttempts: 3, BaseDelay: 10 * time.Millisecond}
 	client := cfg.Client(s.MintToken())
 
 	// The API is busy once; the read is retried and succeeds.

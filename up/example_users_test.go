@@ -83,7 +83,7 @@ func (a *webApp) steps(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		var user *up.User
 		if user, _, err = client.User(r.Context()); err == nil {
-			_, _ = fmt.Fprintf(w, "Hello, %s", *user.First)
+			_, _ = fmt.Fprintf(w, "Hello, %s", user.First)
 			return
 		}
 	}
@@ -145,14 +145,10 @@ func Example_servingManyUsers() {
 	app := &webApp{}
 	srv := httptest.NewServer(app.routes())
 	defer srv.Close()
-	app.cfg = &up.Config{
-		ClientID:     fake.ClientID,
-		ClientSecret: fake.ClientSecret,
-		RedirectURL:  srv.URL + "/up/callback",
-		Scopes:       []up.Scope{up.ScopeBasicRead},
-		Store:        store,
-		BaseURL:      fake.URL, AuthURL: fake.AuthURL, TokenURL: fake.TokenURL,
-	}
+	app.cfg = up.ConfigFor(fake)
+	app.cfg.RedirectURL = srv.URL + "/up/callback"
+	app.cfg.Scopes = up.Scopes{up.ScopeBasicRead}
+	app.cfg.Store = store
 
 	browsers := map[string]*http.Client{"alice": browser(srv.URL, "alice"), "bob": browser(srv.URL, "bob")}
 	for _, user := range []string{"alice", "bob"} {

@@ -2,6 +2,7 @@ package up_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -288,7 +289,7 @@ func runMatrixCase(t *testing.T, tc matrixCase, op matrixOp) {
 			removers = append(removers, s.Inject(*tc.tokenFault))
 		}
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), cmpOr(tc.timeout, 30*time.Second))
+	ctx, cancel := context.WithTimeout(t.Context(), cmp.Or(tc.timeout, 30*time.Second))
 	title := "matrix " + tc.name
 	err := op.run(ctx, t, c, title, inject)
 	cancel()
@@ -369,7 +370,7 @@ func checkCreated(t *testing.T, s *uptest.Server, c *up.Client, title string, pr
 		if err != nil {
 			t.Fatalf("listing the workouts after the fault: %v", err)
 		}
-		if w.Title != nil && *w.Title == title {
+		if w.Title != "" && w.Title == title {
 			n++
 		}
 	}
@@ -415,11 +416,4 @@ func checkTokenIntact(t *testing.T, s *uptest.Server, cfg *up.Config, c *up.Clie
 	if got := s.TokenRequests()["refresh_token"]; got != refreshes {
 		t.Errorf("using the tokens after the fault needed %d refreshes", got-refreshes)
 	}
-}
-
-func cmpOr(d, def time.Duration) time.Duration {
-	if d > 0 {
-		return d
-	}
-	return def
 }

@@ -1,73 +1,53 @@
 package up
 
 import (
-	"fmt"
+	"errors"
 	"maps"
-	"math"
 	"net/url"
-	"reflect"
 	"slices"
 	"strconv"
-	"strings"
+
+	"github.com/upapi/up-go/gen"
 )
 
-// encodeForm turns a struct whose fields carry `json:"name[,omitempty]"`
-// tags (the generated request bodies) into form values, named as in JSON: nil pointers and
-// empty omitempty fields are left out, numbers are written in full, with no
-// exponent, and booleans as true or false.
-func encodeForm(v any) (url.Values, error) {
-	rv := reflect.Indirect(reflect.ValueOf(v))
-	if rv.Kind() != reflect.Struct {
-		return nil, fmt.Errorf("up: form body must be a struct, not %s", rv.Kind())
-	}
-	form := url.Values{}
-	rt := rv.Type()
-	for i := range rt.NumField() {
-		tag, ok := rt.Field(i).Tag.Lookup("json")
-		if !ok || tag == "-" || !rt.Field(i).IsExported() {
-			continue
-		}
-		name, opts, _ := strings.Cut(tag, ",")
-		f := rv.Field(i)
-		if f.Kind() == reflect.Pointer {
-			if f.IsNil() {
-				continue
-			}
-			f = f.Elem()
-		} else if opts == "omitempty" && f.IsZero() {
-			continue
-		}
-		s, err := formValue(f)
-		if err != nil {
-			return nil, fmt.Errorf("up: form field %s: %w", name, err)
-		}
-		form.Set(name, s)
-	}
-	return form, nil
+// formBody is a form body the generated code encodes (gen's AppendForm):
+// every request body the SDK sends as form fields. The fields go in the
+// order of their names, as url.Values.Encode writes them; unset pointers
+// and empty omitempty fields are left out, numbers are written in full,
+// without an exponent, and booleans as true or false.
+type formBody interface {
+	AppendForm(b []byte) ([]byte, error)
 }
 
-// formValue writes one scalar as form text.
-func formValue(v reflect.Value) (string, error) {
-	switch v.Kind() {
-	case reflect.String:
-		return v.String(), nil
-	case reflect.Bool:
-		return strconv.FormatBool(v.Bool()), nil
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return strconv.FormatInt(v.Int(), 10), nil
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return strconv.FormatUint(v.Uint(), 10), nil
-	case reflect.Float32, reflect.Float64:
-		f := v.Float()
-		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return "", fmt.Errorf("%v is not a finite number", f)
-		}
-		return strconv.FormatFloat(f, 'f', -1, v.Type().Bits()), nil
+// encodeFormBody encodes f, turning the generated encoder's refusal (a
+// value of an enumerated type the spec does not list, a number that is not
+// finite) into an *InputError.
+func encodeFormBody(f formBody) ([]byte, error) {
+	b, err := f.AppendForm(make([]byte, 0, 256)) // a workout's dozen fields fit
+	var fe *gen.FormFieldError
+	if errors.As(err, &fe) {
+		return nil, &InputError{Field: fe.Field, Reason: fe.Value + " " + fe.Reason}
 	}
-	return "", fmt.Errorf("unsupported type %s", v.Type())
+	return b, err
 }
+
+// encodeForm returns the form body f as url.Values, for a multipart body.
+func encodeForm(f formBody) (url.Values, error) {
+	b, err := encodeFormBody(f)
+	if err != nil {
+		return nil, err
+	}
+	return url.ParseQuery(string(b))
+}
+
+// appendInt appends the decimal form of n.
+func appendInt(b []byte, n int64) []byte { return strconv.AppendInt(b, n, 10) }
 
 // sortedKeys returns the names of form in order, for a stable encoding.
 func sortedKeys(form url.Values) []string {
 	return slices.Sorted(maps.Keys(form))
 }
+
+// enumerated is what the enumerated types of the spec have: a value
+// outside the enumeration is not Valid.
+type enumerated interface{ Valid() bool }

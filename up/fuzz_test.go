@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"mime/multipart"
 	"net/http"
@@ -13,6 +14,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -256,7 +259,7 @@ func FuzzListDecode(f *testing.F) {
 			}
 			return
 		case errors.As(err, &ne):
-			if want.Data.Links == nil || want.Data.Links.Next == nil || *want.Data.Links.Next != ne.Next {
+			if want.Data.Links.Next != ne.Next {
 				t.Fatalf("refused next link %q, which the body does not carry", ne.Next)
 			}
 			return
@@ -479,125 +482,137 @@ func FuzzWebhookHandler(f *testing.F) {
 	})
 }
 
-// formFields has a field of every kind encodeForm writes.
-type formFields struct {
-	S     string   `json:"s"`
-	SO    string   `json:"so,omitempty"`
-	I     int64    `json:"i"`
-	IO    int      `json:"io,omitempty"`
-	U     uint32   `json:"u,omitempty"`
-	F     float64  `json:"f"`
-	F32   float32  `json:"f32,omitempty"`
-	B     bool     `json:"b"`
-	PS    *string  `json:"ps,omitempty"`
-	PF    *float64 `json:"pf,omitempty"`
-	PB    *bool    `json:"pb,omitempty"`
-	PI    *int     `json:"pi,omitempty"`
-	Skip  string   `json:"-"`
-	NoTag string
+// formTypes are the form bodies the SDK sends, each with the generated
+// encoder (AppendForm); TestFormTypesComplete keeps the list whole.
+var formTypes = []func() formBody{
+	func() formBody { return new(gen.WorkoutCreate) }, func() formBody { return new(gen.WorkoutUpdate) },
+	func() formBody { return new(gen.SleepCreate) }, func() formBody { return new(gen.MealCreate) },
+	func() formBody { return new(gen.MealUpdate) }, func() formBody { return new(gen.BodyEventCreate) },
+	func() formBody { return new(gen.GenericEventCreate) }, func() formBody { return new(gen.GenericEventUpdate) },
+	func() formBody { return new(gen.MoodCreate) }, func() formBody { return new(gen.CardiacEventCreate) }, //nolint:staticcheck // deprecated, still sent
+	func() formBody { return new(gen.GoalsUpdate) }, func() formBody { return new(gen.RefreshTokenRequest) },
 }
 
-// FuzzEncodeForm encodes fields of every kind, and the generated
-// WorkoutCreate, and parses the body back: the fields set come back as
-// they were (numbers in full, without exponent, reading back to the same
-// value), those unset or empty-and-omitempty are absent, untagged and "-"
-// fields are never sent, and a NaN or an infinity is refused.
-func FuzzEncodeForm(f *testing.F) {
-	f.Add("Morning run", int64(2), uint32(0), 5123.5, float32(0.1), true, uint8(0xff))
-	f.Add("", int64(-1), uint32(1<<31), 1e21, float32(3.4e38), false, uint8(0))
-	f.Add("a=b&c=d+é\x00\xff", int64(math.MinInt64), uint32(math.MaxUint32), 5e-324, float32(math.Copysign(0, -1)), true, uint8(0x55))
-	f.Add("x", int64(0), uint32(0), math.Inf(1), float32(1), false, uint8(0xaa))
-	f.Fuzz(func(t *testing.T, s string, i int64, u uint32, x float64, x32 float32, b bool, set uint8) {
-		v := formFields{S: s, SO: s, I: i, IO: int(i), U: u, F: x, F32: x32, B: b, Skip: "skip", NoTag: "notag"}
-		want := url.Values{"s": {s}, "i": {strconv.FormatInt(i, 10)}, "b": {strconv.FormatBool(b)}}
-		floats := map[string]float64{"f": x}
-		if s != "" {
-			want.Set("so", s)
-		}
-		if i != 0 {
-			want.Set("io", strconv.Itoa(int(i)))
-		}
-		if u != 0 {
-			want.Set("u", strconv.FormatUint(uint64(u), 10))
-		}
-		if x32 != 0 {
-			floats["f32"] = float64(x32)
-		}
-		if set&1 != 0 {
-			v.PS = &s
-			want.Set("ps", s)
-		}
-		if set&2 != 0 {
-			v.PF = &x
-			floats["pf"] = x
-		}
-		if set&4 != 0 {
-			v.PB = &b
-			want.Set("pb", strconv.FormatBool(b))
-		}
-		if set&8 != 0 {
-			n := int(i)
-			v.PI = &n
-			want.Set("pi", strconv.Itoa(n))
-		}
-		checkForm(t, v, want, floats)
-
-		w := gen.WorkoutCreate{SubType: int(u % 29), TimeCreated: Ptr(Epoch(i)), TimeCompleted: Ptr(Epoch(i) + 60)}
-		wantW := url.Values{"sub_type": {strconv.Itoa(int(u % 29))}, "time_created": {strconv.FormatInt(i, 10)}, "time_completed": {strconv.FormatInt(i+60, 10)}}
-		floatsW := map[string]float64{}
-		if set&16 != 0 {
-			w.Title = &s
-			wantW.Set("title", s)
-		}
-		if set&32 != 0 {
-			w.Distance = &x
-			floatsW["distance"] = x
-		}
-		if set&64 != 0 {
-			w.Share = &b
-			wantW.Set("share", strconv.FormatBool(b))
-		}
-		checkForm(t, w, wantW, floatsW)
-	})
-}
-
-// checkForm encodes v and checks the form read back from the encoded body
-// against want, plus the floats, which must read back to the same value.
-func checkForm(t *testing.T, v any, want url.Values, floats map[string]float64) {
-	t.Helper()
-	form, err := encodeForm(v)
-	finite := true
-	for _, x := range floats {
-		finite = finite && !math.IsNaN(x) && !math.IsInf(x, 0)
-	}
-	if !finite {
-		if err == nil {
-			t.Fatalf("encoded a NaN or infinity: %v", form)
-		}
-		return
-	}
+// TestFormTypesComplete checks that formTypes holds every type with a
+// generated encoder.
+func TestFormTypesComplete(t *testing.T) {
+	src, err := os.ReadFile("../gen/forms.gen.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := url.ParseQuery(form.Encode())
-	if err != nil {
-		t.Fatalf("the encoded form does not parse: %v", err)
+	var generated, listed []string
+	for _, m := range regexp.MustCompile(`func \(f (\w+)\) AppendForm`).FindAllStringSubmatch(string(src), -1) {
+		generated = append(generated, m[1])
 	}
-	for k, x := range floats {
-		got := back.Get(k)
-		if strings.ContainsAny(got, "eE") {
-			t.Fatalf("%s = %q has an exponent", k, got)
-		}
-		bits := 64
-		if k == "f32" {
-			bits = 32
-		}
-		if y, err := strconv.ParseFloat(got, bits); err != nil || y != x {
-			t.Fatalf("%s = %q reads back as %v, want %v", k, got, y, x)
-		}
-		back.Del(k)
+	for _, newForm := range formTypes {
+		listed = append(listed, reflect.TypeOf(newForm()).Elem().Name())
 	}
-	if !reflect.DeepEqual(back, want) {
-		t.Fatalf("form read back as %v, want %v", back, want)
+	slices.Sort(generated)
+	slices.Sort(listed)
+	if !slices.Equal(generated, listed) {
+		t.Errorf("forms with an encoder %v, listed %v", generated, listed)
 	}
+}
+
+// referenceForm is the definition the generated encoders keep to, written
+// with reflection as the SDK encoded forms before they were generated:
+// fields named as in JSON, in the order of their names; a nil pointer, or
+// an empty omitempty field, left out; numbers in full, without an exponent;
+// booleans as true or false; a value of an enumerated type that it does not
+// list, or a number that is not finite, refused with the field's name.
+func referenceForm(v any) (url.Values, string, error) {
+	rv := reflect.Indirect(reflect.ValueOf(v))
+	form := url.Values{}
+	for i := range rv.NumField() {
+		sf := rv.Type().Field(i)
+		name, opts, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		f := rv.Field(i)
+		if f.Kind() == reflect.Pointer {
+			if f.IsNil() {
+				continue
+			}
+			f = f.Elem()
+		} else if strings.Contains(opts, "omitempty") && f.IsZero() {
+			continue
+		}
+		if e, ok := f.Interface().(enumerated); ok && !e.Valid() {
+			return nil, name, errors.New("not listed")
+		}
+		switch f.Kind() {
+		case reflect.String:
+			form.Set(name, f.String())
+		case reflect.Bool:
+			form.Set(name, strconv.FormatBool(f.Bool()))
+		case reflect.Int, reflect.Int64:
+			form.Set(name, strconv.FormatInt(f.Int(), 10))
+		case reflect.Float64:
+			if math.IsNaN(f.Float()) || math.IsInf(f.Float(), 0) {
+				return nil, name, errors.New("not finite")
+			}
+			form.Set(name, strconv.FormatFloat(f.Float(), 'f', -1, 64))
+		default:
+			return nil, name, fmt.Errorf("kind %s", f.Kind())
+		}
+	}
+	return form, "", nil
+}
+
+// FuzzEncodeForm fills the fields of every form body from the fuzzer's
+// values (a bit of set chooses each field) and checks the generated
+// encoder against referenceForm: the same body, in url.Values.Encode's
+// order and escaping, numbers in full without an exponent, and the same
+// refusals, as an *InputError naming the field.
+func FuzzEncodeForm(f *testing.F) {
+	f.Add("Morning run", int64(2), 5123.5, true, uint64(0xffff))
+	f.Add("", int64(-1), 1e21, false, uint64(0))
+	f.Add("a=b&c=d+é\x00\xff", int64(math.MinInt64), 5e-324, true, uint64(0x5555))
+	f.Add("x", int64(99), math.Inf(1), false, uint64(0xaaaa))
+	f.Add("y", int64(3), math.NaN(), true, uint64(1))
+	f.Fuzz(func(t *testing.T, s string, i int64, x float64, b bool, set uint64) {
+		for _, newForm := range formTypes {
+			form := newForm()
+			rv := reflect.ValueOf(form).Elem()
+			for k := range rv.NumField() {
+				fv := rv.Field(k)
+				if set&(1<<(k%64)) == 0 && fv.Kind() == reflect.Pointer {
+					continue
+				}
+				if fv.Kind() == reflect.Pointer {
+					fv.Set(reflect.New(fv.Type().Elem()))
+					fv = fv.Elem()
+				}
+				switch fv.Kind() {
+				case reflect.String:
+					fv.SetString(s)
+				case reflect.Bool:
+					fv.SetBool(b)
+				case reflect.Int, reflect.Int64:
+					fv.SetInt(i)
+				case reflect.Float64:
+					fv.SetFloat(x)
+				}
+			}
+			want, field, wantErr := referenceForm(form)
+			got, err := encodeFormBody(form)
+			var ie *InputError
+			switch {
+			case wantErr != nil:
+				if !errors.As(err, &ie) || ie.Field != field {
+					t.Fatalf("%T %+v: %v, want an *InputError for %s (%v)", form, form, err, field, wantErr)
+				}
+				continue
+			case err != nil:
+				t.Fatalf("%T %+v: %v", form, form, err)
+			}
+			if string(got) != want.Encode() {
+				t.Fatalf("%T: %q, want %q", form, got, want.Encode())
+			}
+			// The reference writes numbers with 'f', so an equal body has
+			// no exponent; a float field must still read back the same.
+			back, err := url.ParseQuery(string(got))
+			if err != nil || !reflect.DeepEqual(back, want) {
+				t.Fatalf("%T: %q reads back as %v (%v), want %v", form, got, back, err, want)
+			}
+		}
+	})
 }

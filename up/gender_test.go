@@ -12,6 +12,7 @@ import (
 // gender the server sends: the boolean of the trends example or the number
 // Jawbone's iOS SDK read. One odd field must not take the profile away.
 func TestUserGenderForms(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		gender string
 		female bool

@@ -3,7 +3,6 @@ package up
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"iter"
 	"net/http"
 
@@ -54,15 +53,13 @@ func (c *Client) GenericEvents(ctx context.Context, q ListQuery) iter.Seq2[Gener
 // GenericEventsPage fetches the first page of the custom events that q
 // selects (GET /users/@me/generic_events; scope generic_event_read).
 func (c *Client) GenericEventsPage(ctx context.Context, q ListQuery) (*Page[GenericEvent], error) {
-	return listPage[GenericEvent](ctx, c, q, func(s string, p listParams) (*http.Request, error) {
-		return gen.NewListGenericEventsRequest(s, me, (*gen.ListGenericEventsParams)(&p))
-	})
+	return listPage[GenericEvent](ctx, c, mePath+"/generic_events", q)
 }
 
 // GenericEvent fetches one custom event (GET /generic_events/{xid}; scope
 // generic_event_read).
 func (c *Client) GenericEvent(ctx context.Context, xid string) (*GenericEvent, *Response, error) {
-	return getEvent[GenericEvent](ctx, c, xid, gen.NewGetGenericEventRequest)
+	return getEvent[GenericEvent](ctx, c, "generic_events", xid)
 }
 
 // CreateGenericEvent writes a custom event (POST /users/@me/generic_events;
@@ -81,7 +78,7 @@ func (c *Client) CreateGenericEvent(ctx context.Context, e GenericEventCreate) (
 		PlaceLat: e.PlaceLat, PlaceLon: e.PlaceLon, PlaceAcc: e.PlaceAcc, PlaceName: e.PlaceName,
 		TimeCreated: e.TimeCreated, TZ: e.TZ, Share: e.Share,
 	}
-	return sendForm[GenericEvent](ctx, c, fields, bodyForMe(gen.NewCreateGenericEventRequestWithBody))
+	return sendForm[GenericEvent](ctx, c, call{method: http.MethodPost, path: mePath + "/generic_events"}, fields)
 }
 
 // UpdateGenericEvent changes what u sets and leaves the rest as it is (POST
@@ -102,15 +99,13 @@ func (c *Client) UpdateGenericEvent(ctx context.Context, xid string, u GenericEv
 		PlaceLat: u.PlaceLat, PlaceLon: u.PlaceLon, PlaceAcc: u.PlaceAcc, PlaceName: u.PlaceName,
 		TimeCreated: u.TimeCreated, TZ: u.TZ, Share: u.Share,
 	}
-	return sendForm[GenericEvent](ctx, c, fields, func(s, ct string, body io.Reader) (*http.Request, error) {
-		return gen.NewUpdateGenericEventRequestWithBody(s, xid, ct, body)
-	})
+	return updateEvent[GenericEvent](ctx, c, "generic_events", xid, fields)
 }
 
 // DeleteGenericEvent deletes a custom event this application created
 // (DELETE /generic_events/{xid}; scope generic_event_write).
 func (c *Client) DeleteGenericEvent(ctx context.Context, xid string) (*Response, error) {
-	return deleteEvent(ctx, c, xid, gen.NewDeleteGenericEventRequest)
+	return deleteEvent(ctx, c, "generic_events", xid)
 }
 
 // encodeAttributes encodes a generic event's attributes as the JSON object

@@ -24,7 +24,7 @@ func (c *Config) AuthCodeURL(state string) string {
 	params := [][2]string{
 		{"response_type", "code"},
 		{"client_id", c.ClientID},
-		{"scope", joinScopes(c.Scopes)},
+		{"scope", c.Scopes.requested()},
 	}
 	if c.RedirectURL != "" {
 		params = append(params, [2]string{"redirect_uri", c.RedirectURL})

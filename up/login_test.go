@@ -15,6 +15,7 @@ import (
 )
 
 func TestAuthCodeURLExact(t *testing.T) {
+	t.Parallel()
 	cfg := &Config{
 		ClientID:    "app_id",
 		RedirectURL: "http://127.0.0.1:8080/dummy",
@@ -37,6 +38,7 @@ func TestAuthCodeURLExact(t *testing.T) {
 }
 
 func TestAuthCodeURLDefaults(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		cfg  Config
@@ -63,6 +65,7 @@ func TestAuthCodeURLDefaults(t *testing.T) {
 }
 
 func TestNewState(t *testing.T) {
+	t.Parallel()
 	a, err := NewState()
 	if err != nil {
 		t.Fatal(err)
@@ -81,6 +84,7 @@ func TestNewState(t *testing.T) {
 }
 
 func TestExchange(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	st := newCountingStorage()
 	cfg := serverConfig(t, s)
@@ -148,6 +152,7 @@ func TestExchange(t *testing.T) {
 }
 
 func TestExchangeWithoutRedirectURLOmitsIt(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	cfg := serverConfig(t, s)
 	back := authorize(t, cfg, "s")
@@ -161,6 +166,7 @@ func TestExchangeWithoutRedirectURLOmitsIt(t *testing.T) {
 }
 
 func TestExchangeRedirectErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		redirect string
@@ -250,6 +256,7 @@ func notAuthorizationError(t *testing.T, err error) {
 }
 
 func TestExchangeTokenEndpointErrors(t *testing.T) {
+	t.Parallel()
 	const redirect = testRedirectURL + "?state=s&code=code"
 	tests := []struct {
 		name        string
@@ -320,6 +327,7 @@ func TestExchangeTokenEndpointErrors(t *testing.T) {
 }
 
 func TestExchangeSaveFailureReturnsToken(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	st := newCountingStorage()
 	st.failSaves(errors.New("disk full"))
@@ -340,6 +348,7 @@ func TestExchangeSaveFailureReturnsToken(t *testing.T) {
 }
 
 func TestExchangeRefusesInsecureTokenURL(t *testing.T) {
+	t.Parallel()
 	var sent int
 	cfg := &Config{
 		ClientID: "id", ClientSecret: testClientSecret, TokenURL: "http://auth.example.com/token",
@@ -364,6 +373,7 @@ func TestExchangeRefusesInsecureTokenURL(t *testing.T) {
 // no expiry at all. Before the clamp, 31536000000 overflowed into an
 // expiry in 1857: a token born expired.
 func TestParseTokenResponseExpiresIn(t *testing.T) {
+	t.Parallel()
 	const unknown = -1
 	year := int64(31536000)
 	tests := []struct {
@@ -434,6 +444,7 @@ func TestParseTokenResponseExpiresIn(t *testing.T) {
 // (RFC 6749 §7.1), in any case, or an absent one, which UP's answers never
 // lacked and which can only mean bearer.
 func TestParseTokenResponseTokenType(t *testing.T) {
+	t.Parallel()
 	for _, typ := range []string{"Bearer", "bearer", "BEARER", "bEaReR", ""} {
 		body := `{"access_token":"a","refresh_token":"r","expires_in":3600`
 		if typ != "" {
@@ -462,6 +473,7 @@ func TestParseTokenResponseTokenType(t *testing.T) {
 // type that the caller gave the Client, rather than send it as a bearer
 // token.
 func TestTokenTypeRefusedBeforeSending(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	cfg := serverConfig(t, s)
 	sent := recordOutgoing(cfg)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"iter"
 	"mime/multipart"
 	"net/http"
@@ -19,7 +18,7 @@ import (
 // the client encodes for you.
 type MealCreate struct {
 	Note        string     // the meal's name; required
-	SubType     *int       // 1 breakfast, 2 lunch, 3 dinner
+	SubType     *MealType  // MealBreakfast, MealLunch or MealDinner
 	Items       []MealItem // the foods and drinks; at least one, each named
 	ImageURL    *string    // an image UP fetches for the meal
 	PlaceLat    *float64
@@ -36,7 +35,7 @@ type MealCreate struct {
 // non-nil Items replaces all of the meal's items.
 type MealUpdate struct {
 	Note        *string
-	SubType     *int
+	SubType     *MealType
 	Items       []MealItem
 	ImageURL    *string
 	PlaceLat    *float64
@@ -66,14 +65,12 @@ func (c *Client) Meals(ctx context.Context, q ListQuery) iter.Seq2[Meal, error] 
 // MealsPage fetches the first page of the user's meals that q selects (GET
 // /users/@me/meals; scope meal_read).
 func (c *Client) MealsPage(ctx context.Context, q ListQuery) (*Page[Meal], error) {
-	return listPage[Meal](ctx, c, q, func(s string, p listParams) (*http.Request, error) {
-		return gen.NewListMealsRequest(s, me, (*gen.ListMealsParams)(&p))
-	})
+	return listPage[Meal](ctx, c, mePath+"/meals", q)
 }
 
 // Meal fetches one meal with its items (GET /meals/{xid}; scope meal_read).
 func (c *Client) Meal(ctx context.Context, xid string) (*Meal, *Response, error) {
-	return getEvent[Meal](ctx, c, xid, gen.NewGetMealRequest)
+	return getEvent[Meal](ctx, c, "meals", xid)
 }
 
 // CreateMeal logs a meal (POST /users/@me/meals; scope meal_write), as a
@@ -92,16 +89,14 @@ func (c *Client) CreateMeal(ctx context.Context, m MealCreate) (*Meal, *Response
 		PlaceLat: m.PlaceLat, PlaceLon: m.PlaceLon, PlaceAcc: m.PlaceAcc, PlaceName: m.PlaceName,
 		TimeCreated: m.TimeCreated, TZ: m.TZ, Share: m.Share,
 	}
+	cl := call{method: http.MethodPost, path: mePath + "/meals"}
 	if m.Photo == nil {
-		return sendForm[Meal](ctx, c, fields, bodyForMe(gen.NewCreateMealRequestWithBody))
+		return sendForm[Meal](ctx, c, cl, fields)
 	}
-	body, contentType, err := multipartMeal(fields, m.Photo)
-	if err != nil {
+	if cl.body, cl.contentType, err = multipartMeal(fields, m.Photo); err != nil {
 		return nil, nil, err
 	}
-	return send[Meal](ctx, c, func(s string) (*http.Request, error) {
-		return gen.NewCreateMealRequestWithBody(s, me, contentType, bytes.NewReader(body))
-	})
+	return send[Meal](ctx, c, cl)
 }
 
 // UpdateMeal changes what u sets and leaves the rest as it is (POST
@@ -125,15 +120,13 @@ func (c *Client) UpdateMeal(ctx context.Context, xid string, u MealUpdate) (*Mea
 		}
 		fields.Items = &items
 	}
-	return sendForm[Meal](ctx, c, fields, func(s, ct string, body io.Reader) (*http.Request, error) {
-		return gen.NewUpdateMealRequestWithBody(s, xid, ct, body)
-	})
+	return updateEvent[Meal](ctx, c, "meals", xid, fields)
 }
 
 // DeleteMeal deletes a meal this application created (DELETE /meals/{xid};
 // scope meal_write).
 func (c *Client) DeleteMeal(ctx context.Context, xid string) (*Response, error) {
-	return deleteEvent(ctx, c, xid, gen.NewDeleteMealRequest)
+	return deleteEvent(ctx, c, "meals", xid)
 }
 
 // encodeMealItems checks a meal's items and encodes them as the JSON
@@ -145,6 +138,17 @@ func encodeMealItems(items []MealItem) (string, error) {
 	for i, it := range items {
 		if it.Name == "" {
 			return "", &InputError{Field: "items", Reason: fmt.Sprintf("item %d has no name", i)}
+		}
+		// The item's enumerated fields must hold values the spec lists,
+		// as a form's must; zero is unset.
+		for _, e := range []struct {
+			field string
+			value enumerated
+			set   bool
+		}{{"sub_type", it.SubType, it.SubType != 0}, {"food_type", it.FoodType, it.FoodType != 0}, {"type", it.Type, it.Type != ""}} {
+			if e.set && !e.value.Valid() {
+				return "", &InputError{Field: "items", Reason: fmt.Sprintf("item %d: %s: %v is not a value the spec lists", i, e.field, e.value)}
+			}
 		}
 	}
 	b, err := json.Marshal(items)

@@ -2,19 +2,11 @@ package up
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 
 	"golang.org/x/oauth2"
 )
-
-// ErrEmptyKey reports an empty user key. A Store keeps each user's token
-// under the application's key for the user, and an empty key is almost
-// always a user ID that was never set: storing under it would hand one
-// user's token to every other user whose ID is missing. Stores and the
-// Config methods that take a key refuse it, before any request is made.
-var ErrEmptyKey = errors.New("up: empty user key")
 
 // checkKey refuses the empty key.
 func checkKey(key string) error {

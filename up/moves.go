@@ -4,9 +4,6 @@ import (
 	"context"
 	"io"
 	"iter"
-	"net/http"
-
-	"github.com/upapi/up-go/gen"
 )
 
 // Moves iterates over the user's moves (one per day) that q selects, page
@@ -18,28 +15,26 @@ func (c *Client) Moves(ctx context.Context, q ListQuery) iter.Seq2[Move, error] 
 // MovesPage fetches the first page of the user's moves that q selects (GET
 // /users/@me/moves; scope move_read).
 func (c *Client) MovesPage(ctx context.Context, q ListQuery) (*Page[Move], error) {
-	return listPage[Move](ctx, c, q, func(s string, p listParams) (*http.Request, error) {
-		return gen.NewListMovesRequest(s, me, (*gen.ListMovesParams)(&p))
-	})
+	return listPage[Move](ctx, c, mePath+"/moves", q)
 }
 
 // Move fetches one move (GET /moves/{xid}; scope move_read).
 func (c *Client) Move(ctx context.Context, xid string) (*Move, *Response, error) {
-	return getEvent[Move](ctx, c, xid, gen.NewGetMoveRequest)
+	return getEvent[Move](ctx, c, "moves", xid)
 }
 
 // MoveImage fetches the move's activity graph as PNG bytes (GET
 // /moves/{xid}/image; scope move_read).
-func (c *Client) MoveImage(ctx context.Context, xid string) ([]byte, error) {
-	return eventImage(ctx, c, xid, gen.NewGetMoveImageRequest)
+func (c *Client) MoveImage(ctx context.Context, xid string) ([]byte, *Response, error) {
+	return eventImage(ctx, c, "moves", xid)
 }
 
 // OpenMoveImage streams the move's activity graph (GET
 // /moves/{xid}/image; scope move_read) for the caller to read and close. It
 // reads nothing into memory itself, so unlike MoveImage it sets no size
 // limit.
-func (c *Client) OpenMoveImage(ctx context.Context, xid string) (io.ReadCloser, error) {
-	return openEventImage(ctx, c, xid, gen.NewGetMoveImageRequest)
+func (c *Client) OpenMoveImage(ctx context.Context, xid string) (io.ReadCloser, *Response, error) {
+	return openEventImage(ctx, c, "moves", xid)
 }
 
 // MoveTicks iterates over the move's intraday series, oldest first (GET
@@ -48,7 +43,8 @@ func (c *Client) MoveTicks(ctx context.Context, xid string) iter.Seq2[Tick, erro
 	return all(ctx, func(ctx context.Context) (*Page[Tick], error) { return c.MoveTicksPage(ctx, xid) })
 }
 
-// MoveTicksPage fetches the first page of the move's intraday series.
+// MoveTicksPage fetches the first page of the move's intraday series (GET
+// /moves/{xid}/ticks; scope move_read).
 func (c *Client) MoveTicksPage(ctx context.Context, xid string) (*Page[Tick], error) {
-	return ticksPage[Tick](ctx, c, xid, gen.NewListMoveTicksRequest)
+	return ticksPage[Tick](ctx, c, "moves", xid)
 }

@@ -58,6 +58,7 @@ var escapingLinks = []string{
 }
 
 func TestNextLinkDotSegmentsRefused(t *testing.T) {
+	t.Parallel()
 	for _, next := range escapingLinks {
 		u, err := resolveNext(DefaultBaseURL, next)
 		var ne *NextLinkError
@@ -71,6 +72,7 @@ func TestNextLinkDotSegmentsRefused(t *testing.T) {
 // normalized: they are followed in normal form, so the server reads the
 // path that was checked.
 func TestNextLinkNormalized(t *testing.T) {
+	t.Parallel()
 	for next, want := range map[string]string{
 		"/nudge/api/v.1.1/users/@me/moves?page_token=1":                              "https://jawbone.com/nudge/api/v.1.1/users/@me/moves?page_token=1",
 		"/nudge/api/v.1.1/users/6xl39CsoVp2KirfHwVq_Fx/moves?page_token=13&limit=10": "https://jawbone.com/nudge/api/v.1.1/users/6xl39CsoVp2KirfHwVq_Fx/moves?page_token=13&limit=10",
@@ -99,6 +101,7 @@ func TestNextLinkNormalized(t *testing.T) {
 // and checks that the Client refuses it before any request leaves the base
 // path, with or without the token.
 func TestNextLinkEscapeNeverSent(t *testing.T) {
+	t.Parallel()
 	const access = "access-next-escape-5150"
 	var (
 		mu      sync.Mutex
@@ -181,6 +184,7 @@ func underBase(u *url.URL, basePath string) bool {
 }
 
 func TestLenientPath(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"/nudge/api/v.1.1/%2e%2e/%2e%2e/%2e%2e/auth": "/auth",
 		`/a/b\..\c`:                  "/a/c",

@@ -2,7 +2,6 @@ package up
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"hash/maphash"
 	"iter"
@@ -54,9 +53,6 @@ func (p *Page[T]) NextURL() string {
 	return p.next.String()
 }
 
-// ErrNoMorePages is returned by Page.Next on the last page.
-var ErrNoMorePages = errors.New("up: no more pages")
-
 // Next fetches the page after p. It returns ErrNoMorePages on the last page,
 // and an error matching ErrPaginationLoop if UP sends a next link whose
 // page was fetched before (which would otherwise loop forever). A Next that
@@ -87,9 +83,11 @@ func followPage[T any](ctx context.Context, c *Client, cur *cursor, next *url.UR
 	if err := cur.check(next); err != nil {
 		return nil, c.scrub(err)
 	}
-	page, err := fetchPage[T](ctx, c, cur, func(string) (*http.Request, error) {
-		return http.NewRequestWithContext(ctx, http.MethodGet, next.String(), nil)
-	})
+	req, err := c.newURLRequest(ctx, next)
+	if err != nil {
+		return nil, err
+	}
+	page, err := fetchPage[T](ctx, c, cur, req)
 	if err != nil {
 		return nil, err
 	}
@@ -97,22 +95,6 @@ func followPage[T any](ctx context.Context, c *Client, cur *cursor, next *url.UR
 		return nil, c.scrub(err) // a concurrent Next fetched the same page first
 	}
 	return page, nil
-}
-
-// ErrPaginationLoop reports a links.next that repeats one already followed.
-var ErrPaginationLoop = errors.New("up: pagination loop: next link repeats")
-
-// NextLinkError reports a links.next that the client refuses to follow
-// because it leads away from the API's scheme, host or base path: following
-// it would hand the user's token to someone else.
-type NextLinkError struct {
-	Next   string // the link as UP sent it
-	Reason string
-}
-
-// Error describes the refusal.
-func (e *NextLinkError) Error() string {
-	return fmt.Sprintf("up: refusing to follow next link %q: %s", e.Next, e.Reason)
 }
 
 // cursor tracks the next links a walk through one collection has followed.
@@ -155,14 +137,14 @@ func (c *cursor) mark(u *url.URL, record bool) error {
 }
 
 // fetchPage sends a page request and decodes the collection in its answer.
-func fetchPage[T any](ctx context.Context, c *Client, cur *cursor, build request) (*Page[T], error) {
-	data, resp, err := send[collection[T]](ctx, c, build)
+func fetchPage[T any](ctx context.Context, c *Client, cur *cursor, req *http.Request) (*Page[T], error) {
+	data, resp, err := sendRequest[collection[T]](c, req)
 	if err != nil {
 		return nil, err
 	}
 	page := &Page[T]{Items: data.Items, Meta: resp.Meta, c: c, cursor: cur}
-	if data.Links.Next != nil && *data.Links.Next != "" {
-		if page.next, err = resolveNext(c.cfg.baseURL(), *data.Links.Next); err != nil {
+	if data.Links.Next != "" {
+		if page.next, err = resolveNext(c.cfg.baseURL(), data.Links.Next); err != nil {
 			return nil, c.scrub(err)
 		}
 	}
@@ -170,8 +152,12 @@ func fetchPage[T any](ctx context.Context, c *Client, cur *cursor, build request
 }
 
 // firstPage fetches the first page of a collection, starting a new walk.
-func firstPage[T any](ctx context.Context, c *Client, build request) (*Page[T], error) {
-	return fetchPage[T](ctx, c, newCursor(), build)
+func firstPage[T any](ctx context.Context, c *Client, cl call) (*Page[T], error) {
+	req, err := c.newRequest(ctx, cl)
+	if err != nil {
+		return nil, err
+	}
+	return fetchPage[T](ctx, c, newCursor(), req)
 }
 
 // resolveNext resolves a links.next against the API's base URL and accepts

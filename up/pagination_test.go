@@ -20,6 +20,7 @@ import (
 // pages yields every item once, in order, by comparing with the same list
 // fetched as one page.
 func TestIteratorWalksEveryPage(t *testing.T) {
+	t.Parallel()
 	s, c := fakeClient(t, nil, uptest.WithDays(40))
 	ctx := t.Context()
 	whole, err := c.MealsPage(ctx, up.ListQuery{Limit: 1000})
@@ -58,6 +59,7 @@ func TestIteratorWalksEveryPage(t *testing.T) {
 
 // TestIteratorStopsEarly checks that breaking out of the loop stops fetching.
 func TestIteratorStopsEarly(t *testing.T) {
+	t.Parallel()
 	s, c := fakeClient(t, nil)
 	s.ResetRequests()
 	n := 0
@@ -76,6 +78,7 @@ func TestIteratorStopsEarly(t *testing.T) {
 
 // TestPageNext walks pages by hand to the end.
 func TestPageNext(t *testing.T) {
+	t.Parallel()
 	_, c := fakeClient(t, nil, uptest.WithDays(5))
 	ctx := t.Context()
 	page, err := c.SleepsPage(ctx, up.ListQuery{Limit: 2})
@@ -128,6 +131,7 @@ func (ls *linkServer) client() *up.Client {
 // TestRepeatedNextStops checks that a next link seen before ends the walk
 // with ErrPaginationLoop instead of looping forever.
 func TestRepeatedNextStops(t *testing.T) {
+	t.Parallel()
 	for name, next := range map[string]func(*http.Request) string{
 		"same link every time": func(*http.Request) string { return "/nudge/api/v.1.1/users/u/moves?page_token=5" },
 		"a cycle of two": func(r *http.Request) string {
@@ -160,6 +164,7 @@ func TestRepeatedNextStops(t *testing.T) {
 // TestForeignNextRefused checks that a next link to another scheme, host or
 // path is refused before any request carries the token there.
 func TestForeignNextRefused(t *testing.T) {
+	t.Parallel()
 	var leaked int
 	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "" {
@@ -196,6 +201,7 @@ func TestForeignNextRefused(t *testing.T) {
 
 // TestQueryErrors checks that invalid queries fail before any request.
 func TestQueryErrors(t *testing.T) {
+	t.Parallel()
 	s, c := fakeClient(t, nil)
 	ctx := t.Context()
 	now := time.Now()
@@ -237,6 +243,7 @@ func TestQueryErrors(t *testing.T) {
 // TestResumePage checks that a walk can go on from a saved NextURL, and
 // that ResumePage refuses a URL off the API.
 func TestResumePage(t *testing.T) {
+	t.Parallel()
 	_, c := fakeClient(t, nil, uptest.WithDays(6))
 	ctx := t.Context()
 	page, err := c.MovesPage(ctx, up.ListQuery{Limit: 4})
@@ -268,6 +275,7 @@ func TestResumePage(t *testing.T) {
 // earlier attempt for a pagination loop; and that a page once fetched still
 // counts as followed.
 func TestNextAfterFailureRetries(t *testing.T) {
+	t.Parallel()
 	var refused atomic.Bool
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/upapi/up-go/gen"
 	"github.com/upapi/up-go/up/wire"
 )
 
@@ -44,23 +45,27 @@ type ListQuery struct {
 	// Range selects events by time; it cannot be combined with Date. With a
 	// range, UP lists the oldest events first.
 	Range TimeRange
-	// UpdatedAfter selects events changed after this moment.
+	// UpdatedAfter selects events changed after this moment, sent as
+	// updated_after. (Band events take created_after instead: see
+	// BandEventQuery.CreatedAfter.)
 	UpdatedAfter time.Time
-	// Limit is the page size; zero means UP's default of 10.
+	// Limit is the page size; zero asks for DefaultPageSize.
 	Limit int
 }
 
-// QueryError reports a query the client refuses to send, before any request.
-type QueryError struct {
-	Reason string
-}
-
-// Error describes what is wrong with the query.
-func (e *QueryError) Error() string { return "up: invalid query: " + e.Reason }
+// DefaultPageSize is the page size list calls and iterators ask for when
+// the query sets no Limit. UP's own default is 10 a page, so a year of daily
+// moves would take 37 round trips; UP documents no largest page (its
+// support: a call may ask for any amount, and what is too much for one
+// answer is paged through links.next, FACTS §4), so the SDK asks for 1000,
+// a year of any kind of event in one or two pages. The largest items, moves
+// with their hourly totals, make such a page about 4.4 MB, well within
+// DefaultMaxResponseBytes.
+const DefaultPageSize = 1000
 
 // listParams mirrors the generated List*Params structs, field for field, so
-// a value converts to any of them; the conversion stops compiling if the
-// spec gives one list different parameters.
+// a value converts to any of them; the conversions below stop compiling if
+// the spec gives one list different parameters.
 type listParams struct {
 	Date         *wire.Date
 	PageToken    *int64
@@ -68,6 +73,37 @@ type listParams struct {
 	EndTime      *wire.Epoch
 	UpdatedAfter *wire.Epoch
 	Limit        *int
+}
+
+var (
+	_ = gen.ListMovesParams(listParams{})
+	_ = gen.ListWorkoutsParams(listParams{})
+	_ = gen.ListSleepsParams(listParams{})
+	_ = gen.ListMealsParams(listParams{})
+	_ = gen.ListBodyEventsParams(listParams{})
+	_ = gen.ListHeartRatesParams(listParams{})
+	_ = gen.ListGenericEventsParams(listParams{})
+	_ = gen.ListCardiacEventsParams(listParams{})
+)
+
+// encode writes p as a query, in the order the spec declares the list
+// parameters.
+func (p listParams) encode() string {
+	return listQuery(p.Date, p.PageToken, p.StartTime, p.EndTime, "updated_after", p.UpdatedAfter, p.Limit)
+}
+
+// listQuery writes the parameters of a list as a query, in the order the
+// spec declares them; after is updated_after, or created_after for band
+// events.
+func listQuery(date *wire.Date, pageToken *int64, start, end *wire.Epoch, afterName string, after *wire.Epoch, limit *int) string {
+	var q query
+	addInt(&q, "date", date)
+	addInt(&q, "page_token", pageToken)
+	addInt(&q, "start_time", start)
+	addInt(&q, "end_time", end)
+	addInt(&q, afterName, after)
+	addInt(&q, "limit", limit)
+	return q.String()
 }
 
 // params validates q and converts it to query parameters.
@@ -110,8 +146,9 @@ func commonParams(date Date, r TimeRange, limit int) (d *wire.Date, start, end *
 	switch {
 	case limit < 0:
 		return nil, nil, nil, nil, &QueryError{Reason: fmt.Sprintf("Limit %d is negative", limit)}
-	case limit > 0:
-		lim = &limit
+	case limit == 0:
+		limit = DefaultPageSize
 	}
+	lim = &limit
 	return d, start, end, lim, nil
 }

@@ -152,7 +152,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("client_id", c.ClientID),
 		slog.String("client_secret", present(c.ClientSecret)),
 		slog.String("redirect_url", c.RedirectURL),
-		slog.String("scopes", joinScopes(c.Scopes)),
+		slog.String("scopes", c.Scopes.requested()),
 		slog.String("base_url", c.baseURL()),
 	)
 }
@@ -164,18 +164,18 @@ func (c Config) MarshalJSON() ([]byte, error) {
 		"client_id":     c.ClientID,
 		"client_secret": present(c.ClientSecret),
 		"redirect_url":  c.RedirectURL,
-		"scopes":        joinScopes(c.Scopes),
+		"scopes":        c.Scopes.requested(),
 		"base_url":      c.baseURL(),
 	})
 }
 
 // Format prints the Client as String does, whatever the verb: never a
 // token or the client secret.
-func (cl *Client) Format(f fmt.State, verb rune) { formatSafe(f, verb, cl.String()) }
+func (c *Client) Format(f fmt.State, verb rune) { formatSafe(f, verb, c.String()) }
 
 // LogValue logs the Client as String describes it: without its token or
 // the client secret.
-func (cl *Client) LogValue() slog.Value { return slog.StringValue(cl.String()) }
+func (c *Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // String describes the handler without its client secret.
 func (h *WebhookHandler) String() string {

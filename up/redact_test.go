@@ -308,7 +308,7 @@ func leakPlaces(t *testing.T) []leakPlace {
 				s.set(func(w http.ResponseWriter, r *http.Request) {
 					writeBody(w, http.StatusForbidden, `{"meta":{"code":403,"error_detail":"`+q+`"}}`)
 				})
-				_, err := s.client(0).MoveImage(t.Context(), "xid")
+				_, _, err := s.client(0).MoveImage(t.Context(), "xid")
 				return err
 			},
 			check: isAPIError(http.StatusForbidden),
@@ -402,7 +402,7 @@ func leakPlaces(t *testing.T) []leakPlace {
 					w.Header().Set("Location", "http://"+closed+"/x/"+q+"?t="+q)
 					w.WriteHeader(http.StatusFound)
 				})
-				_, err := s.client(0).API().GetUserWithResponse(t.Context(), me)
+				_, err := s.client(0).API().GetUserWithResponse(t.Context(), "@me")
 				return err
 			},
 			check: func(err error) bool { var ue *url.Error; return errors.As(err, &ue) },
@@ -488,6 +488,7 @@ func leakPlaces(t *testing.T) []leakPlace {
 // reaches an error, and checks that the error shows the secret in no
 // encoding, and is still the error it should be.
 func TestRedactionEveryPlaceEveryEncoding(t *testing.T) {
+	t.Parallel()
 	s := newLeakServer(t)
 	for _, place := range leakPlaces(t) {
 		t.Run(place.name, func(t *testing.T) {
@@ -527,6 +528,7 @@ func TestRedactionEveryPlaceEveryEncoding(t *testing.T) {
 // TestRedactedErrorKeepsIdentity checks the stand-in for an error whose
 // text had to lose a secret: it matches what the original matched.
 func TestRedactedErrorKeepsIdentity(t *testing.T) {
+	t.Parallel()
 	orig := fmt.Errorf("%w: %s", ErrPaginationLoop, "https://jawbone.com/x?t="+url.QueryEscape(leakAccess))
 	err := newRedactor(leakAccess).scrub(orig)
 	if !errors.Is(err, ErrPaginationLoop) || strings.Contains(err.Error(), url.QueryEscape(leakAccess)) || !strings.Contains(err.Error(), redacted) {
@@ -541,6 +543,7 @@ func TestRedactedErrorKeepsIdentity(t *testing.T) {
 // TestRedactorUnit pins the redactor on texts that must change and texts
 // that must not.
 func TestRedactorUnit(t *testing.T) {
+	t.Parallel()
 	r := newRedactor("CS-s3cr3t-Zq9+Xy/Wv=Kd", "sp ace")
 	for in, want := range map[string]string{
 		"error: CS-s3cr3t-Zq9%2BXy%2FWv%3DKd.":     "error: [redacted].",

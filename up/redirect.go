@@ -23,14 +23,14 @@ const maxRedirects = 10
 //     redirect is returned as it is.
 //   - A read redirected to another host is followed without the token,
 //     which the transport sends to the API's host only.
-func (cl *Client) checkRedirect(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
-	base, baseErr := url.Parse(cl.cfg.baseURL())
+func (c *Client) checkRedirect(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	base, baseErr := url.Parse(c.cfg.baseURL())
 	return func(req *http.Request, via []*http.Request) error {
 		if m := via[0].Method; m != http.MethodGet && m != http.MethodHead {
 			return http.ErrUseLastResponse
 		}
 		if baseErr != nil || hostKey(req.URL) == hostKey(base) {
-			u, err := resolveNext(cl.cfg.baseURL(), req.URL.String())
+			u, err := resolveNext(c.cfg.baseURL(), req.URL.String())
 			if err != nil || u.EscapedPath() != req.URL.EscapedPath() {
 				return http.ErrUseLastResponse
 			}

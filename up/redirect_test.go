@@ -42,6 +42,7 @@ func (l *landing) get() []string {
 // the base path with the token and one to another host without it, and
 // refuses any other.
 func TestRedirectPolicy(t *testing.T) {
+	t.Parallel()
 	const access = "access-redirect-policy-8080"
 	var landed landing
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -136,6 +137,7 @@ func TestRedirectPolicy(t *testing.T) {
 // TestRedirectPolicyKeepsCallersPolicy checks that Config.HTTPClient's own
 // CheckRedirect still decides the redirects the Client's policy allows.
 func TestRedirectPolicyKeepsCallersPolicy(t *testing.T) {
+	t.Parallel()
 	var asked int
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/landing") {

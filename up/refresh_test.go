@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -31,6 +30,7 @@ var refreshForm = url.Values{
 }
 
 func TestRefreshOn401ThenRetrySucceeds(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	st := newCountingStorage()
 	cfg := serverConfig(t, s)
@@ -79,6 +79,7 @@ func TestRefreshOn401ThenRetrySucceeds(t *testing.T) {
 }
 
 func TestTwoRefreshesThenUnauthorized(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	st := newCountingStorage()
 	cfg := serverConfig(t, s)
@@ -103,6 +104,7 @@ func TestTwoRefreshesThenUnauthorized(t *testing.T) {
 }
 
 func TestRefreshKeepsRefreshTokenWhenAnswerHasNone(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	// The token endpoint answers as the fake's does, without refresh_token.
 	noRefresh := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -131,6 +133,7 @@ func TestRefreshKeepsRefreshTokenWhenAnswerHasNone(t *testing.T) {
 }
 
 func TestManualRefresh(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	st := newCountingStorage()
 	cfg := serverConfig(t, s)
@@ -161,6 +164,7 @@ func TestManualRefresh(t *testing.T) {
 }
 
 func TestManualRefreshErrors(t *testing.T) {
+	t.Parallel()
 	t.Run("invalid_grant", func(t *testing.T) {
 		s := newServer(t)
 		cl := serverConfig(t, s).Client(&oauth2.Token{AccessToken: "a-x", RefreshToken: "unknown-refresh-1234"})
@@ -201,6 +205,7 @@ func TestManualRefreshErrors(t *testing.T) {
 }
 
 func TestAutomaticRefreshFailureIsTokenError(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	st := newCountingStorage()
 	cfg := serverConfig(t, s)
@@ -223,6 +228,7 @@ func TestAutomaticRefreshFailureIsTokenError(t *testing.T) {
 }
 
 func TestNoRefreshTokenReturnsUnauthorized(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	_, err := getUser(t.Context(), serverConfig(t, s).ClientFromAccessToken("not-valid-access"))
 	if !errors.Is(err, ErrUnauthorized) {
@@ -234,6 +240,7 @@ func TestNoRefreshTokenReturnsUnauthorized(t *testing.T) {
 }
 
 func TestPreflightRefreshWhenAccessTokenEmpty(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	st := newCountingStorage()
 	cfg := serverConfig(t, s)
@@ -257,6 +264,7 @@ func TestPreflightRefreshWhenAccessTokenEmpty(t *testing.T) {
 }
 
 func TestConcurrentCallsShareOneRefresh(t *testing.T) {
+	t.Parallel()
 	for _, withStorage := range []bool{false, true} {
 		t.Run(fmt.Sprintf("storage=%v", withStorage), func(t *testing.T) {
 			s := newServer(t)
@@ -291,6 +299,7 @@ func TestConcurrentCallsShareOneRefresh(t *testing.T) {
 }
 
 func TestSetTokenDuringRefreshWins(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	tokenURL, arrived, release := heldTokenEndpoint(t, s)
 	st := newCountingStorage()
@@ -323,6 +332,7 @@ func TestSetTokenDuringRefreshWins(t *testing.T) {
 }
 
 func TestRefreshAdoptsNewerStoredToken(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	st := newCountingStorage()
 	cfg := serverConfig(t, s)
@@ -354,6 +364,7 @@ func TestRefreshAdoptsNewerStoredToken(t *testing.T) {
 }
 
 func TestRefreshUsesRotatedRefreshTokenFromStorage(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	st := newCountingStorage()
 	cfg := serverConfig(t, s)
@@ -386,6 +397,7 @@ func TestRefreshUsesRotatedRefreshTokenFromStorage(t *testing.T) {
 }
 
 func TestTwoClientsSharingStorageRefreshOnce(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	st := newCountingStorage()
 	cfg := serverConfig(t, s)
@@ -413,18 +425,20 @@ func TestTwoClientsSharingStorageRefreshOnce(t *testing.T) {
 }
 
 func TestRequestBodies(t *testing.T) {
+	t.Parallel()
 	const form = "title=hello&sub_type=1"
 	t.Run("replayable body is resent", func(t *testing.T) {
 		s := newServer(t)
 		old := s.MintToken()
 		s.ExpireAccessTokens()
 		cl := serverConfig(t, s).Client(old)
-		req, err := cl.newRequest(t.Context(), http.MethodPost, "/users/@me/mood", nil, strings.NewReader(form))
+		req, err := cl.newRequest(t.Context(), call{
+			method: http.MethodPost, path: "/users/@me/mood", body: []byte(form), contentType: "application/x-www-form-urlencoded",
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		if err := cl.do(req, nil); err != nil {
+		if _, err := cl.exchange(req, new(Response), nil); err != nil {
 			t.Fatal(err)
 		}
 		want := url.Values{"title": {"hello"}, "sub_type": {"1"}}.Encode()
@@ -462,6 +476,7 @@ func TestRequestBodies(t *testing.T) {
 }
 
 func TestSaveFailureDuringAutomaticRefresh(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	st := newCountingStorage()
 	diskFull := errors.New("disk full")
@@ -524,6 +539,7 @@ func TestSaveFailureDuringAutomaticRefresh(t *testing.T) {
 }
 
 func TestManualRefreshSaveFailure(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	st := newCountingStorage()
 	st.failSaves(errors.New("read-only file system"))
@@ -559,6 +575,7 @@ func TestManualRefreshSaveFailure(t *testing.T) {
 }
 
 func TestWaiterHonorsItsContext(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	tokenURL, _, release := heldTokenEndpoint(t, s)
 	defer close(release)
@@ -581,6 +598,7 @@ func TestWaiterHonorsItsContext(t *testing.T) {
 }
 
 func TestTokenSourceClient(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	good := s.MintToken()
 	t.Run("uses the source", func(t *testing.T) {
@@ -672,6 +690,7 @@ func expiredCopy(tok *oauth2.Token) *oauth2.Token {
 // the server sees exactly one token request and one API request each,
 // and no request with the expired token.
 func TestRefreshBeforeSendWhenExpired(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	st := newCountingStorage()
 	cfg := serverConfig(t, s)
@@ -694,6 +713,7 @@ func TestRefreshBeforeSendWhenExpired(t *testing.T) {
 // TestRefreshOn401WhenExpiryIsWrong keeps refreshing on 401 for a token
 // whose expiry says it is good but which the server has expired.
 func TestRefreshOn401WhenExpiryIsWrong(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	old := s.MintToken() // expiry a year away
 	s.ExpireAccessTokens()
@@ -714,6 +734,7 @@ func storeConfig(t *testing.T, s *uptest.Server, store Store) *Config {
 }
 
 func TestExchangeForAndClientFor(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	store := NewMemoryStore()
 	cfg := storeConfig(t, s, store)
@@ -773,6 +794,7 @@ func TestExchangeForAndClientFor(t *testing.T) {
 // Config without Store before the authorization code is exchanged, since
 // a code exchanged for a token that cannot be kept is lost.
 func TestExchangeForRefusesBeforeSpendingTheCode(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	cfg := storeConfig(t, s, NewMemoryStore())
 	back := authorize(t, cfg, "st")
@@ -824,6 +846,7 @@ func heldTokenAnswer(t *testing.T, s *uptest.Server) (tokenURL string, arrived <
 // ends first, no token is left stored, and the refresh does not bring
 // back the token Disconnect deleted.
 func TestDisconnectRacingRefreshLeavesNoToken(t *testing.T) {
+	t.Parallel()
 	t.Run("refresh answered before the delete", func(t *testing.T) {
 		s := newServer(t)
 		store := NewMemoryStore()
@@ -930,6 +953,7 @@ func waitFor(t *testing.T, cond func() bool) {
 // was spent), and the refused Client waits for the winner's token and uses
 // it, instead of reporting ErrLoginRequired.
 func TestRefusedRefreshAdoptsTokenStoredMeanwhile(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	store := newNoLockStore(40 * time.Millisecond)
 	cfg := storeConfig(t, s, store)
@@ -982,6 +1006,7 @@ func TestRefusedRefreshAdoptsTokenStoredMeanwhile(t *testing.T) {
 // token refused is the one still stored, after re-reading the store for
 // adoptWindow.
 func TestRefusedRefreshOfTheStoredToken(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	store := &countingStore{Store: NewMemoryStore()}
 	cfg := storeConfig(t, s, store)
@@ -1024,6 +1049,7 @@ func (s *countingStore) Load(ctx context.Context, key string) (*oauth2.Token, er
 // TestPendingSaveInStore retries a failed save of a refreshed token under
 // the user's key, and gives way when the stored token changed meanwhile.
 func TestPendingSaveInStore(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	store := &failingStore{Store: NewMemoryStore()}
 	cfg := storeConfig(t, s, store)
@@ -1088,6 +1114,7 @@ func (s *failingStore) Update(ctx context.Context, key string, fn UpdateFunc) er
 // expired and refreshed each other's token on every call. Clamped, the
 // token lasts ten years, and calls need no refresh.
 func TestHugeExpiresInIsNotBornExpired(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	huge := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()
@@ -1128,6 +1155,7 @@ func TestHugeExpiresInIsNotBornExpired(t *testing.T) {
 }
 
 func TestAdoptWait(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct{ roundTrip, slowestRead, want time.Duration }{
 		{0, 0, adoptWindow},
 		{50 * time.Millisecond, 5 * time.Millisecond, adoptWindow},

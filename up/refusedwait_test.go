@@ -18,6 +18,7 @@ import (
 // revoked token waits: the login must not wait for the request, and the
 // request must adopt the new token rather than report ErrLoginRequired.
 func TestRefusedRefreshWaitsOutsideTheLock(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	store := NewMemoryStore()
 	cfg := storeConfig(t, s, store)

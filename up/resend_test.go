@@ -128,7 +128,7 @@ var (
 	clientReads = []string{
 		"BandEvents", "BandEventsPage", "BodyEvent", "BodyEvents", "BodyEventsPage", "CardiacEvent", "CardiacEvents",
 		"CardiacEventsPage", "Friends", "GenericEvent", "GenericEvents", "GenericEventsPage", "Goals", "HeartRates",
-		"HeartRatesPage", "Meal", "Meals", "MealsPage", "Mood", "MoodEvent", "Move", "MoveImage", "MoveTicks",
+		"HeartRatesPage", "Meal", "Meals", "MealsPage", "Mood", "MoodEvent", "MoodOn", "Move", "MoveImage", "MoveTicks",
 		"MoveTicksPage", "Moves", "MovesPage", "OpenMoveImage", "OpenSleepImage", "OpenWorkoutImage", "ReloadFriends",
 		"Settings", "Sleep", "SleepImage", "SleepTicks", "SleepTicksPage", "Sleeps", "SleepsPage", "TimeZones",
 		"Trends", "User", "Workout", "WorkoutImage", "WorkoutTicks", "WorkoutTicksPage", "Workouts", "WorkoutsPage",
@@ -140,6 +140,7 @@ var (
 // is in none of clientWrites, clientReads and clientLocal, so that no
 // write escapes TestWritesResentOnceAfterRefresh.
 func TestEveryClientMethodIsClassified(t *testing.T) {
+	t.Parallel()
 	typ := reflect.TypeFor[*up.Client]()
 	for i := range typ.NumMethod() {
 		name := typ.Method(i).Name
@@ -156,6 +157,7 @@ func TestEveryClientMethodIsClassified(t *testing.T) {
 // after a refresh); a DELETE, which is, three times, as a read would. The
 // 401 is returned as an *APIError.
 func TestWritesResentOnceAfterRefresh(t *testing.T) {
+	t.Parallel()
 	for _, w := range clientWrites {
 		t.Run(w.name, func(t *testing.T) {
 			s := uptest.NewServer(t)

@@ -7,67 +7,97 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
-
-	"github.com/upapi/up-go/gen"
 )
 
-// The plumbing every resource method shares: list pages, form writes,
-// empty answers, images and requests about one event.
+// The plumbing every resource method shares: paths, list pages, form
+// writes, empty answers, images and requests about one event.
 
-// listBuilder is a generated list-request builder, adapted to listParams.
-type listBuilder func(server string, p listParams) (*http.Request, error)
+// mePath is the path of the user who owns the access token, under
+// /users/{user}: the SDK always acts for that user.
+const mePath = "/users/@me"
 
-// listPage validates q and fetches the first page of a list.
-func listPage[T any](ctx context.Context, c *Client, q ListQuery, build listBuilder) (*Page[T], error) {
+// eventCall is a request about the event xid of a collection ("workouts"),
+// with suffix after the XID ("", "/image", "/ticks", "/partialUpdate").
+// The XID is escaped as the generated builders escape a path parameter
+// (url.PathEscape).
+func eventCall(method, collection, xid, suffix string) call {
+	cl := call{method: method, path: "/" + collection + "/" + xid + suffix}
+	if esc := url.PathEscape(xid); esc != xid {
+		cl.rawPath = "/" + collection + "/" + esc + suffix
+	}
+	return cl
+}
+
+// query writes a query string: name=value pairs, each value escaped with
+// url.QueryEscape, in the order they are added, which is the order the
+// spec declares the operation's parameters in.
+type query struct{ b []byte }
+
+func (q *query) sep(name string) {
+	if len(q.b) > 0 {
+		q.b = append(q.b, '&')
+	}
+	q.b = append(q.b, name...)
+	q.b = append(q.b, '=')
+}
+
+// addInt adds name with the decimal value v, when p is not nil.
+func addInt[T ~int | ~int64](q *query, name string, p *T) {
+	if p != nil {
+		q.sep(name)
+		q.b = appendInt(q.b, int64(*p))
+	}
+}
+
+// addString adds name with the value s, when p is not nil.
+func addString[T ~string](q *query, name string, p *T) {
+	if p != nil {
+		q.sep(name)
+		q.b = append(q.b, url.QueryEscape(string(*p))...)
+	}
+}
+
+func (q *query) String() string { return string(q.b) }
+
+// listPage validates q and fetches the first page of the list at path.
+func listPage[T any](ctx context.Context, c *Client, path string, q ListQuery) (*Page[T], error) {
 	p, err := q.params()
 	if err != nil {
 		return nil, err
 	}
-	return firstPage[T](ctx, c, func(s string) (*http.Request, error) { return build(s, p) })
-}
-
-// bodyBuilder is a generated request builder that takes a body.
-type bodyBuilder func(server, contentType string, body io.Reader) (*http.Request, error)
-
-// me names, in the paths under /users/{user}, the user who owns the access
-// token: the SDK always acts for that user.
-const me gen.UserRef = "@me"
-
-// forMe binds a generated builder of a /users/{user} request to me.
-func forMe(build func(server string, user gen.UserRef) (*http.Request, error)) request {
-	return func(s string) (*http.Request, error) { return build(s, me) }
-}
-
-// bodyForMe binds a generated builder of a /users/{user} request with a
-// body to me.
-func bodyForMe(build func(server string, user gen.UserRef, contentType string, body io.Reader) (*http.Request, error)) bodyBuilder {
-	return func(s, ct string, body io.Reader) (*http.Request, error) { return build(s, me, ct, body) }
+	return firstPage[T](ctx, c, get(path, p.encode()))
 }
 
 // sendForm encodes fields as an application/x-www-form-urlencoded body and
-// sends it. The body can be replayed, so a 401 refresh resends it; nothing
-// else ever does, because creates are not idempotent.
-func sendForm[T any](ctx context.Context, c *Client, fields any, build bodyBuilder) (*T, *Response, error) {
-	form, err := encodeForm(fields)
+// sends it as cl. The body can be replayed, so a 401 refresh resends it;
+// nothing else ever does, because creates are not idempotent.
+func sendForm[T any](ctx context.Context, c *Client, cl call, fields formBody) (*T, *Response, error) {
+	form, err := encodeFormBody(fields)
 	if err != nil {
 		return nil, nil, err
 	}
-	encoded := form.Encode()
-	return send[T](ctx, c, func(s string) (*http.Request, error) {
-		return build(s, "application/x-www-form-urlencoded", strings.NewReader(encoded))
-	})
+	cl.body, cl.contentType = form, "application/x-www-form-urlencoded"
+	return send[T](ctx, c, cl)
 }
 
 // sendEmpty sends a request whose answer carries no data (a delete, a
 // webhook registration) and checks that answer.
-func sendEmpty(ctx context.Context, c *Client, build request) (*Response, error) {
-	var env envelope[struct{}]
-	resp, err := c.exchange(ctx, build, &env)
-	if err == nil {
-		resp.Meta = metaOf(env.Meta)
+func sendEmpty(ctx context.Context, c *Client, cl call) (*Response, error) {
+	req, err := c.newRequest(ctx, cl)
+	if err != nil {
+		return nil, err
 	}
-	return resp, err
+	a := new(answer[struct{}])
+	sent, err := c.exchange(req, &a.resp, &a.env)
+	if !sent {
+		return nil, err
+	}
+	if err == nil {
+		a.resp.Meta = metaOf(a.env.Meta)
+	}
+	return &a.resp, err
 }
 
 // maxImageBytes bounds the PNG graphs Image methods read into memory.
@@ -75,103 +105,106 @@ const maxImageBytes = 16 << 20
 
 // openImage requests a PNG graph and returns its body for the caller to
 // read and close; reading more than limit bytes of it fails with a
-// *ResponseTooLargeError, unless limit is zero.
-func openImage(ctx context.Context, c *Client, build request, limit int64) (_ io.ReadCloser, err error) {
+// *ResponseTooLargeError, unless limit is zero. The Response is nil when no
+// answer came.
+func openImage(ctx context.Context, c *Client, cl call, limit int64) (_ io.ReadCloser, _ *Response, err error) {
 	defer func() { err = c.scrub(err) }()
-	req, err := c.build(ctx, build)
+	cl.png = true
+	req, err := c.newRequest(ctx, cl)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	req.Header.Set("Accept", "image/png")
-	resp, err := c.hc.Do(req)
+	resp := new(Response)
+	httpResp, err := c.roundTrip(req, resp)
+	if httpResp == nil {
+		return nil, nil, err
+	}
 	if err != nil {
-		return nil, err
+		drainClose(httpResp)
+		return nil, resp, err
 	}
-	if err := c.check(resp); err != nil {
-		drainClose(resp)
-		return nil, err
-	}
-	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "image/png" {
-		drainClose(resp)
-		return nil, &DecodeError{Method: req.Method, URL: safeURL(req.URL), Err: fmt.Errorf("content type %q is not image/png", mt)}
+	if mt, _, _ := mime.ParseMediaType(httpResp.Header.Get("Content-Type")); mt != "image/png" {
+		drainClose(httpResp)
+		return nil, resp, &DecodeError{Method: req.Method, URL: safeURL(req.URL), Err: fmt.Errorf("content type %q is not image/png", mt)}
 	}
 	if limit > 0 {
-		return newLimitedBody(req, resp.Body, limit), nil
+		return newLimitedBody(req, httpResp.Body, limit), resp, nil
 	}
-	return resp.Body, nil
+	return httpResp.Body, resp, nil
 }
 
 // readImage reads a whole PNG graph, up to maxImageBytes.
-func readImage(ctx context.Context, c *Client, build request) ([]byte, error) {
-	body, err := openImage(ctx, c, build, maxImageBytes)
+func readImage(ctx context.Context, c *Client, cl call) ([]byte, *Response, error) {
+	body, resp, err := openImage(ctx, c, cl, maxImageBytes)
 	if err != nil {
-		return nil, err
+		return nil, resp, err
 	}
 	defer func() { _ = body.Close() }()
 	b, err := io.ReadAll(body)
 	if err != nil {
-		return nil, c.scrub(err)
+		return nil, resp, c.scrub(err)
 	}
-	return b, nil
+	return b, resp, nil
 }
 
-// xidBuilder is a generated builder of a request about one event.
-type xidBuilder func(server string, xid gen.XID) (*http.Request, error)
-
-// about binds build to xid.
-func about(xid string, build xidBuilder) request {
-	return func(s string) (*http.Request, error) { return build(s, xid) }
-}
-
-// getEvent fetches the event xid names.
-func getEvent[T any](ctx context.Context, c *Client, xid string, build xidBuilder) (*T, *Response, error) {
+// getEvent fetches the event xid names in collection.
+func getEvent[T any](ctx context.Context, c *Client, collection, xid string) (*T, *Response, error) {
 	if err := checkXID(xid); err != nil {
 		return nil, nil, err
 	}
-	return send[T](ctx, c, about(xid, build))
+	return send[T](ctx, c, eventCall(http.MethodGet, collection, xid, ""))
 }
 
-// deleteEvent deletes the event xid names.
-func deleteEvent(ctx context.Context, c *Client, xid string, build xidBuilder) (*Response, error) {
+// updateEvent changes the event xid names in collection with the form
+// fields, through its partialUpdate.
+func updateEvent[T any](ctx context.Context, c *Client, collection, xid string, fields formBody) (*T, *Response, error) {
+	return sendForm[T](ctx, c, eventCall(http.MethodPost, collection, xid, "/partialUpdate"), fields)
+}
+
+// deleteEvent deletes the event xid names in collection.
+func deleteEvent(ctx context.Context, c *Client, collection, xid string) (*Response, error) {
 	if err := checkXID(xid); err != nil {
 		return nil, err
 	}
-	return sendEmpty(ctx, c, about(xid, build))
+	return sendEmpty(ctx, c, eventCall(http.MethodDelete, collection, xid, ""))
 }
 
-// eventImage reads the PNG graph of the event xid names.
-func eventImage(ctx context.Context, c *Client, xid string, build xidBuilder) ([]byte, error) {
+// eventImage reads the PNG graph of the event xid names in collection.
+func eventImage(ctx context.Context, c *Client, collection, xid string) ([]byte, *Response, error) {
 	if err := checkXID(xid); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return readImage(ctx, c, about(xid, build))
+	return readImage(ctx, c, eventCall(http.MethodGet, collection, xid, "/image"))
 }
 
-// openEventImage opens the PNG graph of the event xid names.
-func openEventImage(ctx context.Context, c *Client, xid string, build xidBuilder) (io.ReadCloser, error) {
+// openEventImage opens the PNG graph of the event xid names in collection.
+func openEventImage(ctx context.Context, c *Client, collection, xid string) (io.ReadCloser, *Response, error) {
 	if err := checkXID(xid); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return openImage(ctx, c, about(xid, build), 0)
+	return openImage(ctx, c, eventCall(http.MethodGet, collection, xid, "/image"), 0)
 }
 
 // ticksPage fetches the first page of the intraday series of the event xid
-// names.
-func ticksPage[T any](ctx context.Context, c *Client, xid string, build xidBuilder) (*Page[T], error) {
+// names in collection.
+func ticksPage[T any](ctx context.Context, c *Client, collection, xid string) (*Page[T], error) {
 	if err := checkXID(xid); err != nil {
 		return nil, err
 	}
-	return firstPage[T](ctx, c, about(xid, build))
+	return firstPage[T](ctx, c, eventCall(http.MethodGet, collection, xid, "/ticks"))
 }
 
 // errEmptyXID is returned before any request by methods given an empty XID.
 var errEmptyXID = errors.New("up: empty event XID")
 
-// checkXID rejects an empty XID, which would name the collection instead
-// of an event.
+// checkXID rejects an XID that would name something other than an event:
+// an empty one names the collection, and "." or ".." a path above it.
 func checkXID(xid string) error {
-	if strings.TrimSpace(xid) == "" {
+	switch strings.TrimSpace(xid) {
+	case "":
 		return errEmptyXID
+	case ".", "..":
+		return &InputError{Field: "xid", Reason: fmt.Sprintf("%q is not an event XID", xid)}
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 // empty or blank XID, which would name the collection instead: each refuses
 // it before any request.
 func TestBlankXIDSendsNothing(t *testing.T) {
+	t.Parallel()
 	var sent atomic.Int32
 	cfg := &Config{HTTPClient: &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		sent.Add(1)
@@ -23,9 +24,9 @@ func TestBlankXIDSendsNothing(t *testing.T) {
 	title := "t"
 	methods := map[string]func(ctx context.Context, xid string) error{
 		"Move":      func(ctx context.Context, xid string) error { _, _, err := c.Move(ctx, xid); return err },
-		"MoveImage": func(ctx context.Context, xid string) error { _, err := c.MoveImage(ctx, xid); return err },
+		"MoveImage": func(ctx context.Context, xid string) error { _, _, err := c.MoveImage(ctx, xid); return err },
 		"OpenMoveImage": func(ctx context.Context, xid string) error {
-			_, err := c.OpenMoveImage(ctx, xid)
+			_, _, err := c.OpenMoveImage(ctx, xid)
 			return err
 		},
 		"MoveTicksPage": func(ctx context.Context, xid string) error { _, err := c.MoveTicksPage(ctx, xid); return err },
@@ -36,18 +37,18 @@ func TestBlankXIDSendsNothing(t *testing.T) {
 			return err
 		},
 		"DeleteWorkout": func(ctx context.Context, xid string) error { _, err := c.DeleteWorkout(ctx, xid); return err },
-		"WorkoutImage":  func(ctx context.Context, xid string) error { _, err := c.WorkoutImage(ctx, xid); return err },
+		"WorkoutImage":  func(ctx context.Context, xid string) error { _, _, err := c.WorkoutImage(ctx, xid); return err },
 		"OpenWorkoutImage": func(ctx context.Context, xid string) error {
-			_, err := c.OpenWorkoutImage(ctx, xid)
+			_, _, err := c.OpenWorkoutImage(ctx, xid)
 			return err
 		},
 		"WorkoutTicks":     func(ctx context.Context, xid string) error { return firstErr(c.WorkoutTicks(ctx, xid)) },
 		"WorkoutTicksPage": func(ctx context.Context, xid string) error { _, err := c.WorkoutTicksPage(ctx, xid); return err },
 		"Sleep":            func(ctx context.Context, xid string) error { _, _, err := c.Sleep(ctx, xid); return err },
 		"DeleteSleep":      func(ctx context.Context, xid string) error { _, err := c.DeleteSleep(ctx, xid); return err },
-		"SleepImage":       func(ctx context.Context, xid string) error { _, err := c.SleepImage(ctx, xid); return err },
+		"SleepImage":       func(ctx context.Context, xid string) error { _, _, err := c.SleepImage(ctx, xid); return err },
 		"OpenSleepImage": func(ctx context.Context, xid string) error {
-			_, err := c.OpenSleepImage(ctx, xid)
+			_, _, err := c.OpenSleepImage(ctx, xid)
 			return err
 		},
 		"SleepTicks":     func(ctx context.Context, xid string) error { return firstErr(c.SleepTicks(ctx, xid)) },
@@ -74,7 +75,7 @@ func TestBlankXIDSendsNothing(t *testing.T) {
 			return err
 		},
 		"DeleteGenericEvent": func(ctx context.Context, xid string) error { _, err := c.DeleteGenericEvent(ctx, xid); return err },
-		"MoodEvent":          func(ctx context.Context, xid string) error { _, _, err := c.MoodEvent(ctx, xid); return err },
+		"Mood":               func(ctx context.Context, xid string) error { _, _, err := c.Mood(ctx, xid); return err },
 		"DeleteMood":         func(ctx context.Context, xid string) error { _, err := c.DeleteMood(ctx, xid); return err },
 	}
 	for name, call := range methods {
@@ -101,6 +102,7 @@ func firstErr[T any](seq iter.Seq2[T, error]) error {
 // maxImageBytes into memory, and that the Open…Image streams do not stop
 // there.
 func TestImageSizeLimit(t *testing.T) {
+	t.Parallel()
 	for _, size := range []int{maxImageBytes, maxImageBytes + 1} {
 		cfg := &Config{HTTPClient: &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
 			resp := textResponse(r, http.StatusOK, "")
@@ -110,7 +112,7 @@ func TestImageSizeLimit(t *testing.T) {
 		})}}
 		c := cfg.ClientFromAccessToken("tok")
 
-		b, err := c.MoveImage(t.Context(), "xid")
+		b, _, err := c.MoveImage(t.Context(), "xid")
 		switch {
 		case size <= maxImageBytes && (err != nil || len(b) != size):
 			t.Errorf("MoveImage of %d bytes: %d bytes, error %v", size, len(b), err)
@@ -118,7 +120,7 @@ func TestImageSizeLimit(t *testing.T) {
 			t.Errorf("MoveImage of %d bytes: %d bytes, error %v; want a size error", size, len(b), err)
 		}
 
-		rc, err := c.OpenMoveImage(t.Context(), "xid")
+		rc, _, err := c.OpenMoveImage(t.Context(), "xid")
 		if err != nil {
 			t.Fatal(err)
 		}

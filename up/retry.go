@@ -29,12 +29,14 @@ type RetryPolicy struct {
 	MaxDelay time.Duration
 }
 
-func (p RetryPolicy) attempts() int       { return cmpOr(p.MaxAttempts, 3) }
-func (p RetryPolicy) base() time.Duration { return cmpOr(p.BaseDelay, 500*time.Millisecond) }
-func (p RetryPolicy) max() time.Duration  { return cmpOr(p.MaxDelay, 30*time.Second) }
+func (p RetryPolicy) attempts() int       { return positiveOr(p.MaxAttempts, 3) }
+func (p RetryPolicy) base() time.Duration { return positiveOr(p.BaseDelay, 500*time.Millisecond) }
+func (p RetryPolicy) max() time.Duration  { return positiveOr(p.MaxDelay, 30*time.Second) }
 
-// cmpOr returns v, or def when v is not positive.
-func cmpOr[T int | int64 | time.Duration](v, def T) T {
+// positiveOr returns v, or def when v is zero or negative: unlike cmp.Or,
+// which keeps any value but zero, it gives a negative setting (a size, a
+// count, a delay) its default too.
+func positiveOr[T int | int64 | time.Duration](v, def T) T {
 	if v > 0 {
 		return v
 	}
@@ -156,14 +158,12 @@ func backoffCeiling(base, maxDelay time.Duration, attempt int) time.Duration {
 	return d
 }
 
-// rewind returns req with a fresh copy of its body for another attempt.
+// rewind returns req with a fresh copy of its body (replayBody) for
+// another attempt; a request without a body is returned as it is.
 func rewind(req *http.Request) (*http.Request, error) {
-	if req.Body == nil || req.Body == http.NoBody {
-		return req, nil
-	}
-	body, err := req.GetBody()
-	if err != nil {
-		return nil, err
+	body, err := replayBody(req)
+	if err != nil || body == req.Body {
+		return req, err
 	}
 	r := req.Clone(req.Context())
 	r.Body = body

@@ -17,7 +17,8 @@ import (
 func retryClient(t *testing.T, p RetryPolicy) (*uptest.Server, *Client, *[]time.Duration) {
 	t.Helper()
 	s := uptest.NewServer(t)
-	cfg := &Config{ClientID: s.ClientID, ClientSecret: s.ClientSecret, BaseURL: s.URL, TokenURL: s.TokenURL, Retry: &p}
+	cfg := ConfigFor(s)
+	cfg.Retry = &p
 	c := cfg.Client(s.MintToken())
 	var mu sync.Mutex
 	waits := &[]time.Duration{}
@@ -31,6 +32,7 @@ func retryClient(t *testing.T, p RetryPolicy) (*uptest.Server, *Client, *[]time.
 }
 
 func TestRetryHonoursRetryAfter(t *testing.T) {
+	t.Parallel()
 	s, c, waits := retryClient(t, RetryPolicy{MaxAttempts: 4})
 	s.Inject(uptest.Fault{Path: "/users/@me/moves", Kind: uptest.FaultStatus, Status: http.StatusTooManyRequests, RetryAfter: 7 * time.Second, Count: 2})
 	if _, err := c.MovesPage(t.Context(), ListQuery{}); err != nil {
@@ -42,6 +44,7 @@ func TestRetryHonoursRetryAfter(t *testing.T) {
 }
 
 func TestRetryBacksOffWithJitter(t *testing.T) {
+	t.Parallel()
 	s, c, waits := retryClient(t, RetryPolicy{MaxAttempts: 4, BaseDelay: 100 * time.Millisecond, MaxDelay: 250 * time.Millisecond})
 	s.Inject(uptest.Fault{Path: "/users/@me/sleeps", Kind: uptest.FaultStatus, Status: http.StatusBadGateway, Count: 3})
 	if _, err := c.SleepsPage(t.Context(), ListQuery{}); err != nil {
@@ -59,6 +62,7 @@ func TestRetryBacksOffWithJitter(t *testing.T) {
 }
 
 func TestRetryGivesUp(t *testing.T) {
+	t.Parallel()
 	t.Run("after MaxAttempts", func(t *testing.T) {
 		s, c, waits := retryClient(t, RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond})
 		s.Inject(uptest.Fault{Path: "/users/@me/meals", Kind: uptest.FaultStatus, Status: http.StatusServiceUnavailable})
@@ -89,7 +93,8 @@ func TestRetryGivesUp(t *testing.T) {
 	})
 	t.Run("context canceled while waiting", func(t *testing.T) {
 		s := uptest.NewServer(t)
-		cfg := &Config{BaseURL: s.URL, TokenURL: s.TokenURL, Retry: &RetryPolicy{BaseDelay: time.Hour, MaxDelay: time.Hour}}
+		cfg := ConfigFor(s)
+		cfg.Retry = &RetryPolicy{BaseDelay: time.Hour, MaxDelay: time.Hour}
 		c := cfg.Client(s.MintToken())
 		s.Inject(uptest.Fault{Path: "/users/@me/meals", Kind: uptest.FaultStatus, Status: http.StatusServiceUnavailable, RetryAfter: 30 * time.Minute})
 		ctx, cancel := context.WithCancel(t.Context())
@@ -102,6 +107,7 @@ func TestRetryGivesUp(t *testing.T) {
 }
 
 func TestRetryAfterParsing(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 	for v, want := range map[string]time.Duration{
 		"3":                             3 * time.Second,
@@ -125,6 +131,7 @@ func TestRetryAfterParsing(t *testing.T) {
 // server might send: every accepted value is a wait in [0, MaxRetryAfter],
 // however many digits or however distant a date it names.
 func TestRetryAfterHostileValues(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
 		value string
@@ -170,6 +177,7 @@ func TestRetryAfterHostileValues(t *testing.T) {
 // TestRateLimitErrorClampsRetryAfter checks the wait a 429 reports, which
 // the caller may sleep for.
 func TestRateLimitErrorClampsRetryAfter(t *testing.T) {
+	t.Parallel()
 	for _, v := range []string{"9223372037", "99999999999999999999999", "Fri, 31 Dec 9999 23:59:59 GMT"} {
 		cfg := &Config{HTTPClient: &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
 			resp := textResponse(r, http.StatusTooManyRequests, `{"meta":{"code":429}}`)
@@ -187,6 +195,7 @@ func TestRateLimitErrorClampsRetryAfter(t *testing.T) {
 // TestBackoffCeilingNeverOverflows checks the jitter's ceiling for policies
 // whose doubling would overflow a time.Duration: it stays in (0, MaxDelay].
 func TestBackoffCeilingNeverOverflows(t *testing.T) {
+	t.Parallel()
 	for _, p := range []RetryPolicy{
 		{BaseDelay: time.Hour, MaxDelay: math.MaxInt64},
 		{BaseDelay: math.MaxInt64, MaxDelay: math.MaxInt64},

@@ -41,6 +41,7 @@ func (s *flakyStore) Update(ctx context.Context, key string, fn UpdateFunc) erro
 // kept it pending would take it away with it, leaving a spent refresh
 // token stored and the user to log in again.
 func TestRefreshRetriesAFailedSave(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	store := &flakyStore{Store: NewMemoryStore()}
 	cfg := storeConfig(t, s, store)
@@ -80,6 +81,7 @@ func TestRefreshRetriesAFailedSave(t *testing.T) {
 // is pending; a retry that finds another token stored meanwhile (a new
 // login) stops and lets it stand.
 func TestFailedSaveRetryIsBounded(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	store := &flakyStore{Store: NewMemoryStore()}
 	cfg := storeConfig(t, s, store)

@@ -1,6 +1,9 @@
 package up
 
-import "strings"
+import (
+	"cmp"
+	"strings"
+)
 
 // Scope is a permission an application asks the user to grant, such as
 // read access to sleeps. See https://jawbone.com/up/developer/authentication.
@@ -58,8 +61,8 @@ const (
 
 // AllScopes returns every documented scope, the deprecated cardiac ones
 // last, in a new slice the caller may modify.
-func AllScopes() []Scope {
-	return []Scope{
+func AllScopes() Scopes {
+	return Scopes{
 		ScopeBasicRead, ScopeExtendedRead, ScopeLocationRead, ScopeFriendsRead,
 		ScopeMoodRead, ScopeMoodWrite, ScopeMoveRead, ScopeMoveWrite,
 		ScopeSleepRead, ScopeSleepWrite, ScopeMealRead, ScopeMealWrite,
@@ -68,15 +71,20 @@ func AllScopes() []Scope {
 	}
 }
 
-// joinScopes renders scopes as the space-separated list the authorization
-// endpoint expects, defaulting to basic_read like the API itself.
-func joinScopes(scopes []Scope) string {
-	if len(scopes) == 0 {
-		return string(ScopeBasicRead)
-	}
-	parts := make([]string, len(scopes))
-	for i, s := range scopes {
-		parts[i] = string(s)
+// Scopes is a list of scopes, as Config.Scopes asks for them.
+type Scopes []Scope
+
+// String returns the scopes separated by spaces, as the authorization
+// endpoint's scope parameter and a token's scope field write them; it is
+// empty for none.
+func (s Scopes) String() string {
+	parts := make([]string, len(s))
+	for i, sc := range s {
+		parts[i] = string(sc)
 	}
 	return strings.Join(parts, " ")
 }
+
+// requested returns the scope parameter of a login asking for s: s itself,
+// or basic_read for none, which is what UP grants then.
+func (s Scopes) requested() string { return cmp.Or(s.String(), string(ScopeBasicRead)) }

@@ -1,11 +1,13 @@
 package up
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 )
 
 func TestAllScopes(t *testing.T) {
+	t.Parallel()
 	want := []string{
 		"basic_read", "extended_read", "location_read", "friends_read", "mood_read", "mood_write",
 		"move_read", "move_write", "sleep_read", "sleep_write", "meal_read", "meal_write",
@@ -27,24 +29,31 @@ func TestAllScopes(t *testing.T) {
 	}
 }
 
-func TestJoinScopes(t *testing.T) {
+func TestScopesString(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
-		in   []Scope
-		want string
+		in              Scopes
+		want, requested string
 	}{
-		{nil, "basic_read"},
-		{[]Scope{}, "basic_read"},
-		{[]Scope{ScopeMoveRead}, "move_read"},
-		{[]Scope{ScopeMoveRead, ScopeSleepRead, ScopeHeartRateRead}, "move_read sleep_read heartrate_read"},
+		{nil, "", "basic_read"},
+		{Scopes{}, "", "basic_read"},
+		{Scopes{ScopeMoveRead}, "move_read", "move_read"},
+		{Scopes{ScopeMoveRead, ScopeSleepRead, ScopeHeartRateRead}, "move_read sleep_read heartrate_read", "move_read sleep_read heartrate_read"},
 	}
 	for _, tt := range tests {
-		if got := joinScopes(tt.in); got != tt.want {
-			t.Errorf("joinScopes(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := tt.in.String(); got != tt.want {
+			t.Errorf("Scopes(%q).String() = %q, want %q", []Scope(tt.in), got, tt.want)
+		}
+		if got := fmt.Sprint(tt.in); got != tt.want {
+			t.Errorf("fmt.Sprint(Scopes(%q)) = %q, want %q", []Scope(tt.in), got, tt.want)
+		}
+		if got := tt.in.requested(); got != tt.requested {
+			t.Errorf("Scopes(%q).requested() = %q, want %q", []Scope(tt.in), got, tt.requested)
 		}
 	}
-	in := []Scope{ScopeMealRead}
-	joinScopes(in)
-	if !slices.Equal(in, []Scope{ScopeMealRead}) {
-		t.Error("joinScopes changed its argument")
+	in := Scopes{ScopeMealRead}
+	_ = in.String()
+	if !slices.Equal(in, Scopes{ScopeMealRead}) {
+		t.Error("String changed its receiver")
 	}
 }

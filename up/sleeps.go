@@ -5,8 +5,6 @@ import (
 	"io"
 	"iter"
 	"net/http"
-
-	"github.com/upapi/up-go/gen"
 )
 
 // Sleeps iterates over the user's sleeps that q selects, page after page.
@@ -18,14 +16,12 @@ func (c *Client) Sleeps(ctx context.Context, q ListQuery) iter.Seq2[Sleep, error
 // SleepsPage fetches the first page of the user's sleeps that q selects
 // (GET /users/@me/sleeps; scope sleep_read).
 func (c *Client) SleepsPage(ctx context.Context, q ListQuery) (*Page[Sleep], error) {
-	return listPage[Sleep](ctx, c, q, func(s string, p listParams) (*http.Request, error) {
-		return gen.NewListSleepsRequest(s, me, (*gen.ListSleepsParams)(&p))
-	})
+	return listPage[Sleep](ctx, c, mePath+"/sleeps", q)
 }
 
 // Sleep fetches one sleep (GET /sleeps/{xid}; scope sleep_read).
 func (c *Client) Sleep(ctx context.Context, xid string) (*Sleep, *Response, error) {
-	return getEvent[Sleep](ctx, c, xid, gen.NewGetSleepRequest)
+	return getEvent[Sleep](ctx, c, "sleeps", xid)
 }
 
 // CreateSleep logs a sleep (POST /users/@me/sleeps; scope sleep_write). It
@@ -34,27 +30,27 @@ func (c *Client) CreateSleep(ctx context.Context, sl SleepCreate) (*Sleep, *Resp
 	if err := checkSpan(&sl.TimeCreated, sl.TimeCompleted); err != nil {
 		return nil, nil, err
 	}
-	return sendForm[Sleep](ctx, c, sl, bodyForMe(gen.NewCreateSleepRequestWithBody))
+	return sendForm[Sleep](ctx, c, call{method: http.MethodPost, path: mePath + "/sleeps"}, sl)
 }
 
 // DeleteSleep deletes a sleep this application created (DELETE
 // /sleeps/{xid}; scope sleep_write).
 func (c *Client) DeleteSleep(ctx context.Context, xid string) (*Response, error) {
-	return deleteEvent(ctx, c, xid, gen.NewDeleteSleepRequest)
+	return deleteEvent(ctx, c, "sleeps", xid)
 }
 
 // SleepImage fetches the sleep's phase graph as PNG bytes (GET
 // /sleeps/{xid}/image; scope sleep_read).
-func (c *Client) SleepImage(ctx context.Context, xid string) ([]byte, error) {
-	return eventImage(ctx, c, xid, gen.NewGetSleepImageRequest)
+func (c *Client) SleepImage(ctx context.Context, xid string) ([]byte, *Response, error) {
+	return eventImage(ctx, c, "sleeps", xid)
 }
 
 // OpenSleepImage streams the sleep's phase graph (GET
 // /sleeps/{xid}/image; scope sleep_read) for the caller to read and close. It
 // reads nothing into memory itself, so unlike SleepImage it sets no size
 // limit.
-func (c *Client) OpenSleepImage(ctx context.Context, xid string) (io.ReadCloser, error) {
-	return openEventImage(ctx, c, xid, gen.NewGetSleepImageRequest)
+func (c *Client) OpenSleepImage(ctx context.Context, xid string) (io.ReadCloser, *Response, error) {
+	return openEventImage(ctx, c, "sleeps", xid)
 }
 
 // SleepTicks iterates over the sleep's phase changes, oldest first (GET
@@ -63,7 +59,8 @@ func (c *Client) SleepTicks(ctx context.Context, xid string) iter.Seq2[SleepTick
 	return all(ctx, func(ctx context.Context) (*Page[SleepTick], error) { return c.SleepTicksPage(ctx, xid) })
 }
 
-// SleepTicksPage fetches the first page of the sleep's phase changes.
+// SleepTicksPage fetches the first page of the sleep's phase changes (GET
+// /sleeps/{xid}/ticks; scope sleep_read).
 func (c *Client) SleepTicksPage(ctx context.Context, xid string) (*Page[SleepTick], error) {
-	return ticksPage[SleepTick](ctx, c, xid, gen.NewListSleepTicksRequest)
+	return ticksPage[SleepTick](ctx, c, "sleeps", xid)
 }

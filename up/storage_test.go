@@ -25,6 +25,7 @@ func storedToken(n int) *oauth2.Token {
 }
 
 func TestMemoryStorage(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	m := NewMemoryStorage()
 	if _, err := m.Load(ctx); !errors.Is(err, ErrNoToken) {
@@ -53,6 +54,7 @@ func TestMemoryStorage(t *testing.T) {
 }
 
 func TestMemoryStorageLock(t *testing.T) {
+	t.Parallel()
 	m := NewMemoryStorage()
 	unlock, err := m.Lock(t.Context())
 	if err != nil {
@@ -82,6 +84,7 @@ func TestMemoryStorageLock(t *testing.T) {
 }
 
 func TestFileStorageRoundTrip(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	dir := filepath.Join(t.TempDir(), "nested", "dir")
 	path := filepath.Join(dir, "token.json")
@@ -138,6 +141,7 @@ func TestFileStorageRoundTrip(t *testing.T) {
 }
 
 func TestFileStorageSaveReplacesLooseMode(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS == "windows" {
 		t.Skip("no Unix modes")
 	}
@@ -152,6 +156,7 @@ func TestFileStorageSaveReplacesLooseMode(t *testing.T) {
 }
 
 func TestFileStorageFailedSaveLeavesNothing(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "token.json")
 	// A non-empty directory where the file should go makes the rename fail.
@@ -167,6 +172,7 @@ func TestFileStorageFailedSaveLeavesNothing(t *testing.T) {
 }
 
 func TestFileStorageCorruptFile(t *testing.T) {
+	t.Parallel()
 	tests := map[string]string{
 		"garbage":   "\x00\x01not json",
 		"truncated": `{"access_token": "abc", "refresh_tok`,
@@ -194,6 +200,7 @@ func TestFileStorageCorruptFile(t *testing.T) {
 }
 
 func TestFileStorageLockExcludesAndHonorsContext(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "token.json")
 	a, b := NewFileStorage(path), NewFileStorage(path) // two values, one file
 	unlock, err := a.Lock(t.Context())
@@ -236,6 +243,7 @@ func TestFileStorageLockExcludesAndHonorsContext(t *testing.T) {
 }
 
 func TestFileStorageWithClientRefresh(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	s := NewFileStorage(filepath.Join(t.TempDir(), "token.json"))
 	cfg := serverConfig(t, srv)
@@ -273,6 +281,7 @@ func TestFileStorageWithClientRefresh(t *testing.T) {
 }
 
 func TestLockHeld(t *testing.T) {
+	t.Parallel()
 	a, b := NewFileStorage("a"), NewFileStorage("a")
 	ctx := WithLockHeld(t.Context(), a)
 	if !LockHeld(ctx, a) || LockHeld(ctx, b) || LockHeld(t.Context(), a) {
@@ -318,6 +327,7 @@ func assertOnlyFiles(t *testing.T, dir string, names ...string) {
 }
 
 func TestFileStorageZeroValue(t *testing.T) {
+	t.Parallel()
 	var s FileStorage
 	if _, err := s.Load(t.Context()); err == nil || errors.Is(err, ErrNoToken) {
 		t.Errorf("Load on a zero FileStorage: %v, want an error", err)

@@ -82,6 +82,7 @@ func counterOf(t *testing.T, tok *oauth2.Token) int {
 }
 
 func TestStoreBasics(t *testing.T) {
+	t.Parallel()
 	for _, st := range testStores {
 		t.Run(st.name, func(t *testing.T) {
 			ctx := t.Context()
@@ -142,6 +143,7 @@ func TestStoreBasics(t *testing.T) {
 // TestStoreUpdateIsAtomic increments a counter from many goroutines at
 // once: the lock must lose no increment.
 func TestStoreUpdateIsAtomic(t *testing.T) {
+	t.Parallel()
 	const writers, each = 8, 25
 	for _, st := range testStores {
 		t.Run(st.name, func(t *testing.T) {
@@ -181,6 +183,7 @@ func TestStoreUpdateIsAtomic(t *testing.T) {
 // TestStoreUpdateHonorsContext gives up waiting for a held lock when the
 // context ends, without running fn.
 func TestStoreUpdateHonorsContext(t *testing.T) {
+	t.Parallel()
 	for _, st := range testStores {
 		t.Run(st.name, func(t *testing.T) {
 			s := st.make(t)
@@ -206,6 +209,7 @@ func TestStoreUpdateHonorsContext(t *testing.T) {
 // TestStoreKeys stores a token under every awkward key and reads each
 // back; keys that differ only in case, or that look like paths, stay apart.
 func TestStoreKeys(t *testing.T) {
+	t.Parallel()
 	keys := []string{
 		"alice", "Alice", "ALICE", "../x", "../../etc/passwd", "a/b", `a\b`, ".", "..", " ", "x\x00y",
 		"ユーザー", "user@example.com", "\xff\xfe", strings.Repeat("k", 10000), strings.Repeat("é", 300),
@@ -242,6 +246,7 @@ func TestStoreKeys(t *testing.T) {
 
 // TestStoreLocksPerKey holds one user's lock and updates another user.
 func TestStoreLocksPerKey(t *testing.T) {
+	t.Parallel()
 	for _, st := range testStores {
 		if !st.keyed {
 			continue
@@ -264,6 +269,7 @@ func TestStoreLocksPerKey(t *testing.T) {
 // token file per user, named by the key's hash, in a 0700 directory; a
 // delete removes the user's token and lock files and nobody else's.
 func TestFileStoreFiles(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	dir := filepath.Join(t.TempDir(), "nested", "tokens")
 	s := NewFileStore(dir)
@@ -310,6 +316,7 @@ func TestFileStoreFiles(t *testing.T) {
 // TestFileStoreCorruptFile reports a damaged token file, to Load and to
 // Update, which then does not run fn; the file is left for inspection.
 func TestFileStoreCorruptFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	s := NewFileStore(dir)
 	path := filepath.Join(dir, fileName("alice")+".json")
@@ -335,6 +342,7 @@ func TestFileStoreCorruptFile(t *testing.T) {
 // as two processes would: they exclude each other per user, and a user's
 // lock file removed by a delete cannot let two holders in at once.
 func TestFileStoreLockAcrossValues(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	stores := []*FileStore{NewFileStore(dir), NewFileStore(dir), NewFileStore(dir)}
 	var inside, overlaps atomic.Int32
@@ -369,6 +377,7 @@ func TestFileStoreLockAcrossValues(t *testing.T) {
 // TestFileStoreRefusesSymlinks plants symbolic links where a user's token
 // and lock files go: they are neither followed nor created through.
 func TestFileStoreRefusesSymlinks(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS == "windows" {
 		t.Skip("symbolic links need privileges on Windows")
 	}
@@ -422,6 +431,7 @@ func TestFileStoreRefusesSymlinks(t *testing.T) {
 // one-user FileStorage: its lock file, once opened with O_CREATE through a
 // link planted there, created the link's target.
 func TestFileStorageRefusesSymlinks(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS == "windows" {
 		t.Skip("symbolic links need privileges on Windows")
 	}
@@ -497,6 +507,7 @@ func symlink(t *testing.T, target, link string) {
 }
 
 func TestMemoryStoreString(t *testing.T) {
+	t.Parallel()
 	s := NewMemoryStore()
 	put(t, s, "alice@example.com", storedToken(1))
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
@@ -508,6 +519,7 @@ func TestMemoryStoreString(t *testing.T) {
 }
 
 func TestFileStoreZeroValue(t *testing.T) {
+	t.Parallel()
 	var s FileStore
 	if _, err := s.Load(t.Context(), "k"); err == nil || errors.Is(err, ErrNoToken) {
 		t.Errorf("Load on a zero FileStore: %v, want an error", err)

@@ -139,7 +139,7 @@ func TestSystemUser(t *testing.T) {
 	if m.UserXID != s.UserXID() || m.Message != "OK" || m.Code != 200 || time.Since(m.Time).Abs() > 11*time.Second {
 		t.Errorf("meta %+v", m)
 	}
-	if user.XID != s.UserXID() || user.First == nil || user.Last == nil || user.Image == nil || user.Weight == nil || user.Height == nil {
+	if user.XID != s.UserXID() || user.First == "" || user.Last == "" || user.Image == "" || user.Weight == 0 || user.Height == 0 {
 		t.Errorf("user %+v", user)
 	}
 }

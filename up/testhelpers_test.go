@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,16 +50,11 @@ func serverConfig(t *testing.T, s *uptest.Server) *Config {
 	t.Helper()
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	t.Cleanup(tr.CloseIdleConnections)
-	return &Config{
-		ClientID:     s.ClientID,
-		ClientSecret: s.ClientSecret,
-		RedirectURL:  testRedirectURL,
-		Scopes:       []Scope{ScopeMoveRead, ScopeSleepRead, ScopeBasicRead},
-		BaseURL:      s.URL,
-		AuthURL:      s.AuthURL,
-		TokenURL:     s.TokenURL,
-		HTTPClient:   &http.Client{Transport: tr},
-	}
+	cfg := ConfigFor(s)
+	cfg.RedirectURL = testRedirectURL
+	cfg.Scopes = Scopes{ScopeMoveRead, ScopeSleepRead, ScopeBasicRead}
+	cfg.HTTPClient = &http.Client{Transport: tr}
+	return cfg
 }
 
 // apiRequests returns the API requests s received, oldest first.
@@ -219,10 +215,21 @@ type userEnvelope struct {
 	} `json:"data"`
 }
 
+// getRaw GETs path (below BaseURL) with query through the Client's one
+// request path.
+func getRaw(ctx context.Context, c *Client, path string, query url.Values) error {
+	_, _, err := send[json.RawMessage](ctx, c, get(path, query.Encode()))
+	return err
+}
+
 // getUser makes the simplest authenticated call.
 func getUser(ctx context.Context, cl *Client) (userEnvelope, error) {
 	var u userEnvelope
-	err := cl.getJSON(ctx, "/users/@me", nil, &u)
+	req, err := cl.newRequest(ctx, get(mePath, ""))
+	if err != nil {
+		return u, err
+	}
+	_, err = cl.exchange(req, new(Response), &u)
 	return u, err
 }
 

@@ -81,20 +81,6 @@ func (e *expiresIn) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// TokenTypeError reports a token of a type this package cannot send. UP
-// issues bearer tokens, sent as "Authorization: Bearer"; RFC 6749 §7.1
-// requires a client to refuse a token type it does not understand rather
-// than send it as another kind (a MAC or DPoP token sent as a bearer token
-// fails at best, and at worst shows its key to whoever reads the header).
-type TokenTypeError struct {
-	Type string // the token_type the token endpoint gave, or the token carried
-}
-
-// Error names the refused type.
-func (e *TokenTypeError) Error() string {
-	return fmt.Sprintf("up: token type %q is not supported: UP issues bearer tokens", e.Type)
-}
-
 // checkTokenType accepts a bearer token type, written in any case, and an
 // empty one; it refuses any other with a *TokenTypeError. An absent type
 // is taken for a bearer token: every answer of UP's token endpoint on

@@ -39,6 +39,11 @@ type transport struct {
 	apiRaw    string // quick test before rendering the request's host key
 
 	auth atomic.Pointer[authHeader] // the Authorization value last built
+
+	// owned are the Accept values of the requests the Client builds for
+	// itself (Client.newRequest), by the address of their one element: a
+	// request whose Accept is one of these slices is the Client's own.
+	owned [2]*string
 }
 
 // authHeader is the Authorization value for an access token, kept so that
@@ -141,7 +146,11 @@ func detachBody(resp *http.Response) {
 // send passes a copy of req with body, the User-Agent and, unless tok is
 // nil, the bearer token to the base transport. The copy shares everything
 // with req but its header, which it replaces, as http.RoundTripper allows.
+// A request the Client built for itself is not copied (sendOwned).
 func (t *transport) send(req *http.Request, body io.ReadCloser, tok *oauth2.Token) (*http.Response, error) {
+	if t.owns(req) {
+		return t.sendOwned(req, body, tok)
+	}
 	r := new(http.Request)
 	*r = *req
 	r.Body = body
@@ -155,6 +164,32 @@ func (t *transport) send(req *http.Request, body io.ReadCloser, tok *oauth2.Toke
 	}
 	r.Header = sendHeader(req.Header, ua, auth, tok != nil)
 	return t.base.RoundTrip(r)
+}
+
+// owns reports whether req is one the Client built for itself: its Accept
+// is one of the Client's own slices, which nothing else holds.
+func (t *transport) owns(req *http.Request) bool {
+	v := req.Header["Accept"]
+	return len(v) == 1 && t.owned[0] != nil && (&v[0] == t.owned[0] || &v[0] == t.owned[1])
+}
+
+// sendOwned sends a request the Client built for itself: nobody else holds
+// it or its header (http.Client copies the header it keeps for redirects
+// before the request reaches the transport), so the body, the User-Agent
+// and the token are set in it in place, where send would copy the request
+// and its header. Each request gets values of its own.
+func (t *transport) sendOwned(req *http.Request, body io.ReadCloser, tok *oauth2.Token) (*http.Response, error) {
+	req.Body = body
+	values := make([]string, 2)
+	values[0] = t.ua
+	req.Header["User-Agent"] = values[0:1:1]
+	if tok != nil {
+		values[1] = t.bearer(tok.AccessToken)
+		req.Header["Authorization"] = values[1:2:2]
+	} else {
+		delete(req.Header, "Authorization")
+	}
+	return t.base.RoundTrip(req)
 }
 
 // bearer returns the Authorization value for the access token, reusing the

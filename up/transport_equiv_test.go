@@ -35,6 +35,7 @@ func referenceSend(req *http.Request, body io.ReadCloser, ua string, tok *oauth2
 // request the Clone-based preparation made, for headers of every shape,
 // and leaves the caller's request as it was.
 func TestSendMatchesClone(t *testing.T) {
+	t.Parallel()
 	headers := map[string]http.Header{
 		"empty":            {},
 		"caller UA":        {"User-Agent": {"script/1"}},
@@ -112,6 +113,7 @@ func cloneHeader(h http.Header) http.Header {
 // TestSendWithoutHeader sends a request whose header map is nil, which the
 // Clone-based preparation could not (it wrote into the nil map).
 func TestSendWithoutHeader(t *testing.T) {
+	t.Parallel()
 	var got http.Header
 	cl := (&Config{}).newClient()
 	tr := newTransport(&cl.cfg, cl.creds, roundTripFunc(func(r *http.Request) (*http.Response, error) {
@@ -130,20 +132,83 @@ func TestSendWithoutHeader(t *testing.T) {
 	}
 }
 
-// TestBuildServerIsBaseURL checks that the request builders get the base
-// URL with one trailing slash, as they did when it was built per call.
-func TestBuildServerIsBaseURL(t *testing.T) {
-	for _, base := range []string{"", "https://jawbone.com/nudge/api/v.1.1", "http://127.0.0.1:1/api///"} {
+// TestNewRequestOnBaseURL checks that requests are built on the base URL
+// parsed once, as the generated builders build them on it with a trailing
+// slash, whatever the base looks like, and that a base URL that does not
+// parse fails every call without a request.
+func TestNewRequestOnBaseURL(t *testing.T) {
+	t.Parallel()
+	for _, base := range []string{"", "https://jawbone.com/nudge/api/v.1.1", "http://127.0.0.1:1/api///", "http://[::1]:8080/a%20b/v.1.1", "http://example.com:/x"} {
 		cl := (&Config{BaseURL: base}).newClient()
-		if want := cl.cfg.baseURL() + "/"; cl.server != want {
-			t.Errorf("server %q, want %q", cl.server, want)
-		}
-		req, err := cl.build(t.Context(), forMe(gen.NewGetUserRequest))
+		req, err := cl.newRequest(t.Context(), get(mePath, ""))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := cl.cfg.baseURL() + "/users/@me"; req.URL.String() != want || req.Header.Get("Accept") != "application/json" {
-			t.Errorf("built %s (Accept %q), want %s", req.URL, req.Header.Get("Accept"), want)
+		want, err := gen.NewGetUserRequest(cl.cfg.baseURL()+"/", "@me")
+		if err != nil {
+			t.Fatal(err)
 		}
+		if req.URL.String() != want.URL.String() || req.Host != want.Host || req.Header.Get("Accept") != "application/json" {
+			t.Errorf("base %q: built %s (host %q, Accept %q), want %s (host %q)", base, req.URL, req.Host, req.Header.Get("Accept"), want.URL, want.Host)
+		}
+	}
+	for _, base := range []string{"::not a url", "/relative/only"} {
+		cl := (&Config{BaseURL: base}).newClient()
+		if _, err := cl.newRequest(t.Context(), get(mePath, "")); err == nil || !strings.Contains(err.Error(), "invalid base URL") {
+			t.Errorf("base %q: %v, want an invalid base URL error", base, err)
+		}
+	}
+}
+
+// TestSendOwnedMatchesClone checks that a request the Client built for
+// itself, whose header send sets in place, reaches the base transport with
+// the header the Clone-based preparation gives, token after token, and
+// that a caller's request with the same Accept text is copied as before.
+func TestSendOwnedMatchesClone(t *testing.T) {
+	t.Parallel()
+	var got *http.Request
+	cl := (&Config{}).newClient()
+	tr := newTransport(&cl.cfg, cl.creds, roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		got = r
+		return textResponse(r, 200, "{}"), nil
+	}))
+	tr.owned = [2]*string{&cl.acceptJSON[0], &cl.acceptPNG[0]}
+	for _, png := range []bool{false, true} {
+		req, err := cl.newRequest(t.Context(), call{method: http.MethodPost, path: "/users/@me/workouts", body: []byte("sub_type=2"),
+			contentType: "application/x-www-form-urlencoded", png: png})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !tr.owns(req) {
+			t.Fatal("the Client's own request is not recognized")
+		}
+		for _, tok := range []*oauth2.Token{{AccessToken: "tok-1"}, {AccessToken: "tok-2"}, nil} {
+			want := referenceSend(req, req.Body, cl.cfg.userAgent(), tok)
+			want.Header.Del("Authorization") // what the previous send set in place
+			if tok != nil {
+				want.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+			}
+			resp, err := tr.send(req, req.Body, tok)
+			if err != nil {
+				t.Fatal(err)
+			}
+			drainClose(resp)
+			if got != req || !reflect.DeepEqual(got.Header, want.Header) {
+				t.Errorf("png %v, token %v: sent %v (the request itself: %v), want %v", png, tok, got.Header, got == req, want.Header)
+			}
+		}
+	}
+	caller, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, "https://jawbone.com/nudge/api/v.1.1/users/@me", nil)
+	caller.Header["Accept"] = []string{"application/json"}
+	if tr.owns(caller) {
+		t.Error("a caller's request is taken for the Client's own")
+	}
+	resp, err := tr.send(caller, nil, &oauth2.Token{AccessToken: "tok-3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drainClose(resp)
+	if got == caller || caller.Header.Get("Authorization") != "" {
+		t.Errorf("a caller's request was sent itself or changed: %v", caller.Header)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/upapi/up-go/gen"
@@ -24,14 +23,14 @@ func (c *Client) API() *gen.ClientWithResponses { return c.api() }
 // paths are relative to a server URL ending in a slash.
 func (c *Client) newAPI() *gen.ClientWithResponses {
 	doer := limitedDoer{c: c, limit: c.cfg.maxResponseBytes()}
-	return &gen.ClientWithResponses{ClientInterface: &gen.Client{Server: c.server, Client: doer}}
+	return &gen.ClientWithResponses{ClientInterface: &gen.Client{Server: c.cfg.baseURL() + "/", Client: doer}}
 }
 
 // User fetches the profile of the user who owns the token (GET /users/@me;
 // scope basic_read, plus extended_read for weight, height and gender). See
 // https://jawbone.com/up/developer/endpoints/user.
 func (c *Client) User(ctx context.Context) (*User, *Response, error) {
-	return send[User](ctx, c, forMe(gen.NewGetUserRequest))
+	return send[User](ctx, c, get(mePath, ""))
 }
 
 // friendsCache is the user's friends as first fetched.
@@ -53,8 +52,8 @@ func (c *Client) Friends(ctx context.Context) (*FriendList, *Response, error) {
 	return c.fetchFriends(ctx)
 }
 
-// ReloadFriends fetches the user's friends again, replacing the list that
-// Friends returns.
+// ReloadFriends fetches the user's friends again (GET /users/@me/friends;
+// scope friends_read), replacing the list that Friends returns.
 func (c *Client) ReloadFriends(ctx context.Context) (*FriendList, *Response, error) {
 	c.friendsMu.Lock()
 	defer c.friendsMu.Unlock()
@@ -63,7 +62,7 @@ func (c *Client) ReloadFriends(ctx context.Context) (*FriendList, *Response, err
 
 // fetchFriends fetches the friends and caches them; c.friendsMu is held.
 func (c *Client) fetchFriends(ctx context.Context) (*FriendList, *Response, error) {
-	list, resp, err := send[FriendList](ctx, c, forMe(gen.NewListFriendsRequest))
+	list, resp, err := send[FriendList](ctx, c, get(mePath+"/friends", ""))
 	if err != nil {
 		return nil, resp, err
 	}
@@ -110,13 +109,18 @@ func (c *Client) Trends(ctx context.Context, q TrendsQuery) (*Trends, *Response,
 	case q.RangeDuration > 0:
 		p.RangeDuration = &q.RangeDuration
 	}
-	return send[Trends](ctx, c, func(s string) (*http.Request, error) { return gen.NewGetTrendsRequest(s, me, &p) })
+	var qs query
+	addInt(&qs, "end_date", p.EndDate)
+	addString(&qs, "range", p.Range)
+	addInt(&qs, "range_duration", p.RangeDuration)
+	addString(&qs, "bucket_size", p.BucketSize)
+	return send[Trends](ctx, c, get(mePath+"/trends", qs.String()))
 }
 
 // Goals fetches the user's daily goals (GET /users/@me/goals; scope
 // basic_read). See https://jawbone.com/up/developer/endpoints/goals.
 func (c *Client) Goals(ctx context.Context) (*Goals, *Response, error) {
-	return send[Goals](ctx, c, forMe(gen.NewGetGoalsRequest))
+	return send[Goals](ctx, c, get(mePath+"/goals", ""))
 }
 
 // UpdateGoals sets the goals g names and leaves the others as they are
@@ -125,13 +129,13 @@ func (c *Client) UpdateGoals(ctx context.Context, g GoalsUpdate) (*Goals, *Respo
 	if err := checkChanges(g); err != nil {
 		return nil, nil, err
 	}
-	return sendForm[Goals](ctx, c, g, bodyForMe(gen.NewUpdateGoalsRequestWithBody))
+	return sendForm[Goals](ctx, c, call{method: http.MethodPost, path: mePath + "/goals"}, g)
 }
 
 // Settings fetches what the user shares with friends (GET
 // /users/@me/settings; scope basic_read).
 func (c *Client) Settings(ctx context.Context) (*Settings, *Response, error) {
-	return send[Settings](ctx, c, forMe(gen.NewGetSettingsRequest))
+	return send[Settings](ctx, c, get(mePath+"/settings", ""))
 }
 
 // TimeZoneQuery selects the period of TimeZones: a day, a range, or one
@@ -156,7 +160,12 @@ func (c *Client) TimeZones(ctx context.Context, q TimeZoneQuery) ([]TimeZone, *R
 		}
 		p.Timestamp = Ptr(EpochOf(q.At))
 	}
-	list, resp, err := send[gen.TimeZoneList](ctx, c, func(s string) (*http.Request, error) { return gen.NewGetTimeZoneRequest(s, me, &p) })
+	var qs query
+	addInt(&qs, "date", p.Date)
+	addInt(&qs, "start_time", p.StartTime)
+	addInt(&qs, "end_time", p.EndTime)
+	addInt(&qs, "timestamp", p.Timestamp)
+	list, resp, err := send[gen.TimeZoneList](ctx, c, get(mePath+"/timezone", qs.String()))
 	if err != nil {
 		return nil, resp, err
 	}
@@ -171,27 +180,9 @@ func (c *Client) RetrieveRefreshToken(ctx context.Context) (string, error) {
 	if c.cfg.ClientSecret == "" {
 		return "", errors.New("up: RetrieveRefreshToken needs Config.ClientSecret")
 	}
-	data, _, err := sendForm[gen.RefreshToken](ctx, c, gen.RefreshTokenRequest{Secret: c.cfg.ClientSecret}, bodyForMe(gen.NewGetRefreshTokenRequestWithBody))
+	data, _, err := sendForm[gen.RefreshToken](ctx, c, call{method: http.MethodPost, path: mePath + "/refreshToken"}, gen.RefreshTokenRequest{Secret: c.cfg.ClientSecret})
 	if err != nil {
 		return "", err
 	}
 	return data.RefreshToken, nil
-}
-
-// Subscribe asks UP to POST a notification to webhookURL whenever the
-// user's data that the token may read changes (POST /users/@me/pubsub).
-// Receive them with a WebhookHandler. See https://jawbone.com/up/developer/pubsub.
-func (c *Client) Subscribe(ctx context.Context, webhookURL string) (*Response, error) {
-	u, err := url.Parse(webhookURL)
-	if err != nil || !u.IsAbs() || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, &InputError{Field: "webhook", Reason: fmt.Sprintf("%q is not an absolute http(s) URL", webhookURL)}
-	}
-	p := gen.SubscribePubSubParams{Webhook: webhookURL}
-	return sendEmpty(ctx, c, func(s string) (*http.Request, error) { return gen.NewSubscribePubSubRequest(s, me, &p) })
-}
-
-// Unsubscribe stops UP's notifications about the user (DELETE
-// /users/@me/pubsub).
-func (c *Client) Unsubscribe(ctx context.Context) (*Response, error) {
-	return sendEmpty(ctx, c, forMe(gen.NewUnsubscribePubSubRequest))
 }

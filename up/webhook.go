@@ -127,7 +127,7 @@ func NewWebhookHandler(cfg *Config, handle func(ctx context.Context, n *Notifica
 func (h *WebhookHandler) init() {
 	h.once.Do(func() {
 		h.hash = []byte(WebhookSecretHash(h.ClientID, h.ClientSecret))
-		h.sem = make(chan struct{}, cmpOr(h.MaxConcurrent, 16))
+		h.sem = make(chan struct{}, positiveOr(h.MaxConcurrent, 16))
 		if h.Dedupe > 0 {
 			h.seen = newEventCache(h.Dedupe)
 		}
@@ -316,7 +316,7 @@ func badNotification(format string, args ...any) error {
 
 // read extracts, decodes and verifies the notification in r.
 func (h *WebhookHandler) read(w http.ResponseWriter, r *http.Request) (*Notification, error) {
-	limit := cmpOr(h.MaxBody, DefaultWebhookMaxBody)
+	limit := positiveOr(h.MaxBody, DefaultWebhookMaxBody)
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var tooBig *http.MaxBytesError

@@ -41,6 +41,7 @@ func (r *received) all() []*up.Notification {
 // TestWebhookEndToEnd registers a webhook with the fake, creates and
 // deletes a workout, and checks that the handler receives both changes.
 func TestWebhookEndToEnd(t *testing.T) {
+	t.Parallel()
 	s, c := fakeClient(t, nil)
 	got := newReceived()
 	h := up.NewWebhookHandler(fakeConfig(s), got.handle)
@@ -84,6 +85,7 @@ func TestWebhookEndToEnd(t *testing.T) {
 // TestWebhookRejects checks every way a notification is refused, and that
 // the user's code never sees a refused one.
 func TestWebhookRejects(t *testing.T) {
+	t.Parallel()
 	const id, secret = "client-id", "client-secret"
 	good := up.WebhookSecretHash(id, secret)
 	notification := func(hash string) string {
@@ -148,6 +150,7 @@ func TestWebhookRejects(t *testing.T) {
 // TestWebhookFormats checks the three ways a notification may arrive and
 // the decoding of both timestamp forms.
 func TestWebhookFormats(t *testing.T) {
+	t.Parallel()
 	const id, secret = "id", "secret"
 	doc := fmt.Sprintf(`{"notification_timestamp":1379364954,"events":[{"action":"enter_sleep_mode","timestamp":"1379364951","user_xid":"RGaCBFg9CsB83FsEcMY44A","secret_hash":%q}]}`,
 		strings.ToUpper(up.WebhookSecretHash(id, secret)))
@@ -185,6 +188,7 @@ func TestWebhookFormats(t *testing.T) {
 // notifications answers 503, so that UP tries again, and that a slow
 // Handle does not hold up the answer.
 func TestWebhookBusy(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	started := make(chan struct{}, 1)
 	h := &up.WebhookHandler{ClientID: "id", ClientSecret: "secret", MaxConcurrent: 1,

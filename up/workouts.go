@@ -5,8 +5,6 @@ import (
 	"io"
 	"iter"
 	"net/http"
-
-	"github.com/upapi/up-go/gen"
 )
 
 // Workouts iterates over the user's workouts that q selects, page after
@@ -18,14 +16,12 @@ func (c *Client) Workouts(ctx context.Context, q ListQuery) iter.Seq2[Workout, e
 // WorkoutsPage fetches the first page of the user's workouts that q selects
 // (GET /users/@me/workouts; scope move_read).
 func (c *Client) WorkoutsPage(ctx context.Context, q ListQuery) (*Page[Workout], error) {
-	return listPage[Workout](ctx, c, q, func(s string, p listParams) (*http.Request, error) {
-		return gen.NewListWorkoutsRequest(s, me, (*gen.ListWorkoutsParams)(&p))
-	})
+	return listPage[Workout](ctx, c, mePath+"/workouts", q)
 }
 
 // Workout fetches one workout (GET /workouts/{xid}; scope move_read).
 func (c *Client) Workout(ctx context.Context, xid string) (*Workout, *Response, error) {
-	return getEvent[Workout](ctx, c, xid, gen.NewGetWorkoutRequest)
+	return getEvent[Workout](ctx, c, "workouts", xid)
 }
 
 // CreateWorkout logs a workout (POST /users/@me/workouts; scope
@@ -35,7 +31,7 @@ func (c *Client) CreateWorkout(ctx context.Context, w WorkoutCreate) (*Workout, 
 	if err := checkSpan(w.TimeCreated, w.TimeCompleted); err != nil {
 		return nil, nil, err
 	}
-	return sendForm[Workout](ctx, c, w, bodyForMe(gen.NewCreateWorkoutRequestWithBody))
+	return sendForm[Workout](ctx, c, call{method: http.MethodPost, path: mePath + "/workouts"}, w)
 }
 
 // UpdateWorkout changes the fields set in u and leaves the others as they
@@ -47,29 +43,27 @@ func (c *Client) UpdateWorkout(ctx context.Context, xid string, u WorkoutUpdate)
 	if err := checkChanges(u); err != nil {
 		return nil, nil, err
 	}
-	return sendForm[Workout](ctx, c, u, func(s, ct string, body io.Reader) (*http.Request, error) {
-		return gen.NewUpdateWorkoutRequestWithBody(s, xid, ct, body)
-	})
+	return updateEvent[Workout](ctx, c, "workouts", xid, u)
 }
 
 // DeleteWorkout deletes a workout this application created (DELETE
 // /workouts/{xid}; scope move_write).
 func (c *Client) DeleteWorkout(ctx context.Context, xid string) (*Response, error) {
-	return deleteEvent(ctx, c, xid, gen.NewDeleteWorkoutRequest)
+	return deleteEvent(ctx, c, "workouts", xid)
 }
 
 // WorkoutImage fetches the workout's intensity graph as PNG bytes (GET
 // /workouts/{xid}/image; scope move_read).
-func (c *Client) WorkoutImage(ctx context.Context, xid string) ([]byte, error) {
-	return eventImage(ctx, c, xid, gen.NewGetWorkoutImageRequest)
+func (c *Client) WorkoutImage(ctx context.Context, xid string) ([]byte, *Response, error) {
+	return eventImage(ctx, c, "workouts", xid)
 }
 
 // OpenWorkoutImage streams the workout's intensity graph (GET
 // /workouts/{xid}/image; scope move_read) for the caller to read and close. It
 // reads nothing into memory itself, so unlike WorkoutImage it sets no size
 // limit.
-func (c *Client) OpenWorkoutImage(ctx context.Context, xid string) (io.ReadCloser, error) {
-	return openEventImage(ctx, c, xid, gen.NewGetWorkoutImageRequest)
+func (c *Client) OpenWorkoutImage(ctx context.Context, xid string) (io.ReadCloser, *Response, error) {
+	return openEventImage(ctx, c, "workouts", xid)
 }
 
 // WorkoutTicks iterates over the workout's intraday series, oldest first
@@ -78,7 +72,8 @@ func (c *Client) WorkoutTicks(ctx context.Context, xid string) iter.Seq2[Tick, e
 	return all(ctx, func(ctx context.Context) (*Page[Tick], error) { return c.WorkoutTicksPage(ctx, xid) })
 }
 
-// WorkoutTicksPage fetches the first page of the workout's intraday series.
+// WorkoutTicksPage fetches the first page of the workout's intraday series
+// (GET /workouts/{xid}/ticks; scope move_read).
 func (c *Client) WorkoutTicksPage(ctx context.Context, xid string) (*Page[Tick], error) {
-	return ticksPage[Tick](ctx, c, xid, gen.NewListWorkoutTicksRequest)
+	return ticksPage[Tick](ctx, c, "workouts", xid)
 }

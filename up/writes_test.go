@@ -13,16 +13,17 @@ import (
 // TestWorkoutRoundTrip creates, reads, updates and deletes a workout
 // through the fake, checking the form each write sends.
 func TestWorkoutRoundTrip(t *testing.T) {
+	t.Parallel()
 	s, c := fakeClient(t, nil)
 	ctx := t.Context()
 	start := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
 	created, resp, err := c.CreateWorkout(ctx, up.WorkoutCreate{
-		SubType:       2,
+		SubType:       up.WorkoutRun,
 		TimeCreated:   up.Ptr(up.EpochOf(start)),
 		TimeCompleted: up.Ptr(up.EpochOf(start.Add(40 * time.Minute))),
 		Title:         up.Ptr("Morning run"),
 		Distance:      up.Ptr(5123.5),
-		Intensity:     up.Ptr(4),
+		Intensity:     up.Ptr(up.IntensityDifficult),
 		PlaceLat:      up.Ptr(37.451572),
 		Share:         up.Ptr(false),
 	})
@@ -48,7 +49,7 @@ func TestWorkoutRoundTrip(t *testing.T) {
 	if len(req.Form) != len(want) {
 		t.Errorf("form has %d fields (%v), want %d: unset fields must not be sent", len(req.Form), req.Form, len(want))
 	}
-	if *created.Title != "Morning run" || created.Details == nil || *created.Details.Intensity != 4 {
+	if created.Title != "Morning run" || created.Details.Intensity != up.IntensityDifficult {
 		t.Errorf("created %+v", created)
 	}
 
@@ -59,11 +60,11 @@ func TestWorkoutRoundTrip(t *testing.T) {
 	if req := lastRequest(t, s); req.Path != "/nudge/api/v.1.1/workouts/"+created.XID+"/partialUpdate" || len(req.Form) != 1 {
 		t.Errorf("update sent %s with %v", req.Path, req.Form)
 	}
-	if *updated.Title != "Evening run" || *updated.Details.Intensity != 4 {
+	if updated.Title != "Evening run" || updated.Details.Intensity != 4 {
 		t.Errorf("after update %+v: the title must change and nothing else", updated)
 	}
 	got, _, err := c.Workout(ctx, created.XID)
-	if err != nil || *got.Title != "Evening run" {
+	if err != nil || got.Title != "Evening run" {
 		t.Fatalf("read back %+v, %v", got, err)
 	}
 	if _, err := c.DeleteWorkout(ctx, created.XID); err != nil {
@@ -77,6 +78,7 @@ func TestWorkoutRoundTrip(t *testing.T) {
 // TestDeleteOthersForbidden checks the typed error for deleting an event
 // this application did not create.
 func TestDeleteOthersForbidden(t *testing.T) {
+	t.Parallel()
 	_, c := fakeClient(t, nil)
 	w := first(t, c.Workouts(t.Context(), up.ListQuery{}))
 	_, err := c.DeleteWorkout(t.Context(), w.XID)
@@ -88,6 +90,7 @@ func TestDeleteOthersForbidden(t *testing.T) {
 
 // TestOtherWrites round-trips every other writable resource.
 func TestOtherWrites(t *testing.T) {
+	t.Parallel()
 	s, c := fakeClient(t, nil)
 	ctx := t.Context()
 	now := up.EpochOf(time.Now().Add(-time.Hour))
@@ -100,8 +103,8 @@ func TestOtherWrites(t *testing.T) {
 		t.Fatal("delete sleep:", err)
 	}
 
-	items := []up.MealItem{{Name: "Oatmeal", Calories: up.Ptr(150.0)}, {Name: "Coffee", SubType: up.Ptr(1)}}
-	meal, _, err := c.CreateMeal(ctx, up.MealCreate{Note: "Breakfast", SubType: up.Ptr(1), Items: items, TimeCreated: &now})
+	items := []up.MealItem{{Name: "Oatmeal", Calories: 150.0}, {Name: "Coffee", SubType: up.MealItemDrink}}
+	meal, _, err := c.CreateMeal(ctx, up.MealCreate{Note: "Breakfast", SubType: up.Ptr(up.MealBreakfast), Items: items, TimeCreated: &now})
 	if err != nil {
 		t.Fatal("meal:", err)
 	}
@@ -109,7 +112,7 @@ func TestOtherWrites(t *testing.T) {
 		t.Errorf("items field %s", form)
 	}
 	meal, _, err = c.Meal(ctx, meal.XID)
-	if err != nil || meal.Items == nil || len(meal.Items.Items) != 2 || meal.Items.Items[1].Name != "Coffee" {
+	if err != nil || len(meal.Items.Items) != 2 || meal.Items.Items[1].Name != "Coffee" {
 		t.Fatalf("meal read back %+v, %v", meal, err)
 	}
 	if meal, _, err = c.UpdateMeal(ctx, meal.XID, up.MealUpdate{Items: items[:1]}); err != nil || len(meal.Items.Items) != 1 {
@@ -138,10 +141,10 @@ func TestOtherWrites(t *testing.T) {
 	}
 
 	ge, _, err := c.CreateGenericEvent(ctx, up.GenericEventCreate{Title: "Read", Verb: "read", Attributes: map[string]any{"pages": 30}})
-	if err != nil || ge.Attributes == nil || (*ge.Attributes)["pages"] != 30.0 {
+	if err != nil || ge.Attributes == nil || (ge.Attributes)["pages"] != 30.0 {
 		t.Fatalf("generic %+v, %v", ge, err)
 	}
-	if ge, _, err = c.UpdateGenericEvent(ctx, ge.XID, up.GenericEventUpdate{Note: up.Ptr("a good book")}); err != nil || *ge.Note != "a good book" {
+	if ge, _, err = c.UpdateGenericEvent(ctx, ge.XID, up.GenericEventUpdate{Note: up.Ptr("a good book")}); err != nil || ge.Note != "a good book" {
 		t.Fatalf("generic update %+v, %v", ge, err)
 	}
 	if _, err := c.DeleteGenericEvent(ctx, ge.XID); err != nil {
@@ -149,13 +152,13 @@ func TestOtherWrites(t *testing.T) {
 	}
 
 	mood, _, err := c.CreateMood(ctx, up.MoodCreate{Title: "Pumped up", SubType: 2})
-	if err != nil || *mood.SubType != 2 {
+	if err != nil || mood.SubType != 2 {
 		t.Fatalf("mood %+v, %v", mood, err)
 	}
-	if today, _, err := c.Mood(ctx, 0); err != nil || today.XID == nil || *today.XID != *mood.XID {
+	if today, _, err := c.MoodOn(ctx, 0); err != nil || today.XID == "" || today.XID != mood.XID {
 		t.Errorf("today's mood %+v, %v, want the one just recorded", today, err)
 	}
-	if _, err := c.DeleteMood(ctx, *mood.XID); err != nil {
+	if _, err := c.DeleteMood(ctx, mood.XID); err != nil {
 		t.Fatal("delete mood:", err)
 	}
 
@@ -168,7 +171,7 @@ func TestOtherWrites(t *testing.T) {
 	}
 
 	goals, _, err := c.UpdateGoals(ctx, up.GoalsUpdate{MoveSteps: up.Ptr(12000)})
-	if err != nil || *goals.MoveSteps != 12000 {
+	if err != nil || goals.MoveSteps != 12000 {
 		t.Fatalf("goals %+v, %v", goals, err)
 	}
 	rt, err := c.RetrieveRefreshToken(ctx)
@@ -180,8 +183,10 @@ func TestOtherWrites(t *testing.T) {
 	}
 }
 
-// TestInputErrors checks that writes UP would refuse fail before any request.
+// TestInputErrors checks that writes UP would refuse fail with an
+// *InputError before any request.
 func TestInputErrors(t *testing.T) {
+	t.Parallel()
 	s, c := fakeClient(t, nil)
 	ctx := t.Context()
 	now := up.EpochOf(time.Now())
@@ -207,7 +212,33 @@ func TestInputErrors(t *testing.T) {
 			_, _, err := c.CreateBodyEvent(ctx, up.BodyEventCreate{Title: "t"})
 			return err
 		},
-		"mood out of range": func() error { _, _, err := c.CreateMood(ctx, up.MoodCreate{Title: "t", SubType: 9}); return err },
+		"mood out of range":     func() error { _, _, err := c.CreateMood(ctx, up.MoodCreate{Title: "t", SubType: 9}); return err },
+		"mood without sub_type": func() error { _, _, err := c.CreateMood(ctx, up.MoodCreate{Title: "t"}); return err },
+		"workout of no type": func() error {
+			_, _, err := c.CreateWorkout(ctx, up.WorkoutCreate{TimeCreated: up.Ptr(now)})
+			return err
+		},
+		"workout type 99": func() error { _, _, err := c.CreateWorkout(ctx, up.WorkoutCreate{SubType: 99}); return err },
+		"workout intensity 6": func() error {
+			_, _, err := c.CreateWorkout(ctx, up.WorkoutCreate{SubType: up.WorkoutRun, Intensity: up.Ptr(up.WorkoutIntensity(6))})
+			return err
+		},
+		"update to workout type 0": func() error {
+			_, _, err := c.UpdateWorkout(ctx, "x", up.WorkoutUpdate{SubType: up.Ptr(up.WorkoutType(0))})
+			return err
+		},
+		"meal type 4": func() error {
+			_, _, err := c.CreateMeal(ctx, up.MealCreate{Note: "n", SubType: up.Ptr(up.MealType(4)), Items: []up.MealItem{{Name: "a"}}})
+			return err
+		},
+		"meal item of food type 5": func() error {
+			_, _, err := c.CreateMeal(ctx, up.MealCreate{Note: "n", Items: []up.MealItem{{Name: "a", FoodType: 5}}})
+			return err
+		},
+		"meal item served on a tray": func() error {
+			_, _, err := c.UpdateMeal(ctx, "x", up.MealUpdate{Items: []up.MealItem{{Name: "a", Type: "tray"}}})
+			return err
+		},
 		"generic without verb": func() error {
 			_, _, err := c.CreateGenericEvent(ctx, up.GenericEventCreate{Title: "t"})
 			return err
@@ -221,8 +252,9 @@ func TestInputErrors(t *testing.T) {
 	s.ResetRequests()
 	for name, call := range calls {
 		t.Run(name, func(t *testing.T) {
-			if err := call(); err == nil {
-				t.Error("accepted")
+			var ie *up.InputError
+			if err := call(); !errors.As(err, &ie) {
+				t.Errorf("%v, want an *InputError", err)
 			}
 		})
 	}
@@ -234,6 +266,7 @@ func TestInputErrors(t *testing.T) {
 // TestWritesNotRetried checks that a create answered 503 is reported, not
 // resent, even with a retry policy, while a read is retried.
 func TestWritesNotRetried(t *testing.T) {
+	t.Parallel()
 	s := uptest.NewServer(t)
 	cfg := fakeConfig(s)
 	cfg.Retry = &up.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond}
@@ -264,6 +297,7 @@ func TestWritesNotRetried(t *testing.T) {
 // TestWriteResentAfterRefresh checks the one resend a write gets: after a
 // 401, once the token is refreshed, since UP did not process it.
 func TestWriteResentAfterRefresh(t *testing.T) {
+	t.Parallel()
 	s, c := fakeClient(t, nil)
 	s.ExpireAccessTokens()
 	s.ResetRequests()

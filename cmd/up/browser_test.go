@@ -36,7 +36,11 @@ func loginInChromium(t *testing.T, button string) (*env, string, string, int, st
 				chromedp.SendKeys(chromedp.CSS("#password"), user.Password()))
 			if err == nil {
 				b.Screenshot("login page")
-				err = chromedp.Do(b.Ctx, chromedp.Click(chromedp.CSS(button)), chromedp.WaitVisible(chromedp.CSS("h1")))
+				// The login page has an h1 too: wait for it to be gone before
+				// waiting for the answer page's.
+				err = chromedp.Do(b.Ctx, chromedp.Click(chromedp.CSS(button)),
+					chromedp.WaitNotPresent(chromedp.CSS("#password")),
+					chromedp.WaitVisible(chromedp.CSS("h1")))
 			}
 			if err != nil {
 				browsed <- "browser: " + err.Error()

@@ -134,16 +134,10 @@ func (d *demo) show(format string, args ...any) {
 }
 
 func (d *demo) loginURL(context.Context) (string, error) {
-	d.cfg = &up.Config{
-		ClientID:     d.s.ClientID,
-		ClientSecret: d.s.ClientSecret,
-		RedirectURL:  demoRedirect,
-		Scopes:       []up.Scope{up.ScopeBasicRead, up.ScopeExtendedRead, up.ScopeFriendsRead, up.ScopeMoveRead, up.ScopeMoveWrite},
-		BaseURL:      d.s.URL,
-		AuthURL:      d.s.AuthURL,
-		TokenURL:     d.s.TokenURL,
-		Storage:      d.store,
-	}
+	d.cfg = up.ConfigFor(d.s)
+	d.cfg.RedirectURL = demoRedirect
+	d.cfg.Scopes = up.Scopes{up.ScopeBasicRead, up.ScopeExtendedRead, up.ScopeFriendsRead, up.ScopeMoveRead, up.ScopeMoveWrite}
+	d.cfg.Storage = d.store
 	state, err := up.NewState()
 	if err != nil {
 		return "", err
@@ -248,7 +242,7 @@ func (d *demo) user(ctx context.Context) (string, error) {
 	}
 	m := resp.Meta
 	d.serverNow = m.Time
-	d.show("%s, xid %s, %.2f m, %.1f kg", userName(user), user.XID, deref(user.Height), deref(user.Weight))
+	d.show("%s, xid %s, %.2f m, %.1f kg", userName(user), user.XID, user.Height, user.Weight)
 	d.show("meta: code %d, message %s, user_xid %s, time %s", m.Code, m.Message, m.UserXID, m.Time.Format(time.RFC3339))
 	switch {
 	case user.XID != d.s.UserXID():
@@ -285,7 +279,7 @@ func (d *demo) workouts(ctx context.Context) (string, error) {
 		var items []string
 		for _, w := range page.Items {
 			seen = append(seen, w.XID)
-			items = append(items, fmt.Sprintf("%s %s %s", w.Date.String()[5:], deref(w.Title), fmtDuration(deref(w.Details).Time)))
+			items = append(items, fmt.Sprintf("%s %s %s", w.Date.String()[5:], w.Title, fmtDuration(w.Details.Time)))
 		}
 		if len(page.Items) > q.Limit {
 			return "", fmt.Errorf("page %d holds %s, more than the limit %d", pages, plural(len(page.Items), "workout"), q.Limit)
@@ -325,7 +319,7 @@ func (d *demo) workouts(ctx context.Context) (string, error) {
 func (d *demo) writes(ctx context.Context) (string, error) {
 	start := d.serverNow.Add(-2 * time.Hour).Truncate(time.Minute)
 	created, _, err := d.client.CreateWorkout(ctx, up.WorkoutCreate{
-		SubType:       2,
+		SubType:       up.WorkoutRun,
 		TimeCreated:   up.Ptr(up.EpochOf(start)),
 		TimeCompleted: up.Ptr(up.EpochOf(start.Add(40 * time.Minute))),
 		Title:         up.Ptr("Demo run"),
@@ -334,26 +328,26 @@ func (d *demo) writes(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	cd := deref(created.Details)
-	d.show("created %s: %q, %.0f kcal, %s", created.XID, deref(created.Title), deref(cd.Calories), fmtDuration(cd.Time))
+	cd := created.Details
+	d.show("created %s: %q, %.0f kcal, %s", created.XID, created.Title, cd.Calories, fmtDuration(cd.Time))
 	updated, _, err := d.client.UpdateWorkout(ctx, created.XID, up.WorkoutUpdate{Title: up.Ptr("Demo evening run"), Calories: up.Ptr(321.0)})
 	if err != nil {
 		return "", err
 	}
-	ud := deref(updated.Details)
+	ud := updated.Details
 	d.show("updated %s: title %q → %q, calories %.0f → %.0f, time_updated +%ds; duration still %s",
-		updated.XID, deref(created.Title), deref(updated.Title), deref(cd.Calories), deref(ud.Calories),
-		int64(deref(updated.TimeUpdated))-int64(deref(created.TimeUpdated)), fmtDuration(ud.Time))
+		updated.XID, created.Title, updated.Title, cd.Calories, ud.Calories,
+		int64(updated.TimeUpdated)-int64(created.TimeUpdated), fmtDuration(ud.Time))
 	fetched, _, err := d.client.Workout(ctx, created.XID)
 	if err != nil {
 		return "", err
 	}
 	switch {
-	case updated.XID != created.XID || deref(fetched.Title) != "Demo evening run" || deref(deref(fetched.Details).Calories) != 321:
+	case updated.XID != created.XID || fetched.Title != "Demo evening run" || fetched.Details.Calories != 321:
 		return "", errors.New("the update did not change the title and calories")
-	case deref(ud.Time) != deref(cd.Time):
+	case ud.Time != cd.Time:
 		return "", errors.New("the update changed the duration, which it did not set")
-	case deref(updated.TimeUpdated) <= deref(created.TimeUpdated):
+	case updated.TimeUpdated <= created.TimeUpdated:
 		return "", errors.New("time_updated did not move forward")
 	}
 	if _, err := d.client.DeleteWorkout(ctx, created.XID); err != nil {

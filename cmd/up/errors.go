@@ -152,12 +152,3 @@ func trimUp(s string) string { return strings.TrimPrefix(s, "up: ") }
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
-
-// isLoopback reports whether host names the local machine.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}

@@ -191,7 +191,7 @@ func TestExport(t *testing.T) {
 		t.Errorf("user.json: %v %+v", err, user)
 	}
 	var goals gen.Goals
-	if err := json.Unmarshal(files["goals.json"], &goals); err != nil || goals.MoveSteps == nil {
+	if err := json.Unmarshal(files["goals.json"], &goals); err != nil || goals.MoveSteps == 0 {
 		t.Errorf("goals.json: %v %+v", err, goals)
 	}
 	if len(m.Objects) != 4 || m.Objects[0].Name != "user" || m.Objects[0].File != "user.json" {
@@ -624,4 +624,49 @@ func TestProgressOnATerminal(t *testing.T) {
 			t.Errorf("%s is not a terminal", os.DevNull)
 		}
 	}
+}
+
+// failOnce is a transport that answers the first request for a later page
+// of path (one with a page_token) with 503, and sends every other.
+type failOnce struct {
+	path   string
+	mu     sync.Mutex
+	failed bool
+}
+
+func (f *failOnce) RoundTrip(req *http.Request) (*http.Response, error) {
+	f.mu.Lock()
+	fail := !f.failed && strings.HasSuffix(req.URL.Path, f.path) && req.URL.Query().Has("page_token")
+	f.failed = f.failed || fail
+	f.mu.Unlock()
+	if fail {
+		return &http.Response{
+			StatusCode: http.StatusTooManyRequests, Status: "429 Too Many Requests", Request: req,
+			Header: http.Header{"Content-Type": {"application/json"}, "Retry-After": {"0"}},
+			Body:   io.NopCloser(strings.NewReader(`{"meta":{"code":429,"message":"RATE_LIMITED","time":1}}`)),
+		}, nil
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// TestExportRetriesALaterPage has UP refuse a page after the first once: the
+// export asks for that page again and writes what an undisturbed export
+// writes.
+func TestExportRetriesALaterPage(t *testing.T) {
+	e := exportEnv(t)
+	args := []string{"--since", "60d", "--limit", "10"}
+	whole := filepath.Join(t.TempDir(), "whole")
+	e.quiet(append([]string{"export", whole}, args...)...)
+
+	a, _, stderr := e.app()
+	f := &failOnce{path: "/sleeps"}
+	a.httpClient = &http.Client{Transport: f}
+	dir := filepath.Join(t.TempDir(), "export")
+	if code := a.run(t.Context(), append([]string{"export", dir}, args...)); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !f.failed {
+		t.Fatal("no later page of sleeps was asked for")
+	}
+	sameFiles(t, whole, dir)
 }

@@ -337,18 +337,22 @@ func (x *exporter) slowDown(wait time.Duration, bound int) {
 
 // chain fetches the pages of one resource, one after another.
 type chain[T any] struct {
-	x     *exporter
-	k     *kind[T]
-	next  string              // the URL of the page to fetch; "" for the first page
-	seen  map[string]struct{} // the next links followed, to refuse a loop
-	count int                 // items fetched before the page to fetch, committed ones included
-	ticks *ticks              // the tick series to fetch for each item, if exported
-	est   estimator
+	x *exporter
+	k *kind[T]
+	// page is the last page fetched this run, whose Next fetches the one
+	// after (and may be called again after a failure; it refuses a next
+	// link that repeats one followed before). Before the first page it is
+	// nil, and resume is the next link an earlier run saved, if any.
+	page   *up.Page[T]
+	resume string
+	count  int    // items fetched before the page to fetch, committed ones included
+	ticks  *ticks // the tick series to fetch for each item, if exported
+	est    estimator
 }
 
 // startChain schedules the export of resource k from where rs says.
 func startChain[T any](x *exporter, k *kind[T], rs *resourceState) {
-	ch := &chain[T]{x: x, k: k, next: rs.Next, seen: map[string]struct{}{}, count: rs.Count, ticks: x.selectedTicks(k.name)}
+	ch := &chain[T]{x: x, k: k, resume: rs.Next, count: rs.Count, ticks: x.selectedTicks(k.name)}
 	ch.est.end = x.state.RangeEnd.Unix()
 	days := min(x.state.RangeEnd.Sub(x.state.RangeStart).Hours()/24, 365)
 	x.sched.push(&job{name: k.name, prio: 1 + k.perDay*days/float64(x.query.limit), run: ch.fetch})
@@ -360,10 +364,14 @@ func (ch *chain[T]) fetch(ctx context.Context) error {
 	x := ch.x
 	var page *up.Page[T]
 	var err error
-	if ch.next == "" {
+	switch {
+	case ch.page != nil:
+		page, err = ch.page.Next(ctx)
+	case ch.resume != "":
+		// Where an earlier run stopped: a link of that run's last page.
+		page, err = up.ResumePage[T](ctx, x.client, ch.resume)
+	default:
 		page, err = ch.k.first(ctx, x.client, x.query)
-	} else {
-		page, err = up.ResumePage[T](ctx, x.client, ch.next)
 	}
 	if err != nil {
 		return err
@@ -373,12 +381,6 @@ func (ch *chain[T]) fetch(ctx context.Context) error {
 	for _, item := range page.Items {
 		c.span.add(ch.k.when(item))
 	}
-	if c.next != "" {
-		if _, loop := ch.seen[c.next]; loop {
-			return fmt.Errorf("%w: %s", up.ErrPaginationLoop, ch.k.name)
-		}
-		ch.seen[c.next] = struct{}{}
-	}
 	// The page goes to the committer before anything it makes possible.
 	x.commits <- c
 	if ch.ticks != nil && ch.k.xid != nil {
@@ -387,8 +389,8 @@ func (ch *chain[T]) fetch(ctx context.Context) error {
 		}
 	}
 	ch.count += len(page.Items)
-	if c.next != "" {
-		ch.next = c.next
+	if page.HasNext() {
+		ch.page = page
 		ch.est.add(c.span)
 		x.sched.push(&job{name: ch.k.name, prio: 1 + ch.est.remaining(), run: ch.fetch})
 	}

@@ -36,7 +36,7 @@ func TestFmtDurationHugeValues(t *testing.T) {
 		if int64(secs) != tt.secs {
 			continue // does not fit this platform's int
 		}
-		if got := fmtDuration(&secs); got != tt.want {
+		if got := fmtDuration(secs); got != tt.want {
 			t.Errorf("fmtDuration(%d) = %q, want %q", tt.secs, got, tt.want)
 		}
 	}

@@ -352,21 +352,13 @@ func parseScopes(given []string) ([]up.Scope, error) {
 			continue
 		}
 		if !slices.Contains(up.AllScopes(), up.Scope(g)) {
-			return nil, usageErrorf("login: unknown scope %q (scopes: read, all, %s)", g, joinScopes(up.AllScopes()))
+			return nil, usageErrorf("login: unknown scope %q (want read, all or any of: %s)", g, up.AllScopes())
 		}
 		add(up.Scope(g))
 	}
 	all := up.AllScopes()
 	slices.SortFunc(out, func(a, b up.Scope) int { return slices.Index(all, a) - slices.Index(all, b) })
 	return out, nil
-}
-
-func joinScopes(scopes []up.Scope) string {
-	s := make([]string, len(scopes))
-	for i, sc := range scopes {
-		s[i] = string(sc)
-	}
-	return strings.Join(s, ", ")
 }
 
 // systemBrowser opens url with the system's opener, when there is one. It

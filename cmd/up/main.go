@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/upapi/up-go/internal/loopback"
 	"github.com/upapi/up-go/up"
 )
 
@@ -435,7 +436,7 @@ func checkEndpoint(name, raw string) error {
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return usageErrorf("%s %q is not an absolute http(s) URL", name, raw)
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if u.Scheme == "http" && !loopback.Is(u.Hostname()) {
 		return usageErrorf("%s: refusing to send credentials over plain http to %s: use https (plain http is only for 127.0.0.1 and localhost)", name, u.Host)
 	}
 	return nil
@@ -489,13 +490,4 @@ func (s *stringsFlag) Set(v string) error {
 // printf writes to w, ignoring errors: a closed terminal ends nothing.
 func (a *app) printf(w io.Writer, format string, args ...any) {
 	_, _ = fmt.Fprintf(w, format, args...)
-}
-
-// deref returns *p, or the zero value when p is nil.
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
 }

@@ -157,8 +157,8 @@ func (e *env) noSecrets(out string) {
 // reference reads.
 func (e *env) client() *up.Client {
 	e.t.Helper()
-	cfg := &up.Config{ClientID: e.s.ClientID, ClientSecret: e.s.ClientSecret, BaseURL: e.s.URL, TokenURL: e.s.TokenURL,
-		Storage: up.NewFileStorage(e.tokenFile)}
+	cfg := up.ConfigFor(e.s)
+	cfg.Storage = up.NewFileStorage(e.tokenFile)
 	c, err := cfg.ClientFromStorage(e.t.Context())
 	if err != nil {
 		e.t.Fatal(err)

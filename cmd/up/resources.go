@@ -144,50 +144,52 @@ func dateCol[T any](date func(T) up.Date) column[T] {
 }
 
 // timeCol shows a moment: RFC 3339 in CSV, the clock time in the table
-// (with the date when withDate), both in the event's zone.
-func timeCol[T any](z *zones, name string, width int, at func(T) *up.Epoch, tz func(T) *string, withDate bool) column[T] {
+// (with the date when withDate), both in the event's zone; nothing for the
+// zero moment, which UP sends for one it does not know.
+func timeCol[T any](z *zones, name string, width int, at func(T) up.Epoch, tz func(T) string, withDate bool) column[T] {
 	layout := "15:04"
 	if withDate {
 		layout = "2006-01-02 15:04"
 	}
+	show := func(v T, layout string) string {
+		e := at(v)
+		if e == 0 {
+			return ""
+		}
+		return e.Time().In(z.get(tz(v))).Format(layout)
+	}
 	return column[T]{
 		name: name, width: width,
-		csv: func(v T) string {
-			e := at(v)
-			if e == nil {
-				return ""
-			}
-			return e.Time().In(z.get(tz(v))).Format(time.RFC3339)
-		},
-		table: func(v T) string {
-			e := at(v)
-			if e == nil {
-				return ""
-			}
-			return e.Time().In(z.get(tz(v))).Format(layout)
-		},
+		csv:   func(v T) string { return show(v, time.RFC3339) },
+		table: func(v T) string { return show(v, layout) },
 	}
 }
 
-func strCol[T any](name string, width int, s func(T) *string) column[T] {
-	return column[T]{name: name, width: width, csv: func(v T) string { return deref(s(v)) }}
+func strCol[T any](name string, width int, s func(T) string) column[T] {
+	return column[T]{name: name, width: width, csv: s}
 }
 
-func intCol[T any](name string, width int, n func(T) *int) column[T] {
-	return column[T]{name: name, width: width, csv: func(v T) string { return fmtInt(n(v)) }}
+func intCol[T any](name string, width int, n func(T) int) column[T] {
+	return column[T]{name: name, width: width, csv: func(v T) string { return strconv.Itoa(n(v)) }}
 }
 
 // durCol is a number of seconds, shown as 1h23m in the table.
-func durCol[T any](name string, width int, n func(T) *int) column[T] {
+func durCol[T any](name string, width int, n func(T) int) column[T] {
 	return column[T]{
 		name: name, width: width,
-		csv:   func(v T) string { return fmtInt(n(v)) },
+		csv:   func(v T) string { return strconv.Itoa(n(v)) },
 		table: func(v T) string { return fmtDuration(n(v)) },
 	}
 }
 
 // floatCol is a number, shown with prec decimals in the table.
-func floatCol[T any](name string, width, prec int, f func(T) *float64) column[T] {
+func floatCol[T any](name string, width, prec int, f func(T) float64) column[T] {
+	return optFloatCol(name, width, prec, func(v T) *float64 { x := f(v); return &x })
+}
+
+// optFloatCol is a number that may be absent (a body measurement not
+// taken), shown as nothing then.
+func optFloatCol[T any](name string, width, prec int, f func(T) *float64) column[T] {
 	return column[T]{
 		name: name, width: width,
 		csv: func(v T) string {
@@ -205,20 +207,10 @@ func floatCol[T any](name string, width, prec int, f func(T) *float64) column[T]
 	}
 }
 
-func fmtInt(p *int) string {
-	if p == nil {
-		return ""
-	}
-	return strconv.Itoa(*p)
-}
-
-func fmtDuration(p *int) string {
-	if p == nil {
-		return ""
-	}
+func fmtDuration(sec int) string {
 	// Whole numbers, not a time.Duration, which a huge value from the
 	// server would overflow.
-	h, m := *p/3600, *p%3600/60
+	h, m := sec/3600, sec%3600/60
 	if h == 0 {
 		return fmt.Sprintf("%dm", m)
 	}
@@ -231,8 +223,7 @@ type zones struct{ m map[string]*time.Location }
 func newZones() *zones { return &zones{m: map[string]*time.Location{}} }
 
 // get returns the zone named tz, or UTC when there is none or it is unknown.
-func (z *zones) get(tz *string) *time.Location {
-	name := deref(tz)
+func (z *zones) get(name string) *time.Location {
 	if name == "" {
 		return time.UTC
 	}
@@ -250,8 +241,8 @@ func (z *zones) get(tz *string) *time.Location {
 // The resources.
 
 func moves() resource {
-	d := func(m up.Move) up.MoveDetails { return deref(m.Details) }
-	tz := func(m up.Move) *string { return d(m).TZ }
+	d := func(m up.Move) up.MoveDetails { return m.Details }
+	tz := func(m up.Move) string { return d(m).TZ }
 	return &kind[up.Move]{
 		name:   "moves",
 		perDay: 1,
@@ -267,18 +258,18 @@ func moves() resource {
 			return []column[up.Move]{
 				xidCol(func(m up.Move) string { return m.XID }),
 				dateCol(func(m up.Move) up.Date { return m.Date }),
-				intCol("steps", 6, func(m up.Move) *int { return d(m).Steps }),
-				floatCol("km", 6, 2, func(m up.Move) *float64 { return d(m).Km }),
-				durCol("active_time", 11, func(m up.Move) *int { return d(m).ActiveTime }),
-				floatCol("calories", 8, 0, func(m up.Move) *float64 { return d(m).Calories }),
-				timeCol(z, "time_created", 0, func(m up.Move) *up.Epoch { return &m.TimeCreated }, tz, true),
-				timeCol(z, "time_updated", 0, func(m up.Move) *up.Epoch { return m.TimeUpdated }, tz, true),
-				strCol("title", 0, func(m up.Move) *string { return m.Title }),
-				floatCol("distance", 0, 0, func(m up.Move) *float64 { return d(m).Distance }),
-				durCol("inactive_time", 0, func(m up.Move) *int { return d(m).InactiveTime }),
-				durCol("longest_active", 0, func(m up.Move) *int { return d(m).LongestActive }),
-				durCol("longest_idle", 0, func(m up.Move) *int { return d(m).LongestIdle }),
-				floatCol("bmr_day", 0, 0, func(m up.Move) *float64 { return d(m).BMRDay }),
+				intCol("steps", 6, func(m up.Move) int { return d(m).Steps }),
+				floatCol("km", 6, 2, func(m up.Move) float64 { return d(m).Km }),
+				durCol("active_time", 11, func(m up.Move) int { return d(m).ActiveTime }),
+				floatCol("calories", 8, 0, func(m up.Move) float64 { return d(m).Calories }),
+				timeCol(z, "time_created", 0, func(m up.Move) up.Epoch { return m.TimeCreated }, tz, true),
+				timeCol(z, "time_updated", 0, func(m up.Move) up.Epoch { return m.TimeUpdated }, tz, true),
+				strCol("title", 0, func(m up.Move) string { return m.Title }),
+				floatCol("distance", 0, 0, func(m up.Move) float64 { return d(m).Distance }),
+				durCol("inactive_time", 0, func(m up.Move) int { return d(m).InactiveTime }),
+				durCol("longest_active", 0, func(m up.Move) int { return d(m).LongestActive }),
+				durCol("longest_idle", 0, func(m up.Move) int { return d(m).LongestIdle }),
+				floatCol("bmr_day", 0, 0, func(m up.Move) float64 { return d(m).BMRDay }),
 				strCol("tz", 0, tz),
 			}
 		},
@@ -286,8 +277,8 @@ func moves() resource {
 }
 
 func workouts() resource {
-	d := func(w up.Workout) up.WorkoutDetails { return deref(w.Details) }
-	tz := func(w up.Workout) *string { return d(w).TZ }
+	d := func(w up.Workout) up.WorkoutDetails { return w.Details }
+	tz := func(w up.Workout) string { return d(w).TZ }
 	return &kind[up.Workout]{
 		name:   "workouts",
 		perDay: 1,
@@ -303,17 +294,17 @@ func workouts() resource {
 			return []column[up.Workout]{
 				xidCol(func(w up.Workout) string { return w.XID }),
 				dateCol(func(w up.Workout) up.Date { return w.Date }),
-				timeCol(z, "time_created", 12, func(w up.Workout) *up.Epoch { return &w.TimeCreated }, tz, false),
-				strCol("title", 20, func(w up.Workout) *string { return w.Title }),
-				durCol("time", 6, func(w up.Workout) *int { return d(w).Time }),
-				intCol("steps", 6, func(w up.Workout) *int { return d(w).Steps }),
-				floatCol("km", 6, 2, func(w up.Workout) *float64 { return d(w).Km }),
-				floatCol("calories", 8, 0, func(w up.Workout) *float64 { return d(w).Calories }),
-				timeCol(z, "time_completed", 0, func(w up.Workout) *up.Epoch { return w.TimeCompleted }, tz, true),
-				timeCol(z, "time_updated", 0, func(w up.Workout) *up.Epoch { return w.TimeUpdated }, tz, true),
-				intCol("sub_type", 0, func(w up.Workout) *int { return w.SubType }),
-				intCol("intensity", 0, func(w up.Workout) *int { return d(w).Intensity }),
-				strCol("place_name", 0, func(w up.Workout) *string { return w.PlaceName }),
+				timeCol(z, "time_created", 12, func(w up.Workout) up.Epoch { return w.TimeCreated }, tz, false),
+				strCol("title", 20, func(w up.Workout) string { return w.Title }),
+				durCol("time", 6, func(w up.Workout) int { return d(w).Time }),
+				intCol("steps", 6, func(w up.Workout) int { return d(w).Steps }),
+				floatCol("km", 6, 2, func(w up.Workout) float64 { return d(w).Km }),
+				floatCol("calories", 8, 0, func(w up.Workout) float64 { return d(w).Calories }),
+				timeCol(z, "time_completed", 0, func(w up.Workout) up.Epoch { return w.TimeCompleted }, tz, true),
+				timeCol(z, "time_updated", 0, func(w up.Workout) up.Epoch { return w.TimeUpdated }, tz, true),
+				intCol("sub_type", 0, func(w up.Workout) int { return int(w.SubType) }),
+				intCol("intensity", 0, func(w up.Workout) int { return int(d(w).Intensity) }),
+				strCol("place_name", 0, func(w up.Workout) string { return w.PlaceName }),
 				strCol("tz", 0, tz),
 			}
 		},
@@ -321,8 +312,8 @@ func workouts() resource {
 }
 
 func sleeps() resource {
-	d := func(s up.Sleep) up.SleepDetails { return deref(s.Details) }
-	tz := func(s up.Sleep) *string { return d(s).TZ }
+	d := func(s up.Sleep) up.SleepDetails { return s.Details }
+	tz := func(s up.Sleep) string { return d(s).TZ }
 	return &kind[up.Sleep]{
 		name:   "sleeps",
 		perDay: 1,
@@ -338,19 +329,19 @@ func sleeps() resource {
 			return []column[up.Sleep]{
 				xidCol(func(s up.Sleep) string { return s.XID }),
 				dateCol(func(s up.Sleep) up.Date { return s.Date }),
-				strCol("title", 14, func(s up.Sleep) *string { return s.Title }),
-				durCol("duration", 8, func(s up.Sleep) *int { return d(s).Duration }),
-				durCol("light", 6, func(s up.Sleep) *int { return d(s).Light }),
-				durCol("sound", 6, func(s up.Sleep) *int { return d(s).Sound }),
-				intCol("awakenings", 10, func(s up.Sleep) *int { return d(s).Awakenings }),
-				intCol("quality", 7, func(s up.Sleep) *int { return d(s).Quality }),
-				timeCol(z, "time_created", 0, func(s up.Sleep) *up.Epoch { return &s.TimeCreated }, tz, true),
-				timeCol(z, "time_completed", 0, func(s up.Sleep) *up.Epoch { return s.TimeCompleted }, tz, true),
-				timeCol(z, "asleep_time", 0, func(s up.Sleep) *up.Epoch { return d(s).AsleepTime }, tz, true),
-				timeCol(z, "awake_time", 0, func(s up.Sleep) *up.Epoch { return d(s).AwakeTime }, tz, true),
-				durCol("rem", 0, func(s up.Sleep) *int { return d(s).Rem }),
-				durCol("awake", 0, func(s up.Sleep) *int { return d(s).Awake }),
-				strCol("place_name", 0, func(s up.Sleep) *string { return s.PlaceName }),
+				strCol("title", 14, func(s up.Sleep) string { return s.Title }),
+				durCol("duration", 8, func(s up.Sleep) int { return d(s).Duration }),
+				durCol("light", 6, func(s up.Sleep) int { return d(s).Light }),
+				durCol("sound", 6, func(s up.Sleep) int { return d(s).Sound }),
+				intCol("awakenings", 10, func(s up.Sleep) int { return d(s).Awakenings }),
+				intCol("quality", 7, func(s up.Sleep) int { return d(s).Quality }),
+				timeCol(z, "time_created", 0, func(s up.Sleep) up.Epoch { return s.TimeCreated }, tz, true),
+				timeCol(z, "time_completed", 0, func(s up.Sleep) up.Epoch { return s.TimeCompleted }, tz, true),
+				timeCol(z, "asleep_time", 0, func(s up.Sleep) up.Epoch { return d(s).AsleepTime }, tz, true),
+				timeCol(z, "awake_time", 0, func(s up.Sleep) up.Epoch { return d(s).AwakeTime }, tz, true),
+				durCol("rem", 0, func(s up.Sleep) int { return d(s).Rem }),
+				durCol("awake", 0, func(s up.Sleep) int { return d(s).Awake }),
+				strCol("place_name", 0, func(s up.Sleep) string { return s.PlaceName }),
 				strCol("tz", 0, tz),
 			}
 		},
@@ -358,8 +349,8 @@ func sleeps() resource {
 }
 
 func meals() resource {
-	d := func(m up.Meal) up.MealDetails { return deref(m.Details) }
-	tz := func(m up.Meal) *string { return d(m).TZ }
+	d := func(m up.Meal) up.MealDetails { return m.Details }
+	tz := func(m up.Meal) string { return d(m).TZ }
 	return &kind[up.Meal]{
 		name:   "meals",
 		perDay: 2.5,
@@ -374,20 +365,20 @@ func meals() resource {
 			return []column[up.Meal]{
 				xidCol(func(m up.Meal) string { return m.XID }),
 				dateCol(func(m up.Meal) up.Date { return m.Date }),
-				timeCol(z, "time_created", 12, func(m up.Meal) *up.Epoch { return &m.TimeCreated }, tz, false),
-				strCol("title", 30, func(m up.Meal) *string { return m.Title }),
-				floatCol("calories", 8, 0, func(m up.Meal) *float64 { return d(m).Calories }),
-				floatCol("protein", 7, 1, func(m up.Meal) *float64 { return d(m).Protein }),
-				floatCol("carbohydrate", 12, 1, func(m up.Meal) *float64 { return d(m).Carbohydrate }),
-				floatCol("fat", 5, 1, func(m up.Meal) *float64 { return d(m).Fat }),
-				strCol("note", 0, func(m up.Meal) *string { return m.Note }),
-				intCol("sub_type", 0, func(m up.Meal) *int { return m.SubType }),
-				floatCol("fiber", 0, 1, func(m up.Meal) *float64 { return d(m).Fiber }),
-				floatCol("sugar", 0, 1, func(m up.Meal) *float64 { return d(m).Sugar }),
-				floatCol("sodium", 0, 1, func(m up.Meal) *float64 { return d(m).Sodium }),
-				intCol("num_foods", 0, func(m up.Meal) *int { return d(m).NumFoods }),
-				intCol("num_drinks", 0, func(m up.Meal) *int { return d(m).NumDrinks }),
-				strCol("place_name", 0, func(m up.Meal) *string { return m.PlaceName }),
+				timeCol(z, "time_created", 12, func(m up.Meal) up.Epoch { return m.TimeCreated }, tz, false),
+				strCol("title", 30, func(m up.Meal) string { return m.Title }),
+				floatCol("calories", 8, 0, func(m up.Meal) float64 { return d(m).Calories }),
+				floatCol("protein", 7, 1, func(m up.Meal) float64 { return d(m).Protein }),
+				floatCol("carbohydrate", 12, 1, func(m up.Meal) float64 { return d(m).Carbohydrate }),
+				floatCol("fat", 5, 1, func(m up.Meal) float64 { return d(m).Fat }),
+				strCol("note", 0, func(m up.Meal) string { return m.Note }),
+				intCol("sub_type", 0, func(m up.Meal) int { return int(m.SubType) }),
+				floatCol("fiber", 0, 1, func(m up.Meal) float64 { return d(m).Fiber }),
+				floatCol("sugar", 0, 1, func(m up.Meal) float64 { return d(m).Sugar }),
+				floatCol("sodium", 0, 1, func(m up.Meal) float64 { return d(m).Sodium }),
+				intCol("num_foods", 0, func(m up.Meal) int { return d(m).NumFoods }),
+				intCol("num_drinks", 0, func(m up.Meal) int { return d(m).NumDrinks }),
+				strCol("place_name", 0, func(m up.Meal) string { return m.PlaceName }),
 				strCol("tz", 0, tz),
 			}
 		},
@@ -395,7 +386,7 @@ func meals() resource {
 }
 
 func bodyEvents() resource {
-	tz := func(b up.BodyEvent) *string { return deref(b.Details).TZ }
+	tz := func(b up.BodyEvent) string { return b.Details.TZ }
 	return &kind[up.BodyEvent]{
 		name:   "body_events",
 		perDay: 0.2,
@@ -410,14 +401,14 @@ func bodyEvents() resource {
 			return []column[up.BodyEvent]{
 				xidCol(func(b up.BodyEvent) string { return b.XID }),
 				dateCol(func(b up.BodyEvent) up.Date { return b.Date }),
-				strCol("title", 14, func(b up.BodyEvent) *string { return b.Title }),
-				floatCol("weight", 6, 1, func(b up.BodyEvent) *float64 { return b.Weight }),
-				floatCol("body_fat", 8, 1, func(b up.BodyEvent) *float64 { return b.BodyFat }),
-				floatCol("bmi", 5, 1, func(b up.BodyEvent) *float64 { return b.BMI }),
-				timeCol(z, "time_created", 0, func(b up.BodyEvent) *up.Epoch { return &b.TimeCreated }, tz, true),
-				floatCol("lean_mass", 0, 1, func(b up.BodyEvent) *float64 { return b.LeanMass }),
-				floatCol("waistline", 0, 1, func(b up.BodyEvent) *float64 { return b.Waistline }),
-				strCol("note", 0, func(b up.BodyEvent) *string { return b.Note }),
+				strCol("title", 14, func(b up.BodyEvent) string { return b.Title }),
+				optFloatCol("weight", 6, 1, func(b up.BodyEvent) *float64 { return b.Weight }),
+				optFloatCol("body_fat", 8, 1, func(b up.BodyEvent) *float64 { return b.BodyFat }),
+				optFloatCol("bmi", 5, 1, func(b up.BodyEvent) *float64 { return b.BMI }),
+				timeCol(z, "time_created", 0, func(b up.BodyEvent) up.Epoch { return b.TimeCreated }, tz, true),
+				optFloatCol("lean_mass", 0, 1, func(b up.BodyEvent) *float64 { return b.LeanMass }),
+				optFloatCol("waistline", 0, 1, func(b up.BodyEvent) *float64 { return b.Waistline }),
+				strCol("note", 0, func(b up.BodyEvent) string { return b.Note }),
 				strCol("tz", 0, tz),
 			}
 		},
@@ -425,7 +416,7 @@ func bodyEvents() resource {
 }
 
 func heartRates() resource {
-	tz := func(h up.HeartRate) *string { return deref(h.Details).TZ }
+	tz := func(h up.HeartRate) string { return h.Details.TZ }
 	return &kind[up.HeartRate]{
 		name:   "heartrates",
 		perDay: 1,
@@ -440,9 +431,9 @@ func heartRates() resource {
 			return []column[up.HeartRate]{
 				xidCol(func(h up.HeartRate) string { return h.XID }),
 				dateCol(func(h up.HeartRate) up.Date { return h.Date }),
-				intCol("resting_heartrate", 17, func(h up.HeartRate) *int { return h.RestingHeartrate }),
-				timeCol(z, "time_created", 0, func(h up.HeartRate) *up.Epoch { return &h.TimeCreated }, tz, true),
-				strCol("title", 0, func(h up.HeartRate) *string { return h.Title }),
+				intCol("resting_heartrate", 17, func(h up.HeartRate) int { return h.RestingHeartrate }),
+				timeCol(z, "time_created", 0, func(h up.HeartRate) up.Epoch { return h.TimeCreated }, tz, true),
+				strCol("title", 0, func(h up.HeartRate) string { return h.Title }),
 				strCol("tz", 0, tz),
 			}
 		},
@@ -450,7 +441,7 @@ func heartRates() resource {
 }
 
 func genericEvents() resource {
-	tz := func(g up.GenericEvent) *string { return deref(g.Details).TZ }
+	tz := func(g up.GenericEvent) string { return g.Details.TZ }
 	return &kind[up.GenericEvent]{
 		name:   "generic_events",
 		perDay: 0.2,
@@ -465,18 +456,18 @@ func genericEvents() resource {
 			return []column[up.GenericEvent]{
 				xidCol(func(g up.GenericEvent) string { return g.XID }),
 				dateCol(func(g up.GenericEvent) up.Date { return g.Date }),
-				strCol("title", 30, func(g up.GenericEvent) *string { return g.Title }),
-				strCol("verb", 10, func(g up.GenericEvent) *string { return g.Verb }),
-				timeCol(z, "time_created", 0, func(g up.GenericEvent) *up.Epoch { return &g.TimeCreated }, tz, true),
-				strCol("note", 0, func(g up.GenericEvent) *string { return g.Note }),
+				strCol("title", 30, func(g up.GenericEvent) string { return g.Title }),
+				strCol("verb", 10, func(g up.GenericEvent) string { return g.Verb }),
+				timeCol(z, "time_created", 0, func(g up.GenericEvent) up.Epoch { return g.TimeCreated }, tz, true),
+				strCol("note", 0, func(g up.GenericEvent) string { return g.Note }),
 				{name: "attributes", csv: func(g up.GenericEvent) string {
 					if g.Attributes == nil {
 						return ""
 					}
-					b, _ := json.Marshal(*g.Attributes)
+					b, _ := json.Marshal(g.Attributes)
 					return string(b)
 				}},
-				strCol("place_name", 0, func(g up.GenericEvent) *string { return g.PlaceName }),
+				strCol("place_name", 0, func(g up.GenericEvent) string { return g.PlaceName }),
 				strCol("tz", 0, tz),
 			}
 		},
@@ -484,7 +475,7 @@ func genericEvents() resource {
 }
 
 func bandEvents() resource {
-	tz := func(b up.BandEvent) *string { return b.TZ }
+	tz := func(b up.BandEvent) string { return b.TZ }
 	return &kind[up.BandEvent]{
 		name:   "bandevents",
 		perDay: 3,
@@ -498,7 +489,7 @@ func bandEvents() resource {
 		columns: func(z *zones) []column[up.BandEvent] {
 			return []column[up.BandEvent]{
 				dateCol(func(b up.BandEvent) up.Date { return b.Date }),
-				timeCol(z, "time_created", 16, func(b up.BandEvent) *up.Epoch { return &b.TimeCreated }, tz, true),
+				timeCol(z, "time_created", 16, func(b up.BandEvent) up.Epoch { return b.TimeCreated }, tz, true),
 				{name: "action", width: 22, csv: func(b up.BandEvent) string { return string(b.Action) }},
 				strCol("tz", 0, tz),
 			}
@@ -510,7 +501,7 @@ func bandEvents() resource {
 type cardiacEvent = up.CardiacEvent //nolint:staticcheck // cardiac events are deprecated, still listed and exported
 
 func cardiacEvents() resource {
-	tz := func(e cardiacEvent) *string { return deref(e.Details).TZ }
+	tz := func(e cardiacEvent) string { return e.Details.TZ }
 	return &kind[cardiacEvent]{
 		name:       "cardiac_events",
 		perDay:     0.1,
@@ -526,11 +517,11 @@ func cardiacEvents() resource {
 			return []column[cardiacEvent]{
 				xidCol(func(e cardiacEvent) string { return e.XID }),
 				dateCol(func(e cardiacEvent) up.Date { return e.Date }),
-				intCol("heart_rate", 10, func(e cardiacEvent) *int { return e.HeartRate }),
-				intCol("systolic_pressure", 17, func(e cardiacEvent) *int { return e.SystolicPressure }),
-				intCol("diastolic_pressure", 18, func(e cardiacEvent) *int { return e.DiastolicPressure }),
-				timeCol(z, "time_created", 0, func(e cardiacEvent) *up.Epoch { return &e.TimeCreated }, tz, true),
-				strCol("title", 0, func(e cardiacEvent) *string { return e.Title }),
+				intCol("heart_rate", 10, func(e cardiacEvent) int { return e.HeartRate }),
+				intCol("systolic_pressure", 17, func(e cardiacEvent) int { return e.SystolicPressure }),
+				intCol("diastolic_pressure", 18, func(e cardiacEvent) int { return e.DiastolicPressure }),
+				timeCol(z, "time_created", 0, func(e cardiacEvent) up.Epoch { return e.TimeCreated }, tz, true),
+				strCol("title", 0, func(e cardiacEvent) string { return e.Title }),
 				strCol("tz", 0, tz),
 			}
 		},

@@ -56,13 +56,13 @@ extended_read scope.
 	if user.Gender != nil {
 		row("gender", user.Gender.String())
 	}
-	if user.Height != nil {
-		row("height", fmt.Sprintf("%.2f m", *user.Height))
+	if user.Height != 0 {
+		row("height", fmt.Sprintf("%.2f m", user.Height))
 	}
-	if user.Weight != nil {
-		row("weight", fmt.Sprintf("%.1f kg", *user.Weight))
+	if user.Weight != 0 {
+		row("weight", fmt.Sprintf("%.1f kg", user.Weight))
 	}
-	row("image", deref(user.Image))
+	row("image", user.Image)
 	m := resp.Meta
 	row("meta", fmt.Sprintf("%d %s at %s, user_xid %s", m.Code, m.Message, m.Time.UTC().Format(time.RFC3339), m.UserXID))
 	return tw.Flush()
@@ -107,7 +107,7 @@ func writeJSON(w io.Writer, v any) error {
 
 // userName is the user's full name, or their XID.
 func userName(u *up.User) string {
-	name := strings.TrimSpace(deref(u.First) + " " + deref(u.Last))
+	name := strings.TrimSpace(u.First + " " + u.Last)
 	if name == "" {
 		return u.XID
 	}

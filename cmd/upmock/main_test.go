@@ -57,6 +57,7 @@ func start(t *testing.T, args ...string) (*uptest.Server, *syncbuf.Buffer, *sync
 var curlLine = regexp.MustCompile(`curl -H 'Authorization: Bearer ([^']+)' (\S+)`)
 
 func TestServesAndPrintsCredentials(t *testing.T) {
+	t.Parallel()
 	s, stdout, _ := start(t, "-seed", "5", "-days", "3", "-client-id", "my-app", "-client-secret", "my-secret",
 		"-fault", "path=/users/@me/moves,status=503,count=1")
 	out := stdout.String()
@@ -111,6 +112,7 @@ func TestServesAndPrintsCredentials(t *testing.T) {
 }
 
 func TestStopsOnCancel(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
 	var stdout, stderr syncbuf.Buffer
 	done := make(chan error, 1)
@@ -134,6 +136,7 @@ func TestStopsOnCancel(t *testing.T) {
 }
 
 func TestFlags(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	err := run(t.Context(), []string{"-help"}, &out, &out, nil)
 	if !errors.Is(err, flag.ErrHelp) {
@@ -179,6 +182,7 @@ func userAt(t *testing.T, s *uptest.Server, token string) string {
 var userLine = regexp.MustCompile(`(?m)^  (user\d+@example\.com) +(\S+)  (\S+)$`)
 
 func TestUsersAreListed(t *testing.T) {
+	t.Parallel()
 	s, stdout, _ := start(t, "-users", "3", "-days", "2")
 	lines := userLine.FindAllStringSubmatch(stdout.String(), -1)
 	if len(lines) != 3 {
@@ -201,6 +205,7 @@ func TestUsersAreListed(t *testing.T) {
 var fileLine = regexp.MustCompile(`(?m)^(\d+) users, with emails, passwords and tokens, in (\S+)$`)
 
 func TestManyUsersGoToAFile(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
 	var stdout syncbuf.Buffer
 	ready := make(chan *uptest.Server, 1)
@@ -260,6 +265,7 @@ func readAccounts(t *testing.T, path string) []account {
 }
 
 func TestLoginModes(t *testing.T) {
+	t.Parallel()
 	// authorize returns the status and headers of the login URL's answer.
 	authorize := func(s *uptest.Server) struct {
 		StatusCode int

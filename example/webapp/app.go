@@ -17,8 +17,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/oauth2"
-
 	"github.com/upapi/up-go/up"
 	"github.com/upapi/up-go/up/wire"
 )
@@ -303,7 +301,14 @@ func (a *App) callback(w http.ResponseWriter, r *http.Request) {
 	sess.State, sess.StateExpires = "", 0
 	_ = a.sessions.write(w, sess)
 
-	tok, err := a.cfg.Exchange(ctx, r.URL.String(), state)
+	// The app keys each user by UP's XID, the same on every sign-in from any
+	// browser, which UP tells only once the code is exchanged.
+	c, u, err := a.cfg.ExchangeForUser(ctx, r.URL.String(), state, func(u *up.User) (string, error) {
+		if !validXID(u.XID) {
+			return "", fmt.Errorf("UP named the user %q, which is no XID", u.XID)
+		}
+		return u.XID, nil
+	})
 	switch {
 	case errors.Is(err, up.ErrAccessDenied):
 		a.message(w, http.StatusForbidden, "Not connected",
@@ -320,15 +325,9 @@ func (a *App) callback(w http.ResponseWriter, r *http.Request) {
 			"The sign-in could not be completed. Try again in a moment.", "/login", "Sign in with UP")
 		return
 	}
-	xid, name, err := a.keep(ctx, tok)
-	if err != nil {
-		a.log.Error("sign-in: keeping the token", "err", err)
-		a.message(w, http.StatusBadGateway, "Sign-in failed",
-			"The sign-in could not be completed. Try again in a moment.", "/login", "Sign in with UP")
-		return
-	}
+	xid, name := u.XID, u.First
 	a.cache.forget(xid) // a new sign-in: fetch everything again
-	a.subscribe(ctx, xid)
+	a.subscribe(ctx, c, xid)
 	// A new session, with a new CSRF token, for the signed-in user.
 	next := a.sessions.fresh()
 	next.User, next.Name = xid, name
@@ -339,45 +338,13 @@ func (a *App) callback(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
 }
 
-// keep asks UP whose token tok is and stores it under that user's XID, the
-// app's key for the user: the same UP account gets the same key on every
-// sign-in, from any browser. It returns the XID and the user's first name.
-//
-// Config.ExchangeFor needs the key before the exchange, and the XID is
-// known only after it, so the app exchanges with Exchange (the Config has
-// no single-user Storage, so nothing is saved there), asks for the user
-// with a Client of that token, and stores the token itself through the
-// Store, under the key's lock, as ExchangeFor would have.
-func (a *App) keep(ctx context.Context, tok *oauth2.Token) (xid, name string, err error) {
-	c := a.cfg.Client(tok)
-	u, _, err := c.User(ctx)
-	if err != nil {
-		return "", "", err
-	}
-	if !validXID(u.XID) {
-		return "", "", fmt.Errorf("UP named the user %q, which is no XID", u.XID)
-	}
-	latest, err := c.Token() // refreshed, should UP have wanted it
-	if err != nil {
-		return "", "", err
-	}
-	err = a.cfg.Store.Update(ctx, u.XID, func(context.Context, *oauth2.Token) (*oauth2.Token, error) { return latest, nil })
-	if err != nil {
-		return "", "", err
-	}
-	return u.XID, deref(u.First), nil
-}
-
 // subscribe registers the app's webhook for the user; a failure is logged,
 // and the dashboard is then kept fresh by the cache's lifetime alone.
-func (a *App) subscribe(ctx context.Context, xid string) {
+func (a *App) subscribe(ctx context.Context, c *up.Client, xid string) {
 	if a.opts.WebhookURL == "" {
 		return
 	}
-	c, err := a.cfg.ClientFor(ctx, xid)
-	if err == nil {
-		_, err = c.Subscribe(ctx, a.opts.WebhookURL)
-	}
+	_, err := c.Subscribe(ctx, a.opts.WebhookURL)
 	if err != nil {
 		a.log.Warn("subscribing a user to the webhook", "user", xid, "err", err)
 	}
@@ -478,7 +445,7 @@ func (a *App) dashboard(w http.ResponseWriter, r *http.Request) {
 func (a *App) dashboardView(sess *session, d *dashboardData, form workoutForm) dashboardView {
 	loc := d.Profile.location()
 	today := wire.DateOf(a.now().In(loc))
-	stepsGoal, sleepGoal := deref(d.Goals.MoveSteps), deref(d.Goals.SleepTotal)
+	stepsGoal, sleepGoal := d.Goals.MoveSteps, d.Goals.SleepTotal
 	v := dashboardView{
 		pageData: pageData{User: sess.Name, CSRF: sess.CSRF},
 		Name:     strings.TrimSpace(d.Profile.First + " " + d.Profile.Last),
@@ -589,8 +556,7 @@ func (a *App) signOut(w http.ResponseWriter, r *http.Request) {
 		a.message(w, http.StatusForbidden, "Refused", "This form has expired. Go back, reload the page and try again.", "/dashboard", "Dashboard")
 		return
 	}
-	err = a.cfg.Store.Update(r.Context(), sess.User, func(context.Context, *oauth2.Token) (*oauth2.Token, error) { return nil, nil })
-	if err != nil {
+	if err := a.cfg.Forget(r.Context(), sess.User); err != nil {
 		a.log.Error("signing out: deleting the token", "user", sess.User, "err", err)
 		a.message(w, http.StatusInternalServerError, "Try again", "You could not be signed out.", "/dashboard", "Dashboard")
 		return
@@ -620,7 +586,7 @@ func (a *App) disconnect(w http.ResponseWriter, r *http.Request) {
 	}
 	if errors.Is(err, up.ErrLoginRequired) {
 		// UP already let go of the user: only the token is left to delete.
-		err = a.cfg.Store.Update(ctx, sess.User, func(context.Context, *oauth2.Token) (*oauth2.Token, error) { return nil, nil })
+		err = a.cfg.Forget(ctx, sess.User)
 	}
 	if err != nil && !errors.Is(err, up.ErrNoToken) {
 		a.log.Error("disconnecting", "user", sess.User, "err", err)

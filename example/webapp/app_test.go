@@ -312,7 +312,7 @@ func TestWebhookRefreshesOnlyWhatChanged(t *testing.T) {
 	}
 
 	// A sleep added on UP's side is announced, and only sleeps are fetched again.
-	sleep := uptest.Add(a, gen.Sleep{Details: &gen.SleepDetails{Light: up.Ptr(4 * 3600), Sound: up.Ptr(2 * 3600), Rem: up.Ptr(1800)}})
+	sleep := uptest.Add(a, gen.Sleep{Details: gen.SleepDetails{Light: 4 * 3600, Sound: 2 * 3600, Rem: 1800}})
 	h.settle()
 	h.fake.ResetRequests()
 	p := b.get("/dashboard")
@@ -349,11 +349,11 @@ func TestForgedAndReplayedNotificationsChangeNothing(t *testing.T) {
 	b.get("/dashboard")
 
 	// A genuine notification, delivered by the fake and applied.
-	m := uptest.Add(u, gen.Move{Details: &gen.MoveDetails{Steps: up.Ptr(1234)}})
+	m := uptest.Add(u, gen.Move{Details: gen.MoveDetails{Steps: 1234}})
 	h.settle()
 	var genuine gen.WebhookNotification
 	for _, d := range u.Deliveries() {
-		if d.Delivered && d.Notification.Events[0].EventXID != nil && *d.Notification.Events[0].EventXID == m.XID {
+		if d.Delivered && d.Notification.Events[0].EventXID != "" && d.Notification.Events[0].EventXID == m.XID {
 			genuine = d.Notification
 		}
 	}
@@ -385,7 +385,7 @@ func TestForgedAndReplayedNotificationsChangeNothing(t *testing.T) {
 	forged := genuine
 	forged.Events = []gen.WebhookEvent{genuine.Events[0]}
 	forged.Events[0].SecretHash = up.WebhookSecretHash("another-app", "its-secret")
-	forged.Events[0].EventXID = up.Ptr("forged-event")
+	forged.Events[0].EventXID = "forged-event"
 	if status := post(notificationForm(t, forged)); status != http.StatusForbidden {
 		t.Errorf("a forged notification: %d, want 403", status)
 	}
@@ -400,10 +400,10 @@ func TestForgedAndReplayedNotificationsChangeNothing(t *testing.T) {
 	// Replayed after the app forgot it: too old by its notification_timestamp.
 	old := genuine
 	old.Events = []gen.WebhookEvent{genuine.Events[0]}
-	old.Events[0].EventXID = up.Ptr("an-event-the-app-never-saw")
+	old.Events[0].EventXID = "an-event-the-app-never-saw"
 	var ts gen.WebhookTimestamp
 	_ = ts.FromWebhookTimestamp0(strconv.FormatInt(time.Now().Add(-25*time.Hour).Unix(), 10))
-	old.NotificationTimestamp = &ts
+	old.NotificationTimestamp = ts
 	if status := post(notificationForm(t, old)); status != http.StatusOK {
 		t.Errorf("an old notification: %d", status)
 	}
@@ -425,7 +425,7 @@ func TestExpiredTokensRefreshOncePerUser(t *testing.T) {
 	h.fake.ExpireAllAccessTokens()
 	// Touch every user's data so that the next loads call UP, all at once.
 	for _, u := range h.users() {
-		uptest.Add(u, gen.Move{Details: &gen.MoveDetails{Steps: up.Ptr(100)}})
+		uptest.Add(u, gen.Move{Details: gen.MoveDetails{Steps: 100}})
 	}
 	h.settle()
 	var wg sync.WaitGroup

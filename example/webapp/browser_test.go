@@ -16,7 +16,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/upapi/up-go/gen"
-	"github.com/upapi/up-go/up"
 	"github.com/upapi/up-go/up/uptest"
 )
 
@@ -253,7 +252,7 @@ func TestBrowserJourney(t *testing.T) {
 	// A sleep of Bob's is added on UP's side; UP's notification reaches the
 	// app, and Bob's next load shows it.
 	before := bob.bars("sleep")
-	uptest.Add(ub, gen.Sleep{Details: &gen.SleepDetails{Light: up.Ptr(4 * 3600), Sound: up.Ptr(3 * 3600)}})
+	uptest.Add(ub, gen.Sleep{Details: gen.SleepDetails{Light: 4 * 3600, Sound: 3 * 3600}})
 	h.settle()
 	bob.load(h.url+"/dashboard", "#sleep")
 	after := bob.bars("sleep")

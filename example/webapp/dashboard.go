@@ -63,7 +63,7 @@ func fetchProfile(ctx context.Context, c *up.Client, now time.Time, _ profile) (
 	if err != nil {
 		return nil, err
 	}
-	p := profile{First: deref(u.First), Last: deref(u.Last)}
+	p := profile{First: u.First, Last: u.Last}
 	zones, _, err := c.TimeZones(ctx, up.TimeZoneQuery{At: now})
 	if err != nil {
 		return nil, err
@@ -98,12 +98,7 @@ func sumDaily[T any](ctx context.Context, now time.Time, p profile,
 }
 
 func fetchMoves(ctx context.Context, c *up.Client, now time.Time, p profile) (any, error) {
-	return sumDaily(ctx, now, p, c.Moves, func(m up.Move) (wire.Date, int) {
-		if m.Details == nil {
-			return m.Date, 0
-		}
-		return m.Date, deref(m.Details.Steps)
-	})
+	return sumDaily(ctx, now, p, c.Moves, func(m up.Move) (wire.Date, int) { return m.Date, m.Details.Steps })
 }
 
 func fetchSleeps(ctx context.Context, c *up.Client, now time.Time, p profile) (any, error) {
@@ -113,18 +108,15 @@ func fetchSleeps(ctx context.Context, c *up.Client, now time.Time, p profile) (a
 // secondsAsleep is the time asleep of a sleep: its light, sound (deep) and
 // REM phases, or, when UP sent no phases, the time in bed less the time
 // awake.
-func secondsAsleep(d *up.SleepDetails) int {
-	if d == nil {
-		return 0
-	}
+func secondsAsleep(d up.SleepDetails) int {
 	sound := d.Sound
-	if sound == nil {
+	if sound == 0 {
 		sound = d.Deep //nolint:staticcheck // v1.0 servers send deep in place of sound
 	}
-	if phases := deref(d.Light) + deref(sound) + deref(d.Rem); phases > 0 {
+	if phases := d.Light + sound + d.Rem; phases > 0 {
 		return phases
 	}
-	return max(deref(d.Duration)-deref(d.Awake), 0)
+	return max(d.Duration-d.Awake, 0)
 }
 
 func fetchWorkouts(ctx context.Context, c *up.Client, _ time.Time, _ profile) (any, error) {
@@ -234,28 +226,23 @@ var intensityNames = map[int]string{1: "easy", 2: "moderate", 3: "intermediate",
 
 // viewWorkout describes w in the user's time zone.
 func viewWorkout(w up.Workout, loc *time.Location) workoutView {
-	v := workoutView{XID: w.XID, Title: deref(w.Title), Start: w.TimeCreated.Time().In(loc).Format("Mon 2 Jan, 15:04")}
-	if w.SubType != nil {
-		v.Kind = workoutNames[*w.SubType]
-	}
+	v := workoutView{XID: w.XID, Title: w.Title, Start: w.TimeCreated.Time().In(loc).Format("Mon 2 Jan, 15:04")}
+	v.Kind = workoutNames[int(w.SubType)]
 	if v.Title == "" {
 		v.Title = cmp.Or(v.Kind, "Workout")
 	}
-	if d := w.Details; d != nil {
-		if d.Time != nil {
-			v.Duration = formatDuration(time.Duration(*d.Time) * time.Second)
-		}
-		if d.Steps != nil {
-			v.Steps = formatInt(*d.Steps)
-		}
-		if d.Calories != nil {
-			v.Calories = formatInt(int(*d.Calories + 0.5))
-		}
-		if d.Intensity != nil {
-			v.Intensity = intensityNames[*d.Intensity]
-		}
+	d := w.Details
+	if d.Time != 0 {
+		v.Duration = formatDuration(time.Duration(d.Time) * time.Second)
 	}
-	if v.Duration == "" && w.TimeCompleted != nil {
+	if d.Steps != 0 {
+		v.Steps = formatInt(d.Steps)
+	}
+	if d.Calories != 0 {
+		v.Calories = formatInt(int(d.Calories + 0.5))
+	}
+	v.Intensity = intensityNames[int(d.Intensity)]
+	if v.Duration == "" && w.TimeCompleted != 0 {
 		v.Duration = formatDuration(w.TimeCompleted.Time().Sub(w.TimeCreated.Time()))
 	}
 	return v
@@ -286,12 +273,4 @@ func formatInt(n int) string {
 		return "-" + b.String()
 	}
 	return b.String()
-}
-
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
 }

@@ -61,11 +61,8 @@ func newHarness(t testing.TB, hc harnessConfig) *harness {
 
 	h := &harness{t: t, fake: fake, url: appURL}
 	h.store = openTestStore(t, hc.postgres)
-	cfg := &up.Config{
-		ClientID: fake.ClientID, ClientSecret: fake.ClientSecret, Scopes: Scopes,
-		RedirectURL: appURL + callbackPath, BaseURL: fake.URL, AuthURL: fake.AuthURL, TokenURL: fake.TokenURL,
-		Store: h.store,
-	}
+	cfg := up.ConfigFor(fake)
+	cfg.Scopes, cfg.RedirectURL, cfg.Store = Scopes, appURL+callbackPath, h.store
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	o := Options{Config: cfg, PublicURL: appURL, WebhookURL: appURL + webhookPath, SessionKey: key,
@@ -334,8 +331,7 @@ func chartValues(t testing.TB, body, id string) []string {
 func expectedDaily(t testing.TB, h *harness, u *uptest.User, res resource) []string {
 	t.Helper()
 	ctx := context.Background()
-	cfg := &up.Config{ClientID: h.fake.ClientID, ClientSecret: h.fake.ClientSecret, BaseURL: h.fake.URL, TokenURL: h.fake.TokenURL}
-	c := cfg.Client(u.MintToken())
+	c := up.ConfigFor(h.fake).Client(u.MintToken())
 	p, err := fetchProfile(ctx, c, time.Now(), profile{})
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/upapi/up-go/gen"
-	"github.com/upapi/up-go/up"
 	"github.com/upapi/up-go/up/uptest"
 )
 
@@ -111,7 +110,7 @@ func TestLoad(t *testing.T) {
 	half := int64(len(users) * 4 / 2)
 	served := atomic.Int64{}
 	round(func(i int, u *uptest.User, b *browser) {
-		uptest.Add(u, gen.Move{Details: &gen.MoveDetails{Steps: up.Ptr(500 + i)}})
+		uptest.Add(u, gen.Move{Details: gen.MoveDetails{Steps: 500 + i}})
 		for range 2 {
 			get(b, "dashboard", "/dashboard", http.StatusOK)
 			get(b, "workout", "/workouts/"+workouts[i], http.StatusOK)

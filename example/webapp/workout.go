@@ -56,7 +56,7 @@ func parseWorkoutForm(v url.Values, now time.Time, loc *time.Location) (workoutF
 	if _, known := workoutNames[kind]; err != nil || !known {
 		f.Errors["kind"] = "Choose the kind of workout."
 	}
-	w.SubType = kind
+	w.SubType = up.WorkoutType(kind)
 
 	start, err := time.ParseInLocation(startLayout, f.Start, loc)
 	if err != nil {
@@ -90,7 +90,7 @@ func parseWorkoutForm(v url.Values, now time.Time, loc *time.Location) (workoutF
 		if _, known := intensityNames[n]; err != nil || !known {
 			f.Errors["intensity"] = "Choose an intensity from the list."
 		}
-		w.Intensity = up.Ptr(n)
+		w.Intensity = up.Ptr(up.WorkoutIntensity(n))
 	}
 
 	if f.Calories != "" {

@@ -30,7 +30,7 @@ func ownerOf(ctx context.Context) string {
 	return ""
 }
 
-func emptyData() *map[string]any { return &map[string]any{} }
+func emptyData() map[string]any { return map[string]any{} }
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
@@ -63,13 +63,13 @@ func (a *api) UpdateGoals(ctx context.Context, req gen.UpdateGoalsRequestObject)
 	st.mu.Lock()
 	g := st.goals
 	if b.MoveSteps != nil {
-		g.MoveSteps = ptr(*b.MoveSteps)
+		g.MoveSteps = *b.MoveSteps
 	}
 	if b.SleepTotal != nil {
-		g.SleepTotal = ptr(*b.SleepTotal)
+		g.SleepTotal = *b.SleepTotal
 	}
 	if b.BodyWeight != nil {
-		g.BodyWeight = ptr(*b.BodyWeight)
+		g.BodyWeight = *b.BodyWeight
 	}
 	if b.BodyWeightIntent != nil {
 		g.BodyWeightIntent = ptr(*b.BodyWeightIntent)
@@ -295,7 +295,7 @@ func (a *api) GetMood(ctx context.Context, req gen.GetMoodRequestObject) (gen.Ge
 	var mood gen.Mood
 	st.mu.Lock()
 	for _, r := range st.moods.rows {
-		if deref(r.v.Date) == day {
+		if r.v.Date == day {
 			mood = r.v
 		}
 	}

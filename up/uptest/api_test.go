@@ -111,11 +111,11 @@ func TestEveryOperation(t *testing.T) {
 		{"listFriends", func() answer { return wrap(c.ListFriendsWithResponse(ctx, "@me")) }, 200, &gen.FriendListEnvelope{}},
 		{"getTrends", func() answer {
 			w, d := gen.TrendUnitWeek, gen.TrendUnitDay
-			return wrap(c.GetTrendsWithResponse(ctx, "@me", &gen.GetTrendsParams{Range: &w, RangeDuration: ptr(2), BucketSize: &d}))
+			return wrap(c.GetTrendsWithResponse(ctx, "@me", &gen.GetTrendsParams{Range: &w, RangeDuration: new(2), BucketSize: &d}))
 		}, 200, &gen.TrendsEnvelope{}},
 		{"getGoals", func() answer { return wrap(c.GetGoalsWithResponse(ctx, "@me")) }, 200, &gen.GoalsEnvelope{}},
 		{"updateGoals", func() answer {
-			return wrap(c.UpdateGoalsWithFormdataBodyWithResponse(ctx, "@me", gen.GoalsUpdate{MoveSteps: ptr(12000)}))
+			return wrap(c.UpdateGoalsWithFormdataBodyWithResponse(ctx, "@me", gen.GoalsUpdate{MoveSteps: new(12000)}))
 		}, 200, &gen.GoalsEnvelope{}},
 		{"getSettings", func() answer { return wrap(c.GetSettingsWithResponse(ctx, "@me")) }, 200, &gen.SettingsEnvelope{}},
 		{"getTimeZone", func() answer {
@@ -130,18 +130,18 @@ func TestEveryOperation(t *testing.T) {
 		{"listMoveTicks", func() answer { return wrap(c.ListMoveTicksWithResponse(ctx, xid["moves"])) }, 200, &gen.TickListEnvelope{}},
 		{"listWorkouts", func() answer { return wrap(c.ListWorkoutsWithResponse(ctx, "@me", &gen.ListWorkoutsParams{})) }, 200, &gen.WorkoutListEnvelope{}},
 		{"createWorkout", func() answer {
-			return wrap(c.CreateWorkoutWithFormdataBodyWithResponse(ctx, "@me", gen.WorkoutCreate{SubType: 14, TimeCreated: ptr(wire.EpochOf(now.Add(-5 * time.Hour))), TimeCompleted: ptr(wire.EpochOf(now.Add(-4 * time.Hour))), Intensity: ptr(3)}))
+			return wrap(c.CreateWorkoutWithFormdataBodyWithResponse(ctx, "@me", gen.WorkoutCreate{SubType: 14, TimeCreated: new(wire.EpochOf(now.Add(-5 * time.Hour))), TimeCompleted: new(wire.EpochOf(now.Add(-4 * time.Hour))), Intensity: new(gen.IntensityIntermediate)}))
 		}, 201, &gen.WorkoutEnvelope{}},
 		{"getWorkout", func() answer { return wrap(c.GetWorkoutWithResponse(ctx, xid["workouts"])) }, 200, &gen.WorkoutEnvelope{}},
 		{"updateWorkout", func() answer {
-			return wrap(c.UpdateWorkoutWithFormdataBodyWithResponse(ctx, own["workouts"], gen.WorkoutUpdate{Title: ptr("Tempo run")}))
+			return wrap(c.UpdateWorkoutWithFormdataBodyWithResponse(ctx, own["workouts"], gen.WorkoutUpdate{Title: new("Tempo run")}))
 		}, 200, &gen.WorkoutEnvelope{}},
 		{"getWorkoutImage", func() answer { return wrap(c.GetWorkoutImageWithResponse(ctx, xid["workouts"])) }, 200, nil},
 		{"listWorkoutTicks", func() answer { return wrap(c.ListWorkoutTicksWithResponse(ctx, xid["workouts"])) }, 200, &gen.TickListEnvelope{}},
 		{"deleteWorkout", func() answer { return wrap(c.DeleteWorkoutWithResponse(ctx, own["workouts"])) }, 200, &gen.EmptyEnvelope{}},
 		{"listSleeps", func() answer { return wrap(c.ListSleepsWithResponse(ctx, "@me", &gen.ListSleepsParams{})) }, 200, &gen.SleepListEnvelope{}},
 		{"createSleep", func() answer {
-			return wrap(c.CreateSleepWithFormdataBodyWithResponse(ctx, "@me", gen.SleepCreate{TimeCreated: wire.EpochOf(now.Add(-30 * time.Hour)), TimeCompleted: ptr(wire.EpochOf(now.Add(-22 * time.Hour)))}))
+			return wrap(c.CreateSleepWithFormdataBodyWithResponse(ctx, "@me", gen.SleepCreate{TimeCreated: wire.EpochOf(now.Add(-30 * time.Hour)), TimeCompleted: new(wire.EpochOf(now.Add(-22 * time.Hour)))}))
 		}, 201, &gen.SleepEnvelope{}},
 		{"getSleep", func() answer { return wrap(c.GetSleepWithResponse(ctx, xid["sleeps"])) }, 200, &gen.SleepEnvelope{}},
 		{"getSleepImage", func() answer { return wrap(c.GetSleepImageWithResponse(ctx, xid["sleeps"])) }, 200, nil},
@@ -154,12 +154,12 @@ func TestEveryOperation(t *testing.T) {
 		}, 201, &gen.MealEnvelope{}},
 		{"getMeal", func() answer { return wrap(c.GetMealWithResponse(ctx, xid["meals"])) }, 200, &gen.MealEnvelope{}},
 		{"updateMeal", func() answer {
-			return wrap(c.UpdateMealWithFormdataBodyWithResponse(ctx, own["meals"], gen.MealUpdate{Note: ptr("Big breakfast")}))
+			return wrap(c.UpdateMealWithFormdataBodyWithResponse(ctx, own["meals"], gen.MealUpdate{Note: new("Big breakfast")}))
 		}, 200, &gen.MealEnvelope{}},
 		{"deleteMeal", func() answer { return wrap(c.DeleteMealWithResponse(ctx, own["meals"])) }, 200, &gen.EmptyEnvelope{}},
 		{"listBodyEvents", func() answer { return wrap(c.ListBodyEventsWithResponse(ctx, "@me", &gen.ListBodyEventsParams{})) }, 200, &gen.BodyEventListEnvelope{}},
 		{"createBodyEvent", func() answer {
-			return wrap(c.CreateBodyEventWithFormdataBodyWithResponse(ctx, "@me", gen.BodyEventCreate{Title: "Scale", BodyFat: ptr(21.5)}))
+			return wrap(c.CreateBodyEventWithFormdataBodyWithResponse(ctx, "@me", gen.BodyEventCreate{Title: "Scale", BodyFat: new(21.5)}))
 		}, 201, &gen.BodyEventEnvelope{}},
 		{"getBodyEvent", func() answer { return wrap(c.GetBodyEventWithResponse(ctx, xid["body_events"])) }, 200, &gen.BodyEventEnvelope{}},
 		{"deleteBodyEvent", func() answer { return wrap(c.DeleteBodyEventWithResponse(ctx, own["body_events"])) }, 200, &gen.EmptyEnvelope{}},
@@ -168,11 +168,11 @@ func TestEveryOperation(t *testing.T) {
 			return wrap(c.ListGenericEventsWithResponse(ctx, "@me", &gen.ListGenericEventsParams{}))
 		}, 200, &gen.GenericEventListEnvelope{}},
 		{"createGenericEvent", func() answer {
-			return wrap(c.CreateGenericEventWithFormdataBodyWithResponse(ctx, "@me", gen.GenericEventCreate{Title: "Ran", Verb: "ran", Attributes: ptr(`{"km":5}`)}))
+			return wrap(c.CreateGenericEventWithFormdataBodyWithResponse(ctx, "@me", gen.GenericEventCreate{Title: "Ran", Verb: "ran", Attributes: new(`{"km":5}`)}))
 		}, 201, &gen.GenericEventEnvelope{}},
 		{"getGenericEvent", func() answer { return wrap(c.GetGenericEventWithResponse(ctx, xid["generic_events"])) }, 200, &gen.GenericEventEnvelope{}},
 		{"updateGenericEvent", func() answer {
-			return wrap(c.UpdateGenericEventWithFormdataBodyWithResponse(ctx, own["generic_events"], gen.GenericEventUpdate{Note: ptr("on paper")}))
+			return wrap(c.UpdateGenericEventWithFormdataBodyWithResponse(ctx, own["generic_events"], gen.GenericEventUpdate{Note: new("on paper")}))
 		}, 200, &gen.GenericEventEnvelope{}},
 		{"deleteGenericEvent", func() answer { return wrap(c.DeleteGenericEventWithResponse(ctx, own["generic_events"])) }, 200, &gen.EmptyEnvelope{}},
 		{"getMood", func() answer { return wrap(c.GetMoodWithResponse(ctx, "@me", &gen.GetMoodParams{})) }, 200, &gen.MoodEnvelope{}},
@@ -186,7 +186,7 @@ func TestEveryOperation(t *testing.T) {
 			return wrap(c.ListCardiacEventsWithResponse(ctx, "@me", &gen.ListCardiacEventsParams{})) //nolint:staticcheck // deprecated, still served
 		}, 200, &gen.CardiacEventListEnvelope{}}, //nolint:staticcheck // deprecated, still served
 		{"createCardiacEvent", func() answer {
-			return wrap(c.CreateCardiacEventWithFormdataBodyWithResponse(ctx, "@me", gen.CardiacEventCreate{HeartRate: 70, SystolicPressure: ptr(120)})) //nolint:staticcheck // deprecated, still served
+			return wrap(c.CreateCardiacEventWithFormdataBodyWithResponse(ctx, "@me", gen.CardiacEventCreate{HeartRate: 70, SystolicPressure: new(120)})) //nolint:staticcheck // deprecated, still served
 		}, 201, &gen.CardiacEventEnvelope{}}, //nolint:staticcheck // deprecated, still served
 		{"getCardiacEvent", func() answer { return wrap(c.GetCardiacEventWithResponse(ctx, xid["cardiac_events"])) }, 200, &gen.CardiacEventEnvelope{}}, //nolint:staticcheck // deprecated, still served
 		{"deleteCardiacEvent", func() answer { return wrap(c.DeleteCardiacEventWithResponse(ctx, own["cardiac_events"])) }, 200, &gen.EmptyEnvelope{}},  //nolint:staticcheck // deprecated, still served
@@ -279,8 +279,6 @@ func mustZone(t *testing.T) *time.Location {
 	}
 	return loc
 }
-
-func ptr[T any](v T) *T { return &v }
 
 type multipartMeal struct {
 	body        []byte

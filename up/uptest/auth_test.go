@@ -22,8 +22,8 @@ func TestUnauthorized(t *testing.T) {
 		if ch := resp.Header.Get("WWW-Authenticate"); !strings.HasPrefix(ch, "Bearer") {
 			t.Errorf("%s: WWW-Authenticate %q", name, ch)
 		}
-		if *meta.ErrorType != errType {
-			t.Errorf("%s: error_type %q, want %q", name, *meta.ErrorType, errType)
+		if meta.ErrorType != errType {
+			t.Errorf("%s: error_type %q, want %q", name, meta.ErrorType, errType)
 		}
 	}
 	check("no token", "", "missing_token")
@@ -66,14 +66,14 @@ func TestScopesFromTheSpec(t *testing.T) {
 	} {
 		resp, body := get(t, s, basic, tc.path)
 		meta := errorMeta(t, resp, body, http.StatusForbidden, "FORBIDDEN")
-		if !strings.Contains(*meta.ErrorDetail, tc.need) || *meta.ErrorType != "insufficient_scope" || meta.UserXID != s.UserXID() {
+		if !strings.Contains(meta.ErrorDetail, tc.need) || meta.ErrorType != "insufficient_scope" || meta.UserXID != s.UserXID() {
 			t.Errorf("%s: meta %+v, want a detail naming %s", tc.path, meta, tc.need)
 		}
 	}
 	resp, body := postForm(t, s, s.MintToken("move_read").AccessToken, "/users/@me/workouts", workoutForm(time.Now().Add(-time.Hour)))
 	meta := errorMeta(t, resp, body, http.StatusForbidden, "FORBIDDEN")
-	if !strings.Contains(*meta.ErrorDetail, "move_write") {
-		t.Errorf("create without move_write: %q", *meta.ErrorDetail)
+	if !strings.Contains(meta.ErrorDetail, "move_write") {
+		t.Errorf("create without move_write: %q", meta.ErrorDetail)
 	}
 	// Either alternative suffices; an empty requirement takes any token.
 	for _, tok := range []string{s.MintToken("basic_read").AccessToken, s.MintToken("extended_read").AccessToken} {
@@ -92,12 +92,12 @@ func TestDataFilteredByScope(t *testing.T) {
 	var user gen.UserEnvelope
 	_, body := get(t, s, s.MintToken("basic_read").AccessToken, "/users/@me")
 	decodeStrict(t, body, &user)
-	if user.Data.First == nil || user.Data.Weight != nil || user.Data.Gender != nil {
+	if user.Data.First == "" || user.Data.Weight != 0 || user.Data.Gender != nil {
 		t.Errorf("basic_read user %+v, want names without weight or gender", user.Data)
 	}
 	_, body = get(t, s, s.MintToken("basic_read", "extended_read").AccessToken, "/users/@me")
 	decodeStrict(t, body, &user)
-	if user.Data.Weight == nil || user.Data.Height == nil || user.Data.Gender == nil {
+	if user.Data.Weight == 0 || user.Data.Height == 0 || user.Data.Gender == nil {
 		t.Errorf("extended_read user %+v, want weight, height and gender", user.Data)
 	}
 

@@ -7,6 +7,10 @@
 //	tok := s.MintToken()                 // every scope, no browser needed
 //	// call s.URL + "/users/@me" with "Authorization: Bearer " + tok.AccessToken
 //
+// With package up, up.ConfigFor(s) is an up.Config for the server (a
+// Server is an up.TestServer, by its Config and BaseURL methods), so
+// up.ConfigFor(s).Client(tok) calls it.
+//
 // A server has one user, the default user, unless WithUsers, AddUser or
 // AddUsers make more (see "Users" below); MintToken, UserXID,
 // ExpireAccessTokens, Add, Touch and Delete act for the default user, and

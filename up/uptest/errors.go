@@ -60,10 +60,10 @@ func (s *Server) errorEnvelope(g *grant, e *apiError) gen.ErrorEnvelope {
 	}
 	meta := gen.Meta{
 		UserXID: user, Message: message(e.status), Code: e.status, Time: wire.EpochOf(s.now()),
-		ErrorType: ptr(e.errType), ErrorDetail: ptr(e.detail),
+		ErrorType: e.errType, ErrorDetail: e.detail,
 	}
 	if e.status == http.StatusUnauthorized {
-		meta.ErrorUserMsg = ptr("You must be logged in to perform that action")
+		meta.ErrorUserMsg = "You must be logged in to perform that action"
 	}
 	return gen.ErrorEnvelope{Meta: meta}
 }

@@ -30,86 +30,84 @@ func Add[T Event](to Target, event T) T {
 		out = addEvent(u, moves, v, func(v *gen.Move, d defaults) {
 			v.XID, v.TimeCreated, v.Date, v.TimeUpdated = d.xid(v.XID), d.created(v.TimeCreated), d.date(v.Date), d.updated(v.TimeUpdated)
 			v.Type = orDefault(v.Type, "move")
-			v.Details = withTZ(v.Details, d.tz, func(x *gen.MoveDetails) **string { return &x.TZ })
-			if v.Title == nil {
-				v.Title = ptr(thousands(deref(v.Details.Steps)) + " steps")
+			v.Details = withTZ(v.Details, d.tz, func(x *gen.MoveDetails) *string { return &x.TZ })
+			if v.Title == "" {
+				v.Title = thousands(v.Details.Steps) + " steps"
 			}
 		})
 	case gen.Workout:
 		out = addEvent(u, workouts, v, func(v *gen.Workout, d defaults) {
 			v.XID, v.TimeCreated, v.Date, v.TimeUpdated = d.xid(v.XID), d.created(v.TimeCreated), d.date(v.Date), d.updated(v.TimeUpdated)
 			v.Type = orDefault(v.Type, "workout")
-			v.Title = orDefault(v.Title, workoutTitle(deref(v.SubType)))
-			v.Details = withTZ(v.Details, d.tz, func(x *gen.WorkoutDetails) **string { return &x.TZ })
-			if v.TimeCompleted != nil && int64(*v.TimeCompleted) > int64(v.TimeCreated) {
-				st.ticks[v.XID] = workoutTicks(rngFor(s.cfg.seed, "ticks "+v.XID), st.prof, int64(v.TimeCreated), int64(*v.TimeCompleted), deref(v.SubType))
+			v.Title = orDefault(v.Title, workoutTitle(int(v.SubType)))
+			v.Details = withTZ(v.Details, d.tz, func(x *gen.WorkoutDetails) *string { return &x.TZ })
+			if v.TimeCompleted > v.TimeCreated {
+				st.ticks[v.XID] = workoutTicks(rngFor(s.cfg.seed, "ticks "+v.XID), st.prof, int64(v.TimeCreated), int64(v.TimeCompleted), int(v.SubType))
 			}
 		})
 	case gen.Sleep:
 		out = addEvent(u, sleeps, v, func(v *gen.Sleep, d defaults) {
 			v.XID, v.TimeCreated, v.Date, v.TimeUpdated = d.xid(v.XID), d.created(v.TimeCreated), d.date(v.Date), d.updated(v.TimeUpdated)
 			v.Type = orDefault(v.Type, "sleep")
-			if v.TimeCompleted != nil && int64(*v.TimeCompleted) > int64(v.TimeCreated)+1 {
-				bed, getUp := int64(v.TimeCreated), int64(*v.TimeCompleted)
+			if int64(v.TimeCompleted) > int64(v.TimeCreated)+1 {
+				bed, getUp := int64(v.TimeCreated), int64(v.TimeCompleted)
 				built, phases := buildSleep(rngFor(s.cfg.seed, "sleep "+v.XID), bed, getUp-min(600, (getUp-bed)/10), getUp)
 				st.sleepTicks[v.XID] = phases
-				if v.Details == nil {
+				if v.Details == (gen.SleepDetails{}) {
 					v.Details = built.Details
 				}
-				v.Title = orDefault(v.Title, deref(built.Title))
+				v.Title = orDefault(v.Title, built.Title)
 			}
-			v.Details = withTZ(v.Details, d.tz, func(x *gen.SleepDetails) **string { return &x.TZ })
+			v.Details = withTZ(v.Details, d.tz, func(x *gen.SleepDetails) *string { return &x.TZ })
 		})
 	case gen.Meal:
 		out = addEvent(u, meals, v, func(v *gen.Meal, d defaults) {
 			v.XID, v.TimeCreated, v.Date, v.TimeUpdated = d.xid(v.XID), d.created(v.TimeCreated), d.date(v.Date), d.updated(v.TimeUpdated)
 			v.Type = orDefault(v.Type, "meal")
-			if v.Details == nil && v.Items != nil {
+			if v.Details == (gen.MealDetails{}) && v.Items.Items != nil {
 				v.Details = mealDetails(v.Items.Items, d.tz)
 			}
-			v.Details = withTZ(v.Details, d.tz, func(x *gen.MealDetails) **string { return &x.TZ })
-			if v.Title == nil && v.Note != nil {
-				v.Title = ptr(*v.Note)
-			}
+			v.Details = withTZ(v.Details, d.tz, func(x *gen.MealDetails) *string { return &x.TZ })
+			v.Title = orDefault(v.Title, v.Note)
 		})
 	case gen.BodyEvent:
 		out = addEvent(u, bodies, v, func(v *gen.BodyEvent, d defaults) {
 			v.XID, v.TimeCreated, v.Date, v.TimeUpdated = d.xid(v.XID), d.created(v.TimeCreated), d.date(v.Date), d.updated(v.TimeUpdated)
 			v.Type = orDefault(v.Type, "body")
-			if v.Title == nil && v.Weight != nil {
-				v.Title = ptr(fmt.Sprintf("%.1f kg", *v.Weight))
+			if v.Title == "" && v.Weight != nil {
+				v.Title = fmt.Sprintf("%.1f kg", *v.Weight)
 			}
-			v.Details = withTZ(v.Details, d.tz, func(x *gen.TZDetails) **string { return &x.TZ })
+			v.Details = withTZ(v.Details, d.tz, func(x *gen.TZDetails) *string { return &x.TZ })
 		})
 	case gen.HeartRate:
 		out = addEvent(u, hearts, v, func(v *gen.HeartRate, d defaults) {
 			v.XID, v.TimeCreated, v.Date, v.TimeUpdated = d.xid(v.XID), d.created(v.TimeCreated), d.date(v.Date), d.updated(v.TimeUpdated)
 			v.Title = orDefault(v.Title, "My resting heart rate on "+ordinalDate(v.Date))
-			v.Details = withTZ(v.Details, d.tz, func(x *gen.TZDetails) **string { return &x.TZ })
+			v.Details = withTZ(v.Details, d.tz, func(x *gen.TZDetails) *string { return &x.TZ })
 		})
 	case gen.GenericEvent:
 		out = addEvent(u, generics, v, func(v *gen.GenericEvent, d defaults) {
 			v.XID, v.TimeCreated, v.Date, v.TimeUpdated = d.xid(v.XID), d.created(v.TimeCreated), d.date(v.Date), d.updated(v.TimeUpdated)
-			v.Details = withTZ(v.Details, d.tz, func(x *gen.TZDetails) **string { return &x.TZ })
+			v.Details = withTZ(v.Details, d.tz, func(x *gen.TZDetails) *string { return &x.TZ })
 		})
 	case gen.Mood:
 		out = addEvent(u, moods, v, func(v *gen.Mood, d defaults) {
-			v.XID = ptr(d.xid(deref(v.XID)))
-			v.TimeCreated = ptr(d.created(deref(v.TimeCreated)))
-			v.Date = ptr(d.date(deref(v.Date)))
+			v.XID = d.xid(v.XID)
+			v.TimeCreated = d.created(v.TimeCreated)
+			v.Date = d.date(v.Date)
 			v.TimeUpdated = d.updated(v.TimeUpdated)
 			v.Type = orDefault(v.Type, "mood")
-			if v.Title == nil && v.SubType != nil && *v.SubType >= 1 && *v.SubType < len(moodTitles) {
-				v.Title = ptr(moodTitles[*v.SubType])
+			if v.Title == "" && v.SubType >= 1 && int(v.SubType) < len(moodTitles) {
+				v.Title = moodTitles[v.SubType]
 			}
-			v.Details = withTZ(v.Details, d.tz, func(x *gen.TZDetails) **string { return &x.TZ })
+			v.Details = withTZ(v.Details, d.tz, func(x *gen.TZDetails) *string { return &x.TZ })
 		})
 	case cardiacEvent:
 		out = addEvent(u, cardiacs, v, func(v *cardiacEvent, d defaults) {
 			v.XID, v.TimeCreated, v.Date, v.TimeUpdated = d.xid(v.XID), d.created(v.TimeCreated), d.date(v.Date), d.updated(v.TimeUpdated)
 			v.Type = orDefault(v.Type, "cardiac")
 			v.Title = orDefault(v.Title, "My heart rate on "+ordinalDate(v.Date))
-			v.Details = withTZ(v.Details, d.tz, func(x *gen.TZDetails) **string { return &x.TZ })
+			v.Details = withTZ(v.Details, d.tz, func(x *gen.TZDetails) *string { return &x.TZ })
 		})
 	case gen.BandEvent:
 		st.mu.Lock()
@@ -120,8 +118,8 @@ func Add[T Event](to Target, event T) T {
 		if v.Date == 0 {
 			v.Date = st.dateOf(int64(v.TimeCreated))
 		}
-		if v.TZ == nil {
-			v.TZ = ptr(st.tzName())
+		if v.TZ == "" {
+			v.TZ = st.tzName()
 		}
 		st.bands.insert(v, "")
 		st.mu.Unlock()
@@ -165,30 +163,26 @@ func (d defaults) date(v wire.Date) wire.Date {
 	return d.st.dateOf(*d.at)
 }
 
-func (d defaults) updated(t *wire.Epoch) *wire.Epoch {
-	if t != nil {
+func (d defaults) updated(t wire.Epoch) wire.Epoch {
+	if t != 0 {
 		return t
 	}
-	return ptr(wire.Epoch(max(d.now, *d.at)))
+	return wire.Epoch(max(d.now, *d.at))
 }
 
-func orDefault(p *string, v string) *string {
-	if p != nil {
-		return p
+func orDefault(s, v string) string {
+	if s != "" {
+		return s
 	}
-	return &v
+	return v
 }
 
-// withTZ returns a copy of details whose tz is set, tz when it was empty.
-func withTZ[D any](details *D, tz string, field func(*D) **string) *D {
-	var d D
-	if details != nil {
-		d = *details
+// withTZ returns details with its tz set to tz when it was empty.
+func withTZ[D any](details D, tz string, field func(*D) *string) D {
+	if f := field(&details); *f == "" {
+		*f = tz
 	}
-	if f := field(&d); *f == nil {
-		*f = ptr(tz)
-	}
-	return &d
+	return details
 }
 
 func addEvent[T any, L listOf[T]](u *User, k *eventKind[T, L], v T, fill func(*T, defaults)) T {

@@ -32,7 +32,7 @@ func Example() {
 	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil {
 		panic(err)
 	}
-	fmt.Println(resp.StatusCode, env.Meta.Message, *env.Data.First, *env.Data.Last, env.Data.XID == s.UserXID())
+	fmt.Println(resp.StatusCode, env.Meta.Message, env.Data.First, env.Data.Last, env.Data.XID == s.UserXID())
 	// Output: 200 OK Noah Franklin true
 }
 
@@ -105,7 +105,7 @@ func ExampleServer_AddUsers() {
 		if err != nil {
 			panic(err)
 		}
-		fmt.Println(u.Email(), *env.Data.First, *env.Data.Last, env.Meta.UserXID == u.XID())
+		fmt.Println(u.Email(), env.Data.First, env.Data.Last, env.Meta.UserXID == u.XID())
 	}
 	// Output:
 	// user1@example.com Noah Franklin true

@@ -15,17 +15,17 @@ import (
 // listOf is the shape of every list the API answers with.
 type listOf[T any] interface {
 	~struct {
-		Items []T        `json:"items"`
-		Links *gen.Links `json:"links,omitempty"`
-		Size  int        `json:"size"`
+		Items []T       `json:"items"`
+		Links gen.Links `json:"links,omitempty,omitzero"`
+		Size  int       `json:"size"`
 	}
 }
 
 // noList is the list type of a kind that the API never lists (moods).
 type noList[T any] struct {
-	Items []T        `json:"items"`
-	Links *gen.Links `json:"links,omitempty"`
-	Size  int        `json:"size"`
+	Items []T       `json:"items"`
+	Links gen.Links `json:"links,omitempty,omitzero"`
+	Size  int       `json:"size"`
 }
 
 // kindInfo names a kind of event.
@@ -90,7 +90,7 @@ var (
 			return gen.SleepTickList{Items: t, Size: len(t)}
 		},
 		chart: func(u *User, xid string, v *gen.Sleep) []byte {
-			return sleepChart(u.sleepTicksOf(xid), int64(deref(v.TimeCompleted)))
+			return sleepChart(u.sleepTicksOf(xid), int64(v.TimeCompleted))
 		},
 	}
 	meals = &eventKind[gen.Meal, gen.MealList]{
@@ -221,9 +221,9 @@ func (k *eventKind[T, L]) list(ctx context.Context, a *api, q listQuery) outcome
 	for i := range items {
 		k.show(v, &items[i], true)
 	}
-	var links *gen.Links
+	var links gen.Links
 	if next != nil {
-		links = &gen.Links{Next: ptr(nextLink(u, k.resource, q, *next))}
+		links.Next = nextLink(u, k.resource, q, *next)
 	}
 	return a.ok(ctx, http.StatusOK, L{Items: items, Links: links, Size: len(items)})
 }

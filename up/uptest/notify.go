@@ -110,10 +110,10 @@ func (n *notifier) unsubscribe(clientID, userXID string) {
 }
 
 // timestamp writes an epoch as the docs' sample did: a string.
-func timestamp(t int64) *gen.WebhookTimestamp {
+func timestamp(t int64) gen.WebhookTimestamp {
 	var ts gen.WebhookTimestamp
 	_ = ts.FromWebhookTimestamp0(strconv.FormatInt(t, 10))
-	return &ts
+	return ts
 }
 
 // notify tells every app that registered a webhook for user u, and may
@@ -133,7 +133,7 @@ func (s *Server) notify(u *User, kind Kind, xid, action string, at int64) {
 		}
 		ev := gen.WebhookEvent{UserXID: user, Action: gen.WebhookEventAction(action), Timestamp: timestamp(at)}
 		if kind != "" {
-			ev.EventXID, ev.Type = ptr(xid), ptr(string(kind))
+			ev.EventXID, ev.Type = xid, string(kind)
 		}
 		ev.SecretHash = secretHash(clientID, s.clientSecretOf(clientID))
 		note := gen.WebhookNotification{NotificationTimestamp: timestamp(s.now().Unix()), Events: []gen.WebhookEvent{ev}}

@@ -407,7 +407,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, params url.V
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Pragma", "no-cache")
 	if terr != nil {
-		body := gen.OAuthError{Error: terr.code, ErrorDescription: &terr.description}
+		body := gen.OAuthError{Error: terr.code, ErrorDescription: terr.description}
 		s.writeOAuthJSON(w, terr.status, "OAuthError", body)
 		return
 	}
@@ -505,7 +505,7 @@ func (s *Server) tokenResponse(g *grant) *gen.OAuthToken {
 	return &gen.OAuthToken{
 		AccessToken:  g.access,
 		TokenType:    "Bearer",
-		ExpiresIn:    ptr(int(s.cfg.tokenLifetime / time.Second)),
-		RefreshToken: ptr(g.refresh),
+		ExpiresIn:    int(s.cfg.tokenLifetime / time.Second),
+		RefreshToken: g.refresh,
 	}
 }

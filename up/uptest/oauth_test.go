@@ -84,10 +84,10 @@ func TestOAuthFlow(t *testing.T) {
 	if st != http.StatusOK {
 		t.Fatalf("exchange: %d %+v", st, oerr)
 	}
-	if tok.TokenType != "Bearer" || tok.AccessToken == "" || tok.RefreshToken == nil || *tok.RefreshToken == "" {
+	if tok.TokenType != "Bearer" || tok.AccessToken == "" || tok.RefreshToken == "" {
 		t.Fatalf("token %+v", tok)
 	}
-	if tok.ExpiresIn == nil || *tok.ExpiresIn != 7200 {
+	if tok.ExpiresIn != 7200 {
 		t.Errorf("expires_in %v, want 7200", tok.ExpiresIn)
 	}
 	if got := status(t, s, tok.AccessToken, "/users/@me/moves"); got != http.StatusOK {
@@ -103,11 +103,11 @@ func TestOAuthFlow(t *testing.T) {
 	}
 
 	// A refresh replaces both tokens; the old ones stop working at once.
-	st, next, oerr := tokenCall(t, s, refreshForm(s, *tok.RefreshToken))
+	st, next, oerr := tokenCall(t, s, refreshForm(s, tok.RefreshToken))
 	if st != http.StatusOK {
 		t.Fatalf("refresh: %d %+v", st, oerr)
 	}
-	if next.AccessToken == tok.AccessToken || *next.RefreshToken == *tok.RefreshToken {
+	if next.AccessToken == tok.AccessToken || next.RefreshToken == tok.RefreshToken {
 		t.Fatal("refresh did not rotate both tokens")
 	}
 	if got := status(t, s, tok.AccessToken, "/users/@me"); got != http.StatusUnauthorized {
@@ -116,7 +116,7 @@ func TestOAuthFlow(t *testing.T) {
 	if got := status(t, s, next.AccessToken, "/users/@me/moves"); got != http.StatusOK {
 		t.Errorf("refreshed token keeps the scopes: moves %d", got)
 	}
-	if st, _, oerr := tokenCall(t, s, refreshForm(s, *tok.RefreshToken)); st != http.StatusBadRequest || oerr.Error != "invalid_grant" {
+	if st, _, oerr := tokenCall(t, s, refreshForm(s, tok.RefreshToken)); st != http.StatusBadRequest || oerr.Error != "invalid_grant" {
 		t.Errorf("old refresh token: %d %+v, want 400 invalid_grant", st, oerr)
 	}
 
@@ -128,7 +128,7 @@ func TestOAuthFlow(t *testing.T) {
 		if r.Path != "/auth/oauth2/token" {
 			continue
 		}
-		if r.Form.Get("client_secret") != "REDACTED" || strings.Contains(r.RawQuery+strings.Join(r.Form["refresh_token"], ""), *tok.RefreshToken) {
+		if r.Form.Get("client_secret") != "REDACTED" || strings.Contains(r.RawQuery+strings.Join(r.Form["refresh_token"], ""), tok.RefreshToken) {
 			t.Errorf("request log shows a secret: %+v", r)
 		}
 	}
@@ -172,7 +172,7 @@ func TestOAuthCodeExpires(t *testing.T) {
 	}
 	clock.Add(time.Second)
 	if st, _, oerr := tokenCall(t, s, exchangeForm(s, q2.Get("code"))); st != http.StatusBadRequest || oerr.Error != "invalid_grant" ||
-		!strings.Contains(*oerr.ErrorDescription, "expired") {
+		!strings.Contains(oerr.ErrorDescription, "expired") {
 		t.Errorf("exchange after 10 minutes: %d %+v, want invalid_grant (expired)", st, oerr)
 	}
 }

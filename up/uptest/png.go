@@ -35,14 +35,14 @@ func tickChart(ticks []gen.Tick) []byte {
 	var top float64
 	useSteps := false
 	for _, t := range ticks {
-		if deref(t.Steps) > 20 {
+		if t.Steps > 20 {
 			useSteps = true
 		}
 	}
 	for i, t := range ticks {
-		values[i] = deref(t.Calories)
+		values[i] = t.Calories
 		if useSteps {
-			values[i] = float64(deref(t.Steps))
+			values[i] = float64(t.Steps)
 		}
 		top = max(top, values[i])
 	}
@@ -80,7 +80,7 @@ func sleepChart(ticks []gen.SleepTick, end int64) []byte {
 		if i+1 < len(ticks) {
 			until = int64(ticks[i+1].Time)
 		}
-		depth := min(max(t.Depth, 1), 3)
+		depth := min(max(int(t.Depth), 1), 3)
 		for x := int((int64(t.Time) - start) / step); x <= int((until-start)/step) && x < width; x++ {
 			for y := 0; y < depth*chartHeight/3; y++ {
 				img.SetColorIndex(x, y, uint8(depth))

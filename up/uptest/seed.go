@@ -106,11 +106,11 @@ var (
 	gym  = place{"Gym", 37.451572, -122.184435}
 )
 
-func setPlace(r *rand.Rand, p place, lat, lon **wire.Coordinate, acc **int, name **string) {
-	*lat = ptr(wire.CoordinateOf(round(p.lat+(r.Float64()-0.5)*0.0004, 6)))
-	*lon = ptr(wire.CoordinateOf(round(p.lon+(r.Float64()-0.5)*0.0004, 6)))
-	*acc = ptr(5 + r.IntN(45))
-	*name = ptr(p.name)
+func setPlace(r *rand.Rand, p place, lat, lon *wire.Coordinate, acc *int, name *string) {
+	*lat = wire.CoordinateOf(round(p.lat+(r.Float64()-0.5)*0.0004, 6))
+	*lon = wire.CoordinateOf(round(p.lon+(r.Float64()-0.5)*0.0004, 6))
+	*acc = 5 + r.IntN(45)
+	*name = p.name
 }
 
 // workoutNames are the titles of workout sub_types 1 to 28.
@@ -213,14 +213,14 @@ var (
 
 // mealItem is f as a meal item of n servings.
 func (f food) mealItem(n float64) gen.MealItem {
-	v := func(i int) *float64 { return ptr(round(f.n[i]*n, 1)) }
+	v := func(i int) float64 { return round(f.n[i]*n, 1) }
 	sub := 2
 	if f.drink {
 		sub = 1
 	}
 	return gen.MealItem{
-		Name: f.name, Category: ptr(f.category), Measurement: ptr(f.measurement), Type: ptr(f.serving),
-		Amount: ptr(f.amount * n), FoodType: ptr(f.foodType), SubType: ptr(sub),
+		Name: f.name, Category: f.category, Measurement: f.measurement, Type: gen.ServingType(f.serving),
+		Amount: f.amount * n, FoodType: gen.FoodType(f.foodType), SubType: gen.MealItemType(sub),
 		Calories: v(0), Carbohydrate: v(1), Fat: v(2), SaturatedFat: v(3), UnsaturatedFat: v(4),
 		Cholesterol: v(5), Fiber: v(6), Protein: v(7), Sugar: v(8), Sodium: v(9), Potassium: v(10),
 		Calcium: v(11), Iron: v(12), VitaminA: v(13), VitaminC: v(14),
@@ -228,11 +228,11 @@ func (f food) mealItem(n float64) gen.MealItem {
 }
 
 // mealDetails totals the items of a meal, as UP totaled them.
-func mealDetails(items []gen.MealItem, tz string) *gen.MealDetails {
+func mealDetails(items []gen.MealItem, tz string) gen.MealDetails {
 	var foods, drinkCount, water, green int
 	var sum [15]float64
 	for _, it := range items {
-		if deref(it.SubType) == 1 {
+		if it.SubType == 1 {
 			drinkCount++
 			if strings.EqualFold(it.Name, "water") {
 				water++
@@ -247,20 +247,20 @@ func mealDetails(items []gen.MealItem, tz string) *gen.MealDetails {
 				}
 			}
 		}
-		for i, p := range []*float64{it.Calories, it.Carbohydrate, it.Fat, it.SaturatedFat, it.UnsaturatedFat,
+		for i, p := range []float64{it.Calories, it.Carbohydrate, it.Fat, it.SaturatedFat, it.UnsaturatedFat,
 			it.Cholesterol, it.Fiber, it.Protein, it.Sugar, it.Sodium, it.Potassium, it.Calcium, it.Iron,
 			it.VitaminA, it.VitaminC} {
-			sum[i] += deref(p)
+			sum[i] += p
 		}
 	}
-	v := func(i int) *float64 { return ptr(round(sum[i], 1)) }
-	return &gen.MealDetails{
-		NumFoods: ptr(foods), NumDrinks: ptr(drinkCount), NumWater: ptr(water),
-		OnlyWaters: ptr(len(items) > 0 && water == len(items)), NumMealitemsGreen: ptr(green),
+	v := func(i int) float64 { return round(sum[i], 1) }
+	return gen.MealDetails{
+		NumFoods: foods, NumDrinks: drinkCount, NumWater: water,
+		OnlyWaters: len(items) > 0 && water == len(items), NumMealitemsGreen: green,
 		Calories: v(0), Carbohydrate: v(1), Fat: v(2), SaturatedFat: v(3), UnsaturatedFat: v(4),
-		MonounsaturatedFat: ptr(round(sum[4]*0.6, 1)), PolyunsaturatedFat: ptr(round(sum[4]*0.4, 1)),
+		MonounsaturatedFat: round(sum[4]*0.6, 1), PolyunsaturatedFat: round(sum[4]*0.4, 1),
 		Cholesterol: v(5), Fiber: v(6), Protein: v(7), Sugar: v(8), Sodium: v(9), Potassium: v(10),
-		Calcium: v(11), Iron: v(12), VitaminA: v(13), VitaminC: v(14), TZ: ptr(tz),
+		Calcium: v(11), Iron: v(12), VitaminA: v(13), VitaminC: v(14), TZ: tz,
 	}
 }
 
@@ -280,8 +280,8 @@ func mealTitle(items []gen.MealItem) string {
 type workoutPlan struct {
 	start, end int64
 	subType    int
-	intensity  *int
-	band       bool // logged with the band's stopwatch
+	intensity  gen.WorkoutIntensity // 0: none given
+	band       bool                 // logged with the band's stopwatch
 }
 
 // profile is what the generator knows about the user's body.
@@ -334,25 +334,25 @@ func seedProfile(st *store, seed int64, stream string, days int, today wire.Date
 	st.prof = p
 	st.user = gen.User{
 		XID:    randomXID(r),
-		First:  ptr(firsts[r.IntN(len(firsts))]),
-		Last:   ptr(lasts[r.IntN(len(lasts))]),
-		Image:  ptr("user/image/i/" + randomHex(r, 16) + ".png"),
-		Weight: ptr(p.weight),
-		Height: ptr(p.height),
+		First:  firsts[r.IntN(len(firsts))],
+		Last:   lasts[r.IntN(len(lasts))],
+		Image:  "user/image/i/" + randomHex(r, 16) + ".png",
+		Weight: p.weight,
+		Height: p.height,
 		Gender: ptr(wire.GenderOf(p.female)),
 	}
 	for range 3 {
 		friends = append(friends, randomXID(r))
 	}
 	st.goals = gen.Goals{
-		MoveSteps: ptr(10000), SleepTotal: ptr(8 * 3600),
-		BodyWeight: ptr(round(p.weight-2, 1)), BodyWeightIntent: ptr(1),
-		EatCalcium: ptr(1000.0), EatCarbs: ptr(300.0), EatCholesterol: ptr(300.0), EatFiber: ptr(25.0),
-		EatProtein: ptr(50.0), EatSatFat: ptr(20.0), EatSodium: ptr(2300.0), EatSugar: ptr(50.0), EatUnsatFat: ptr(45.0),
+		MoveSteps: 10000, SleepTotal: 8 * 3600,
+		BodyWeight: round(p.weight-2, 1), BodyWeightIntent: ptr(1),
+		EatCalcium: 1000.0, EatCarbs: 300.0, EatCholesterol: 300.0, EatFiber: 25.0,
+		EatProtein: 50.0, EatSatFat: 20.0, EatSodium: 2300.0, EatSugar: 50.0, EatUnsatFat: 45.0,
 	}
 	st.settings = gen.Settings{
-		ShareMove: ptr(true), ShareSleep: ptr(true), ShareEat: ptr(r.IntN(2) == 0),
-		ShareMood: ptr(r.IntN(2) == 0), ShareBody: ptr(false),
+		ShareMove: true, ShareSleep: true, ShareEat: r.IntN(2) == 0,
+		ShareMood: r.IntN(2) == 0, ShareBody: false,
 	}
 	first := today.AddDays(-days)
 	st.zones = []gen.TimeZone{{Time: wire.Epoch(first.AddDays(-1).In(st.loc).Unix()), TZ: st.tzName()}}
@@ -437,26 +437,26 @@ func (g *dayGen) night() {
 	sleep, phases := buildSleep(r, bed, wake, getUp)
 	sleep.XID = randomXID(r)
 	sleep.Date = d
-	sleep.TimeUpdated = ptr(wire.Epoch(min(getUp+int64(300+r.IntN(5400)), endOfDay)))
-	sleep.SnapshotImage = ptr(fmt.Sprintf("/nudge/image/e/%d/%s/%s.png", int64(*sleep.TimeUpdated), sleep.XID, randomXID(r)[:11]))
+	sleep.TimeUpdated = wire.Epoch(min(getUp+int64(300+r.IntN(5400)), endOfDay))
+	sleep.SnapshotImage = fmt.Sprintf("/nudge/image/e/%d/%s/%s.png", int64(sleep.TimeUpdated), sleep.XID, randomXID(r)[:11])
 	sleep.Shared = settings.ShareSleep
-	sleep.Details.Sunrise, sleep.Details.Sunset = ptr(wire.Epoch(rise)), ptr(wire.Epoch(set))
-	sleep.Details.TZ = ptr(tz)
+	sleep.Details.Sunrise, sleep.Details.Sunset = wire.Epoch(rise), wire.Epoch(set)
+	sleep.Details.TZ = tz
 	if r.IntN(3) > 0 {
 		setPlace(r, home, &sleep.PlaceLat, &sleep.PlaceLon, &sleep.PlaceAcc, &sleep.PlaceName)
 	}
 	st.sleeps.insert(sleep, "")
 	st.sleepTicks[sleep.XID] = phases
-	st.addBand(gen.BandEventActionEnterSleepMode, bed, st.dateOf(bed))
-	st.addBand(gen.BandEventActionExitSleepMode, getUp, d)
+	st.addBand(gen.BandEnterSleepMode, bed, st.dateOf(bed))
+	st.addBand(gen.BandExitSleepMode, getUp, d)
 
 	// The resting heart rate, measured just before waking.
 	if r.IntN(100) < 85 {
 		t := wake - int64(300+r.IntN(900))
 		st.hearts.insert(gen.HeartRate{
-			XID: randomXID(r), Title: ptr("My resting heart rate on " + ordinalDate(d)),
-			TimeCreated: wire.Epoch(t), TimeUpdated: ptr(wire.Epoch(getUp + 60)), Date: d,
-			RestingHeartrate: ptr(p.restingHR + r.IntN(7) - 3), Details: &gen.TZDetails{TZ: ptr(tz)},
+			XID: randomXID(r), Title: "My resting heart rate on " + ordinalDate(d),
+			TimeCreated: wire.Epoch(t), TimeUpdated: wire.Epoch(getUp + 60), Date: d,
+			RestingHeartrate: p.restingHR + r.IntN(7) - 3, Details: gen.TZDetails{TZ: tz},
 		}, "")
 	}
 }
@@ -498,7 +498,7 @@ func (g *dayGen) activity() {
 		}
 		pl := workoutPlan{start: start, end: start + int64(2+r.IntN(6))*tickSeconds, subType: sub, band: r.IntN(10) < 6}
 		if r.IntN(5) > 0 {
-			pl.intensity = ptr(1 + r.IntN(5))
+			pl.intensity = gen.WorkoutIntensity(1 + r.IntN(5))
 		}
 		plans = append(plans, pl)
 	}
@@ -528,28 +528,28 @@ func (g *dayGen) activity() {
 		w := buildWorkout(p, pl.start, pl.end, pl.subType, pl.intensity, wt, tz)
 		w.XID = randomXID(r)
 		w.Date = d
-		w.TimeUpdated = ptr(wire.Epoch(min(pl.end+int64(60+r.IntN(3600)), endOfDay)))
-		w.SnapshotImage = ptr(fmt.Sprintf("/nudge/image/e/%d/%s/%s.png", int64(*w.TimeUpdated), w.XID, randomXID(r)[:11]))
+		w.TimeUpdated = wire.Epoch(min(pl.end+int64(60+r.IntN(3600)), endOfDay))
+		w.SnapshotImage = fmt.Sprintf("/nudge/image/e/%d/%s/%s.png", int64(w.TimeUpdated), w.XID, randomXID(r)[:11])
 		w.Shared = settings.ShareMove
-		w.Image = ptr("")
+		w.Image = ""
 		if r.IntN(2) == 0 {
 			pl := []place{home, gym}[i%2]
 			setPlace(r, pl, &w.PlaceLat, &w.PlaceLon, &w.PlaceAcc, &w.PlaceName)
-			if w.SubType != nil && (*w.SubType == 1 || *w.SubType == 2 || *w.SubType == 14 || *w.SubType == 24) {
-				w.Route = ptr("/nudge/image/d/" + randomHex(r, 16) + "_image.png")
+			if w.SubType == gen.WorkoutWalk || w.SubType == gen.WorkoutRun || w.SubType == gen.WorkoutBike || w.SubType == gen.WorkoutHike {
+				w.Route = "/nudge/image/d/" + randomHex(r, 16) + "_image.png"
 			}
 		}
 		st.workouts.insert(w, "")
 		st.ticks[w.XID] = wt
 		if pl.band {
-			st.addBand(gen.BandEventActionEnterStopwatchMode, pl.start, d)
-			st.addBand(gen.BandEventActionExitStopwatchMode, pl.end, d)
+			st.addBand(gen.BandEnterStopwatchMode, pl.start, d)
+			st.addBand(gen.BandExitStopwatchMode, pl.end, d)
 		}
-		woCalories += deref(w.Details.Calories)
-		woTickCalories += deref(w.Details.BgCalories)
+		woCalories += w.Details.Calories
+		woTickCalories += w.Details.BgCalories
 		dur := int(pl.end - pl.start)
 		woTime += dur
-		woActive += deref(w.Details.BgActiveTime)
+		woActive += w.Details.BgActiveTime
 		woLongest = max(woLongest, dur)
 	}
 
@@ -557,15 +557,15 @@ func (g *dayGen) activity() {
 	mv := buildMove(ticks, loc, tz, p.bmrDay)
 	mv.XID = randomXID(r)
 	mv.Date = d
-	mv.TimeCompleted = ptr(wire.Epoch(wearEnd))
-	mv.TimeUpdated = ptr(wire.Epoch(min(wearEnd+int64(r.IntN(3600)), endOfDay)))
-	mv.SnapshotImage = ptr(fmt.Sprintf("/nudge/image/e/%d/%s/%s.png", int64(*mv.TimeUpdated), mv.XID, randomXID(r)[:11]))
+	mv.TimeCompleted = wire.Epoch(wearEnd)
+	mv.TimeUpdated = wire.Epoch(min(wearEnd+int64(r.IntN(3600)), endOfDay))
+	mv.SnapshotImage = fmt.Sprintf("/nudge/image/e/%d/%s/%s.png", int64(mv.TimeUpdated), mv.XID, randomXID(r)[:11])
 	mv.Shared = settings.ShareMove
-	det := mv.Details
-	det.WoCount, det.WoTime, det.WoActiveTime, det.WoLongest = ptr(len(plans)), ptr(woTime), ptr(woActive), ptr(woLongest)
-	det.WoCalories = ptr(round(woCalories, 6))
-	det.BgCalories = ptr(round(max(deref(det.Calories)-woTickCalories, 0), 6))
-	det.Sunrise, det.Sunset = ptr(wire.Epoch(rise)), ptr(wire.Epoch(set))
+	det := &mv.Details
+	det.WoCount, det.WoTime, det.WoActiveTime, det.WoLongest = len(plans), woTime, woActive, woLongest
+	det.WoCalories = round(woCalories, 6)
+	det.BgCalories = round(max(det.Calories-woTickCalories, 0), 6)
+	det.Sunrise, det.Sunset = wire.Epoch(rise), wire.Epoch(set)
 	if len(ticks) > 0 {
 		st.moves.insert(mv, "")
 		st.ticks[mv.XID] = ticks
@@ -605,12 +605,12 @@ func (g *dayGen) meals() {
 		done := t + int64(900+r.IntN(1500))
 		title := mealTitle(items)
 		meal := gen.Meal{
-			XID: randomXID(r), Title: ptr(title), Note: ptr(title), Type: ptr("meal"), SubType: ptr(slot + 1),
-			TimeCreated: wire.Epoch(t), TimeCompleted: ptr(wire.Epoch(done)),
-			TimeUpdated: ptr(wire.Epoch(done + int64(r.IntN(600)))), Date: d,
-			Image: ptr(""), SnapshotImage: ptr(""), Shared: settings.ShareEat,
+			XID: randomXID(r), Title: title, Note: title, Type: "meal", SubType: gen.MealType(slot + 1),
+			TimeCreated: wire.Epoch(t), TimeCompleted: wire.Epoch(done),
+			TimeUpdated: wire.Epoch(done + int64(r.IntN(600))), Date: d,
+			Image: "", SnapshotImage: "", Shared: settings.ShareEat,
 			Details: mealDetails(items, tz),
-			Items:   &gen.MealItemList{Items: items, Size: len(items)},
+			Items:   gen.MealItemList{Items: items, Size: len(items)},
 		}
 		if slot == 1 && r.IntN(2) == 0 {
 			setPlace(r, work, &meal.PlaceLat, &meal.PlaceLon, &meal.PlaceAcc, &meal.PlaceName)
@@ -629,9 +629,9 @@ func (g *dayGen) extras() {
 		idx := float64(d.In(time.UTC).Unix()/86400%365) * 0.01
 		w := round(p.weight-idx*0.5+(r.Float64()-0.5)*1.2, 1)
 		body := gen.BodyEvent{
-			XID: randomXID(r), Title: ptr(fmt.Sprintf("%.1f kg", w)), Type: ptr("body"),
-			TimeCreated: wire.Epoch(t), TimeUpdated: ptr(wire.Epoch(t + int64(5+r.IntN(60)))), Date: d,
-			Weight: ptr(w), Shared: settings.ShareBody, Details: &gen.TZDetails{TZ: ptr(tz)},
+			XID: randomXID(r), Title: fmt.Sprintf("%.1f kg", w), Type: "body",
+			TimeCreated: wire.Epoch(t), TimeUpdated: wire.Epoch(t + int64(5+r.IntN(60))), Date: d,
+			Weight: ptr(w), Shared: settings.ShareBody, Details: gen.TZDetails{TZ: tz},
 		}
 		if r.IntN(10) < 6 {
 			fat := 18 + 8*r.Float64()
@@ -654,29 +654,29 @@ func (g *dayGen) extras() {
 		t := at(20, r.IntN(120))
 		level := []int{1, 2, 3, 3, 4, 4, 4, 5, 5, 6, 7, 8}[r.IntN(12)]
 		st.moods.insert(gen.Mood{
-			XID: ptr(randomXID(r)), Title: ptr(moodTitles[level]), Type: ptr("mood"), SubType: ptr(level),
-			TimeCreated: ptr(wire.Epoch(t)), TimeUpdated: ptr(wire.Epoch(t + int64(r.IntN(300)))), Date: ptr(d),
-			Shared: settings.ShareMood, Details: &gen.TZDetails{TZ: ptr(tz)},
+			XID: randomXID(r), Title: moodTitles[level], Type: "mood", SubType: gen.MoodType(level),
+			TimeCreated: wire.Epoch(t), TimeUpdated: wire.Epoch(t + int64(r.IntN(300))), Date: d,
+			Shared: settings.ShareMood, Details: gen.TZDetails{TZ: tz},
 		}, "")
 	}
 
 	// A custom event another partner app wrote, now and then.
 	if r.IntN(100) < 15 {
 		t := at(14, r.IntN(180))
-		ev := gen.GenericEvent{XID: randomXID(r), TimeCreated: wire.Epoch(t), TimeUpdated: ptr(wire.Epoch(t + 30)), Date: d, Details: &gen.TZDetails{TZ: ptr(tz)}, Image: ptr("")}
+		ev := gen.GenericEvent{XID: randomXID(r), TimeCreated: wire.Epoch(t), TimeUpdated: wire.Epoch(t + 30), Date: d, Details: gen.TZDetails{TZ: tz}, Image: ""}
 		switch r.IntN(3) {
 		case 0:
 			pages := 10 + r.IntN(40)
-			ev.Title, ev.Verb = ptr(fmt.Sprintf("Read %d pages", pages)), ptr("read")
-			ev.Attributes = &map[string]any{"pages": float64(pages), "book": "The Long Walk"}
+			ev.Title, ev.Verb = fmt.Sprintf("Read %d pages", pages), "read"
+			ev.Attributes = map[string]any{"pages": float64(pages), "book": "The Long Walk"}
 		case 1:
 			mins := 5 + r.IntN(20)
-			ev.Title, ev.Verb = ptr(fmt.Sprintf("Meditated for %d minutes", mins)), ptr("meditated")
-			ev.Attributes = &map[string]any{"minutes": float64(mins)}
-			ev.Note = ptr("Felt calmer afterwards")
+			ev.Title, ev.Verb = fmt.Sprintf("Meditated for %d minutes", mins), "meditated"
+			ev.Attributes = map[string]any{"minutes": float64(mins)}
+			ev.Note = "Felt calmer afterwards"
 		default:
-			ev.Title, ev.Verb = ptr("Took the stairs"), ptr("climbed")
-			ev.Attributes = &map[string]any{"floors": float64(3 + r.IntN(8))}
+			ev.Title, ev.Verb = "Took the stairs", "climbed"
+			ev.Attributes = map[string]any{"floors": float64(3 + r.IntN(8))}
 		}
 		st.generics.insert(ev, "another-app")
 	}
@@ -685,10 +685,10 @@ func (g *dayGen) extras() {
 	if r.IntN(100) < 10 {
 		t := at(9, r.IntN(120))
 		st.cardiacs.insert(cardiacEvent{
-			XID: randomXID(r), Title: ptr("My heart rate on " + ordinalDate(d)), Type: ptr("cardiac"),
-			TimeCreated: wire.Epoch(t), TimeUpdated: ptr(wire.Epoch(t + 20)), Date: d,
-			HeartRate: ptr(60 + r.IntN(30)), SystolicPressure: ptr(105 + r.IntN(30)), DiastolicPressure: ptr(65 + r.IntN(23)),
-			Details: &gen.TZDetails{TZ: ptr(tz)},
+			XID: randomXID(r), Title: "My heart rate on " + ordinalDate(d), Type: "cardiac",
+			TimeCreated: wire.Epoch(t), TimeUpdated: wire.Epoch(t + 20), Date: d,
+			HeartRate: 60 + r.IntN(30), SystolicPressure: 105 + r.IntN(30), DiastolicPressure: 65 + r.IntN(23),
+			Details: gen.TZDetails{TZ: tz},
 		}, "")
 	}
 }
@@ -696,7 +696,7 @@ func (g *dayGen) extras() {
 // addBand adds a band event at the first free second from t.
 func (st *store) addBand(action gen.BandEventAction, t int64, date wire.Date) {
 	t = st.bands.freeCreated(t)
-	st.bands.insert(gen.BandEvent{Action: action, TimeCreated: wire.Epoch(t), Date: date, TZ: ptr(st.tzName())}, "")
+	st.bands.insert(gen.BandEvent{Action: action, TimeCreated: wire.Epoch(t), Date: date, TZ: st.tzName()}, "")
 }
 
 func containsInt(s []int, v int) bool {
@@ -744,11 +744,11 @@ func dayTick(r *rand.Rand, p profile, t int64, loc *time.Location, plans []worko
 		cal = met(plans[w].subType) * p.weight * float64(tickSeconds) / 3600 * 0.8
 	}
 	tick := gen.Tick{
-		Time: wire.Epoch(t), Steps: ptr(steps), Distance: ptr(dist), ActiveTime: ptr(active),
-		Calories: ptr(round(cal, 3)), Speed: ptr(0.0),
+		Time: wire.Epoch(t), Steps: steps, Distance: dist, ActiveTime: active,
+		Calories: round(cal, 3), Speed: 0.0,
 	}
 	if active > 0 {
-		tick.Speed = ptr(round(dist/float64(active), 2))
+		tick.Speed = round(dist/float64(active), 2)
 	}
 	return tick
 }
@@ -765,11 +765,11 @@ func buildMove(ticks []gen.Tick, loc *time.Location, tz string, bmrDay float64) 
 	acc := make(map[string]*hourAcc)
 	var keys []string
 	for _, tk := range ticks {
-		s, a := deref(tk.Steps), deref(tk.ActiveTime)
+		s, a := tk.Steps, tk.ActiveTime
 		steps += s
 		active += a
-		dist += deref(tk.Distance)
-		cal += deref(tk.Calories)
+		dist += tk.Distance
+		cal += tk.Calories
 		if a >= tickSeconds/2 {
 			runActive++
 			longestActive = max(longestActive, runActive*tickSeconds)
@@ -792,8 +792,8 @@ func buildMove(ticks []gen.Tick, loc *time.Location, tz string, bmrDay float64) 
 		h.steps += s
 		h.active += a
 		h.n++
-		h.dist += deref(tk.Distance)
-		h.cal += deref(tk.Calories)
+		h.dist += tk.Distance
+		h.cal += tk.Calories
 		h.longestActive = max(h.longestActive, a)
 		if s < 30 {
 			h.runIdle++
@@ -805,8 +805,8 @@ func buildMove(ticks []gen.Tick, loc *time.Location, tz string, bmrDay float64) 
 	for _, k := range keys {
 		h := acc[k]
 		hourly[k] = gen.HourlyTotal{
-			Distance: ptr(h.dist), Calories: ptr(round(h.cal, 6)), Steps: ptr(h.steps), ActiveTime: ptr(h.active),
-			InactiveTime: ptr(h.n*tickSeconds - h.active), LongestActiveTime: ptr(h.longestActive), LongestIdleTime: ptr(h.longestIdle),
+			Distance: h.dist, Calories: round(h.cal, 6), Steps: h.steps, ActiveTime: h.active,
+			InactiveTime: h.n*tickSeconds - h.active, LongestActiveTime: h.longestActive, LongestIdleTime: h.longestIdle,
 		}
 	}
 	var created int64
@@ -814,27 +814,27 @@ func buildMove(ticks []gen.Tick, loc *time.Location, tz string, bmrDay float64) 
 		created = int64(ticks[0].Time)
 	}
 	return gen.Move{
-		Title: ptr(thousands(steps) + " steps"), Type: ptr("move"), TimeCreated: wire.Epoch(created),
-		Details: &gen.MoveDetails{
-			Distance: ptr(dist), Km: ptr(round(dist/1000, 3)), Steps: ptr(steps), ActiveTime: ptr(active),
-			LongestActive: ptr(longestActive), InactiveTime: ptr(len(ticks)*tickSeconds - active), LongestIdle: ptr(longestIdle),
-			Calories: ptr(round(cal, 6)), BMRDay: ptr(bmrDay), BMR: ptr(bmrDay),
-			TZ: ptr(tz), TZS: &[]gen.TZTransition{{Start: wire.Epoch(created), Name: tz}},
-			HourlyTotals: &hourly,
+		Title: thousands(steps) + " steps", Type: "move", TimeCreated: wire.Epoch(created),
+		Details: gen.MoveDetails{
+			Distance: dist, Km: round(dist/1000, 3), Steps: steps, ActiveTime: active,
+			LongestActive: longestActive, InactiveTime: len(ticks)*tickSeconds - active, LongestIdle: longestIdle,
+			Calories: round(cal, 6), BMRDay: bmrDay, BMR: bmrDay,
+			TZ: tz, TZS: []gen.TZTransition{{Start: wire.Epoch(created), Name: tz}},
+			HourlyTotals: hourly,
 		},
 	}
 }
 
 // buildWorkout makes a workout of subType from start to end, whose band
 // activity is ticks.
-func buildWorkout(p profile, start, end int64, subType int, intensity *int, ticks []gen.Tick, tz string) gen.Workout {
+func buildWorkout(p profile, start, end int64, subType int, intensity gen.WorkoutIntensity, ticks []gen.Tick, tz string) gen.Workout {
 	var steps, active int
 	var dist, bandCal float64
 	for _, tk := range ticks {
-		steps += deref(tk.Steps)
-		active += deref(tk.ActiveTime)
-		dist += deref(tk.Distance)
-		bandCal += deref(tk.Calories)
+		steps += tk.Steps
+		active += tk.ActiveTime
+		dist += tk.Distance
+		bandCal += tk.Calories
 	}
 	hours := float64(end-start) / 3600
 	switch subType {
@@ -844,17 +844,17 @@ func buildWorkout(p profile, start, end int64, subType int, intensity *int, tick
 		dist = math.Round(hours * 19000)
 	}
 	m := met(subType)
-	if intensity != nil {
-		m *= 0.8 + 0.1*float64(*intensity)
+	if intensity != 0 {
+		m *= 0.8 + 0.1*float64(intensity)
 	}
 	bmr := round(p.bmrDay*float64(end-start)/86400, 6)
 	return gen.Workout{
-		Title: ptr(workoutTitle(subType)), Type: ptr("workout"), SubType: ptr(subType),
-		TimeCreated: wire.Epoch(start), TimeCompleted: ptr(wire.Epoch(end)),
-		Details: &gen.WorkoutDetails{
-			Steps: ptr(steps), Time: ptr(int(end - start)), BgActiveTime: ptr(active), Meters: ptr(dist),
-			Km: ptr(round(dist/1000, 3)), Intensity: intensity, Calories: ptr(round(m*p.weight*hours, 1)),
-			BMR: ptr(bmr), BMRCalories: ptr(bmr), BgCalories: ptr(round(bandCal, 6)), Goal: ptr(0), TZ: ptr(tz),
+		Title: workoutTitle(subType), Type: "workout", SubType: gen.WorkoutType(subType),
+		TimeCreated: wire.Epoch(start), TimeCompleted: wire.Epoch(end),
+		Details: gen.WorkoutDetails{
+			Steps: steps, Time: int(end - start), BgActiveTime: active, Meters: dist,
+			Km: round(dist/1000, 3), Intensity: intensity, Calories: round(m*p.weight*hours, 1),
+			BMR: bmr, BMRCalories: bmr, BgCalories: round(bandCal, 6), Goal: 0, TZ: tz,
 		},
 	}
 }
@@ -892,7 +892,7 @@ func buildSleep(r *rand.Rand, bed, wake, getUp int64) (gen.Sleep, []gen.SleepTic
 			d = int64(120 + r.IntN(360))
 		}
 		d = min(d, wake-cur)
-		ticks = append(ticks, gen.SleepTick{Time: wire.Epoch(cur), Depth: depth})
+		ticks = append(ticks, gen.SleepTick{Time: wire.Epoch(cur), Depth: gen.SleepPhase(depth)})
 		switch depth {
 		case 2:
 			light += d
@@ -920,13 +920,13 @@ func buildSleep(r *rand.Rand, bed, wake, getUp int64) (gen.Sleep, []gen.SleepTic
 		alarm = wake
 	}
 	s := gen.Sleep{
-		Title:   ptr(fmt.Sprintf("for %dh %dm", asleepFor/3600, asleepFor%3600/60)),
-		Type:    ptr("sleep"),
-		SubType: ptr(0), TimeCreated: wire.Epoch(bed), TimeCompleted: ptr(wire.Epoch(getUp)),
-		Details: &gen.SleepDetails{
-			SmartAlarmFire: ptr(wire.Epoch(alarm)), AwakeTime: ptr(wire.Epoch(wake)), AsleepTime: ptr(wire.Epoch(asleep)),
-			Awakenings: ptr(int(awakenings)), Rem: ptr(0), Light: ptr(int(light)), Sound: ptr(int(sound)),
-			Awake: ptr(int(awake)), Duration: ptr(int(duration)), Quality: ptr(int(math.Max(15, math.Min(95, math.Round(quality))))),
+		Title:   fmt.Sprintf("for %dh %dm", asleepFor/3600, asleepFor%3600/60),
+		Type:    "sleep",
+		SubType: 0, TimeCreated: wire.Epoch(bed), TimeCompleted: wire.Epoch(getUp),
+		Details: gen.SleepDetails{
+			SmartAlarmFire: wire.Epoch(alarm), AwakeTime: wire.Epoch(wake), AsleepTime: wire.Epoch(asleep),
+			Awakenings: int(awakenings), Rem: 0, Light: int(light), Sound: int(sound),
+			Awake: int(awake), Duration: int(duration), Quality: int(math.Max(15, math.Min(95, math.Round(quality)))),
 		},
 	}
 	return s, ticks

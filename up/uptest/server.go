@@ -178,6 +178,10 @@ func (s *Server) Close() {
 	})
 }
 
+// BaseURL returns the API base, URL: with Config, it is what up.ConfigFor
+// reads to make an up.Config for the server.
+func (s *Server) BaseURL() string { return s.URL }
+
 // UserXID is the XID of the server's default user.
 func (s *Server) UserXID() string { return s.DefaultUser().XID() }
 
@@ -280,7 +284,7 @@ func (s *Server) preFault(w http.ResponseWriter, f *Fault, token bool) bool {
 			case status < 500:
 				code = "invalid_request"
 			}
-			writeJSON(w, status, gen.OAuthError{Error: code, ErrorDescription: ptr("injected fault")})
+			writeJSON(w, status, gen.OAuthError{Error: code, ErrorDescription: "injected fault"})
 			return true
 		}
 		s.writeError(w, nil, &apiError{status: status, errType: "injected_fault", detail: "the server is answering with an injected fault"})
@@ -297,7 +301,7 @@ func (s *Server) preFault(w http.ResponseWriter, f *Fault, token bool) bool {
 		return true
 	case FaultUnauthorized:
 		if token {
-			writeJSON(w, http.StatusUnauthorized, gen.OAuthError{Error: "invalid_client", ErrorDescription: ptr("injected fault")})
+			writeJSON(w, http.StatusUnauthorized, gen.OAuthError{Error: "invalid_client", ErrorDescription: "injected fault"})
 			return true
 		}
 		s.writeError(w, nil, unauthorized("the access token is not valid (injected fault)"))

@@ -242,32 +242,32 @@ func newStore(loc *time.Location) *store {
 	return &store{
 		loc: loc,
 		moves: newTable(func(v *gen.Move) rowMeta {
-			return rowMeta{v.XID, int64(v.TimeCreated), int64(deref(v.TimeUpdated)), v.Date}
-		}, func(v *gen.Move, t wire.Epoch) { v.TimeUpdated = &t }),
+			return rowMeta{v.XID, int64(v.TimeCreated), int64(v.TimeUpdated), v.Date}
+		}, func(v *gen.Move, t wire.Epoch) { v.TimeUpdated = t }),
 		workouts: newTable(func(v *gen.Workout) rowMeta {
-			return rowMeta{v.XID, int64(v.TimeCreated), int64(deref(v.TimeUpdated)), v.Date}
-		}, func(v *gen.Workout, t wire.Epoch) { v.TimeUpdated = &t }),
+			return rowMeta{v.XID, int64(v.TimeCreated), int64(v.TimeUpdated), v.Date}
+		}, func(v *gen.Workout, t wire.Epoch) { v.TimeUpdated = t }),
 		sleeps: newTable(func(v *gen.Sleep) rowMeta {
-			return rowMeta{v.XID, int64(v.TimeCreated), int64(deref(v.TimeUpdated)), v.Date}
-		}, func(v *gen.Sleep, t wire.Epoch) { v.TimeUpdated = &t }),
+			return rowMeta{v.XID, int64(v.TimeCreated), int64(v.TimeUpdated), v.Date}
+		}, func(v *gen.Sleep, t wire.Epoch) { v.TimeUpdated = t }),
 		meals: newTable(func(v *gen.Meal) rowMeta {
-			return rowMeta{v.XID, int64(v.TimeCreated), int64(deref(v.TimeUpdated)), v.Date}
-		}, func(v *gen.Meal, t wire.Epoch) { v.TimeUpdated = &t }),
+			return rowMeta{v.XID, int64(v.TimeCreated), int64(v.TimeUpdated), v.Date}
+		}, func(v *gen.Meal, t wire.Epoch) { v.TimeUpdated = t }),
 		bodies: newTable(func(v *gen.BodyEvent) rowMeta {
-			return rowMeta{v.XID, int64(v.TimeCreated), int64(deref(v.TimeUpdated)), v.Date}
-		}, func(v *gen.BodyEvent, t wire.Epoch) { v.TimeUpdated = &t }),
+			return rowMeta{v.XID, int64(v.TimeCreated), int64(v.TimeUpdated), v.Date}
+		}, func(v *gen.BodyEvent, t wire.Epoch) { v.TimeUpdated = t }),
 		hearts: newTable(func(v *gen.HeartRate) rowMeta {
-			return rowMeta{v.XID, int64(v.TimeCreated), int64(deref(v.TimeUpdated)), v.Date}
-		}, func(v *gen.HeartRate, t wire.Epoch) { v.TimeUpdated = &t }),
+			return rowMeta{v.XID, int64(v.TimeCreated), int64(v.TimeUpdated), v.Date}
+		}, func(v *gen.HeartRate, t wire.Epoch) { v.TimeUpdated = t }),
 		generics: newTable(func(v *gen.GenericEvent) rowMeta {
-			return rowMeta{v.XID, int64(v.TimeCreated), int64(deref(v.TimeUpdated)), v.Date}
-		}, func(v *gen.GenericEvent, t wire.Epoch) { v.TimeUpdated = &t }),
+			return rowMeta{v.XID, int64(v.TimeCreated), int64(v.TimeUpdated), v.Date}
+		}, func(v *gen.GenericEvent, t wire.Epoch) { v.TimeUpdated = t }),
 		moods: newTable(func(v *gen.Mood) rowMeta {
-			return rowMeta{deref(v.XID), int64(deref(v.TimeCreated)), int64(deref(v.TimeUpdated)), deref(v.Date)}
-		}, func(v *gen.Mood, t wire.Epoch) { v.TimeUpdated = &t }),
+			return rowMeta{v.XID, int64(v.TimeCreated), int64(v.TimeUpdated), v.Date}
+		}, func(v *gen.Mood, t wire.Epoch) { v.TimeUpdated = t }),
 		cardiacs: newTable(func(v *cardiacEvent) rowMeta {
-			return rowMeta{v.XID, int64(v.TimeCreated), int64(deref(v.TimeUpdated)), v.Date}
-		}, func(v *cardiacEvent, t wire.Epoch) { v.TimeUpdated = &t }),
+			return rowMeta{v.XID, int64(v.TimeCreated), int64(v.TimeUpdated), v.Date}
+		}, func(v *cardiacEvent, t wire.Epoch) { v.TimeUpdated = t }),
 		bands: newTable(func(v *gen.BandEvent) rowMeta {
 			// Band events have no XID; their moment identifies them.
 			return rowMeta{strconv.FormatInt(int64(v.TimeCreated), 10), int64(v.TimeCreated), int64(v.TimeCreated), v.Date}

@@ -92,13 +92,13 @@ func (a *api) trends(ctx context.Context, p gen.GetTrendsParams) outcome {
 		if move {
 			var steps, cal, total, active, wo, dist mean
 			for _, r := range st.moves.rows {
-				if d := r.v.Details; in(r.v.Date) && d != nil {
-					steps.add(float64(deref(d.Steps)))
-					cal.add(deref(d.Calories))
-					total.add(deref(d.Calories) + deref(d.BMRDay))
-					active.add(float64(deref(d.ActiveTime)))
-					wo.add(float64(deref(d.WoTime)))
-					dist.add(deref(d.Distance))
+				if d := r.v.Details; in(r.v.Date) {
+					steps.add(float64(d.Steps))
+					cal.add(d.Calories)
+					total.add(d.Calories + d.BMRDay)
+					active.add(float64(d.ActiveTime))
+					wo.add(float64(d.WoTime))
+					dist.add(d.Distance)
 				}
 			}
 			m.MSteps, m.MCalories, m.MTotalCalories = steps.value(0), cal.value(6), total.value(6)
@@ -107,13 +107,13 @@ func (a *api) trends(ctx context.Context, p gen.GetTrendsParams) outcome {
 		if sleep {
 			var asleep, sound, awake, fell, woke mean
 			for _, r := range st.sleeps.rows {
-				if d := r.v.Details; in(r.v.Date) && d != nil {
+				if d := r.v.Details; in(r.v.Date) {
 					midnight := r.v.Date.In(st.loc).Unix()
-					asleep.add(float64(deref(d.Duration) - deref(d.Awake)))
-					sound.add(float64(deref(d.Sound)))
-					awake.add(float64(deref(d.Awake)))
-					fell.add(float64(int64(deref(d.AsleepTime)) - midnight))
-					woke.add(float64(int64(deref(d.AwakeTime)) - midnight))
+					asleep.add(float64(d.Duration - d.Awake))
+					sound.add(float64(d.Sound))
+					awake.add(float64(d.Awake))
+					fell.add(float64(int64(d.AsleepTime) - midnight))
+					woke.add(float64(int64(d.AwakeTime) - midnight))
 				}
 			}
 			m.SDuration, m.SSound, m.SAwake = asleep.value(0), sound.value(0), awake.value(0)
@@ -122,14 +122,14 @@ func (a *api) trends(ctx context.Context, p gen.GetTrendsParams) outcome {
 		if meal {
 			days := map[wire.Date]*[9]float64{}
 			for _, r := range st.meals.rows {
-				if d := r.v.Details; in(r.v.Date) && d != nil {
+				if d := r.v.Details; in(r.v.Date) {
 					sum := days[r.v.Date]
 					if sum == nil {
 						sum = new([9]float64)
 						days[r.v.Date] = sum
 					}
-					for i, v := range []*float64{d.Calories, d.Protein, d.Carbohydrate, d.Fiber, d.Sugar, d.SaturatedFat, d.UnsaturatedFat, d.Sodium, d.Calcium} {
-						sum[i] += deref(v)
+					for i, v := range []float64{d.Calories, d.Protein, d.Carbohydrate, d.Fiber, d.Sugar, d.SaturatedFat, d.UnsaturatedFat, d.Sodium, d.Calcium} {
+						sum[i] += v
 					}
 				}
 			}
@@ -143,7 +143,7 @@ func (a *api) trends(ctx context.Context, p gen.GetTrendsParams) outcome {
 			m.ESatFat, m.EUnsatFat, m.ESodium, m.ECalcium = e[5].value(1), e[6].value(1), e[7].value(1), e[8].value(1)
 		}
 		if profile || weight {
-			w, fat := deref(st.user.Weight), (*float64)(nil)
+			w, fat := st.user.Weight, (*float64)(nil)
 			for _, r := range st.bodies.rows {
 				if r.v.Date > to {
 					break
@@ -157,9 +157,9 @@ func (a *api) trends(ctx context.Context, p gen.GetTrendsParams) outcome {
 			}
 			if profile {
 				age := ageOn(st.birthday, to)
-				m.Weight, m.Height, m.Gender = ptr(w), clone(st.user.Height), clone(st.user.Gender)
+				m.Weight, m.Height, m.Gender = ptr(w), ptr(st.user.Height), clone(st.user.Gender)
 				m.Age = ptr(round(age, 10))
-				m.BMR = ptr(round(mifflin(w, deref(st.user.Height), age, deref(st.user.Gender).Female()), 7))
+				m.BMR = ptr(round(mifflin(w, st.user.Height, age, deref(st.user.Gender).Female()), 7))
 			}
 			if weight && fat != nil {
 				m.BodyFat = ptr(*fat)

@@ -173,7 +173,7 @@ func (u *User) Email() string { return u.email }
 func (u *User) Password() string { return u.password }
 
 // Name is the user's first and last name, as the profile gives them.
-func (u *User) Name() string { return deref(u.st.user.First) + " " + deref(u.st.user.Last) }
+func (u *User) Name() string { return u.st.user.First + " " + u.st.user.Last }
 
 // String names the user for test messages: name, email and XID.
 func (u *User) String() string { return fmt.Sprintf("%s <%s> (xid %s)", u.Name(), u.email, u.XID()) }

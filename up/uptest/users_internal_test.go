@@ -60,10 +60,10 @@ func TestSeededTicksAreMadeAgain(t *testing.T) {
 		}
 		steps := 0
 		for _, tk := range got {
-			steps += deref(tk.Steps)
+			steps += tk.Steps
 		}
-		if steps != deref(r.v.Details.Steps) {
-			t.Errorf("move %s: ticks sum to %d steps, the move has %d", r.v.XID, steps, deref(r.v.Details.Steps))
+		if steps != r.v.Details.Steps {
+			t.Errorf("move %s: ticks sum to %d steps, the move has %d", r.v.XID, steps, r.v.Details.Steps)
 		}
 	}
 	for _, r := range st.sleeps.rows {
@@ -74,8 +74,8 @@ func TestSeededTicksAreMadeAgain(t *testing.T) {
 }
 
 func sameTick(a, b gen.Tick) bool {
-	return a.Time == b.Time && deref(a.Steps) == deref(b.Steps) && deref(a.Calories) == deref(b.Calories) &&
-		deref(a.Distance) == deref(b.Distance) && deref(a.ActiveTime) == deref(b.ActiveTime)
+	return a.Time == b.Time && a.Steps == b.Steps && a.Calories == b.Calories &&
+		a.Distance == b.Distance && a.ActiveTime == b.ActiveTime
 }
 
 // BenchmarkAddUsers measures making a thousand users, as WithUsers(1000) does.

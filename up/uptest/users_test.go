@@ -120,24 +120,24 @@ func TestUsers(t *testing.T) {
 		t.Errorf("user 1 deleting user 2's workout: %d, want 404", resp.StatusCode)
 	}
 	// Add, Touch and Delete act on the user they are given.
-	mood := uptest.Add(users[2], gen.Mood{SubType: ptr(3)})
+	mood := uptest.Add(users[2], gen.Mood{SubType: 3})
 	c := users[2].MintToken().AccessToken
-	if got := status(t, s, c, "/mood/"+*mood.XID); got != http.StatusOK {
+	if got := status(t, s, c, "/mood/"+mood.XID); got != http.StatusOK {
 		t.Errorf("user 3's added mood: %d", got)
 	}
-	if got := status(t, s, a, "/mood/"+*mood.XID); got != http.StatusNotFound {
+	if got := status(t, s, a, "/mood/"+mood.XID); got != http.StatusNotFound {
 		t.Errorf("user 1 reading user 3's added mood: %d, want 404", got)
 	}
-	if err := users[0].Touch(uptest.KindMood, *mood.XID); err == nil {
+	if err := users[0].Touch(uptest.KindMood, mood.XID); err == nil {
 		t.Error("Touch found user 3's mood in user 1's data")
 	}
-	if err := users[2].Touch(uptest.KindMood, *mood.XID); err != nil {
+	if err := users[2].Touch(uptest.KindMood, mood.XID); err != nil {
 		t.Error(err)
 	}
-	if err := users[2].Delete(uptest.KindMood, *mood.XID); err != nil {
+	if err := users[2].Delete(uptest.KindMood, mood.XID); err != nil {
 		t.Error(err)
 	}
-	if got := status(t, s, c, "/mood/"+*mood.XID); got != http.StatusNotFound {
+	if got := status(t, s, c, "/mood/"+mood.XID); got != http.StatusNotFound {
 		t.Errorf("user 3's deleted mood: %d, want 404", got)
 	}
 }
@@ -220,23 +220,23 @@ func TestUserTokens(t *testing.T) {
 	}
 
 	// Refresh, then send the rotated refresh token again.
-	st, fresh, _ := tokenCall(t, s, refreshForm(s, *tokTwo.RefreshToken))
+	st, fresh, _ := tokenCall(t, s, refreshForm(s, tokTwo.RefreshToken))
 	if st != http.StatusOK || status(t, s, fresh.AccessToken, "/users/@me/moves") != http.StatusOK {
 		t.Fatalf("refresh: %d", st)
 	}
 	if s.RefreshTokenReplays() != 0 || two.RefreshTokenReplays() != 0 {
 		t.Errorf("replays before any: %d, %d", s.RefreshTokenReplays(), two.RefreshTokenReplays())
 	}
-	if st, _, oerr := tokenCall(t, s, refreshForm(s, *tokTwo.RefreshToken)); st != http.StatusBadRequest || oerr.Error != "invalid_grant" {
+	if st, _, oerr := tokenCall(t, s, refreshForm(s, tokTwo.RefreshToken)); st != http.StatusBadRequest || oerr.Error != "invalid_grant" {
 		t.Errorf("replayed refresh token: %d %+v", st, oerr)
 	}
 	if s.RefreshTokenReplays() != 1 || two.RefreshTokenReplays() != 1 || one.RefreshTokenReplays() != 0 {
 		t.Errorf("replays: server %d, user 2 %d, user 1 %d; want 1, 1, 0", s.RefreshTokenReplays(), two.RefreshTokenReplays(), one.RefreshTokenReplays())
 	}
-	if n := s.RefreshTokenRequests(*tokTwo.RefreshToken); n != 2 {
+	if n := s.RefreshTokenRequests(tokTwo.RefreshToken); n != 2 {
 		t.Errorf("requests with the first refresh token: %d, want 2", n)
 	}
-	if n := s.RefreshTokenRequests(*fresh.RefreshToken); n != 0 {
+	if n := s.RefreshTokenRequests(fresh.RefreshToken); n != 0 {
 		t.Errorf("requests with the fresh refresh token: %d, want 0", n)
 	}
 	if got := two.TokenRequests(); got["authorization_code"] != 1 || got["refresh_token"] != 2 {
@@ -254,10 +254,10 @@ func TestUserTokens(t *testing.T) {
 	if status(t, s, fresh.AccessToken, "/users/@me") != http.StatusUnauthorized || status(t, s, kept.AccessToken, "/users/@me") != http.StatusOK {
 		t.Error("Revoke ended another user's token, or not its own")
 	}
-	if st, _, oerr := tokenCall(t, s, refreshForm(s, *fresh.RefreshToken)); st != http.StatusBadRequest || oerr.Error != "invalid_grant" {
+	if st, _, oerr := tokenCall(t, s, refreshForm(s, fresh.RefreshToken)); st != http.StatusBadRequest || oerr.Error != "invalid_grant" {
 		t.Errorf("refresh after Revoke: %d %+v", st, oerr)
 	}
-	uptest.Add(two, gen.Mood{SubType: ptr(2)})
+	uptest.Add(two, gen.Mood{SubType: 2})
 	wait(t, s)
 	if n := len(rc.notifications()); n != 0 {
 		t.Errorf("%d notifications after Revoke", n)
@@ -271,10 +271,10 @@ func TestUserWebhooks(t *testing.T) {
 	subscribe(t, s, two.MintToken().AccessToken, rc.srv.URL)
 	created(t, s, one.MintToken().AccessToken, "mood", url.Values{"title": {"Good"}, "sub_type": {"4"}})
 	xid := created(t, s, two.MintToken().AccessToken, "mood", url.Values{"title": {"Meh"}, "sub_type": {"5"}})
-	uptest.Add(s, gen.Mood{SubType: ptr(1)})
+	uptest.Add(s, gen.Mood{SubType: 1})
 	wait(t, s)
 	got := rc.notifications()
-	if len(got) != 1 || got[0].Events[0].UserXID != two.XID() || deref(got[0].Events[0].EventXID) != xid {
+	if len(got) != 1 || got[0].Events[0].UserXID != two.XID() || got[0].Events[0].EventXID != xid {
 		t.Fatalf("notifications %+v, want user 2's mood only", got)
 	}
 	if d := two.Deliveries(); len(d) != 1 || !d[0].Delivered {

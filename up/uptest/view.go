@@ -29,7 +29,7 @@ func (v view) places() bool { return v.has("location_read") }
 // need extended_read.
 func (v view) user(u gen.User) gen.User {
 	if !v.has("extended_read") {
-		u.Weight, u.Height, u.Gender = nil, nil, nil
+		u.Weight, u.Height, u.Gender = 0, 0, nil
 	}
 	return u
 }
@@ -38,7 +38,7 @@ func (v view) user(u gen.User) gen.User {
 // sleep_read, stopwatch events move_read.
 func (v view) bandEvent(b *gen.BandEvent) bool {
 	switch b.Action {
-	case gen.BandEventActionEnterSleepMode, gen.BandEventActionExitSleepMode:
+	case gen.BandEnterSleepMode, gen.BandExitSleepMode:
 		return v.has("sleep_read")
 	default:
 		return v.has("move_read")
@@ -69,41 +69,33 @@ func (v view) hears(kind Kind, action string) bool {
 // the table of kinds.
 
 func scrubWorkout(v *gen.Workout) {
-	v.PlaceLat, v.PlaceLon, v.PlaceAcc, v.PlaceName, v.Route = nil, nil, nil, nil, nil
-	if v.Details != nil && v.Details.PlaceAcc != nil {
-		d := *v.Details
-		d.PlaceAcc = nil
-		v.Details = &d
-	}
+	v.PlaceLat, v.PlaceLon, v.PlaceAcc, v.PlaceName, v.Route = "", "", 0, "", ""
+	v.Details.PlaceAcc = 0
 }
 
-func scrubSleep(v *gen.Sleep) { v.PlaceLat, v.PlaceLon, v.PlaceAcc, v.PlaceName = nil, nil, nil, nil }
+func scrubSleep(v *gen.Sleep) { v.PlaceLat, v.PlaceLon, v.PlaceAcc, v.PlaceName = "", "", 0, "" }
 
 func scrubMeal(v *gen.Meal) {
-	v.PlaceLat, v.PlaceLon, v.PlaceAcc, v.PlaceName = nil, nil, nil, nil
-	if v.Details != nil && v.Details.Accuracy != nil {
-		d := *v.Details
-		d.Accuracy = nil
-		v.Details = &d
-	}
+	v.PlaceLat, v.PlaceLon, v.PlaceAcc, v.PlaceName = "", "", 0, ""
+	v.Details.Accuracy = 0
 }
 
 func scrubBody(v *gen.BodyEvent) {
-	v.PlaceLat, v.PlaceLon, v.PlaceAcc, v.PlaceName = nil, nil, nil, nil
+	v.PlaceLat, v.PlaceLon, v.PlaceAcc, v.PlaceName = "", "", 0, ""
 }
 
 func scrubHeart(v *gen.HeartRate) {
-	v.PlaceLat, v.PlaceLon, v.PlaceAcc, v.PlaceName = nil, nil, nil, nil
+	v.PlaceLat, v.PlaceLon, v.PlaceAcc, v.PlaceName = "", "", 0, ""
 }
 
 func scrubGeneric(v *gen.GenericEvent) {
-	v.PlaceLat, v.PlaceLon, v.PlaceAcc, v.PlaceName = nil, nil, nil, nil
+	v.PlaceLat, v.PlaceLon, v.PlaceAcc, v.PlaceName = "", "", 0, ""
 }
 
 func scrubCardiac(v *cardiacEvent) {
-	v.PlaceLat, v.PlaceLon, v.PlaceAcc, v.PlaceName = nil, nil, nil, nil
+	v.PlaceLat, v.PlaceLon, v.PlaceAcc, v.PlaceName = "", "", 0, ""
 }
 
 // trimListedMeal drops the items of a listed meal, whatever the scopes:
 // only GET /meals/{xid} carries them.
-func trimListedMeal(v *gen.Meal) { v.Items = nil }
+func trimListedMeal(v *gen.Meal) { v.Items = gen.MealItemList{} }

@@ -30,11 +30,11 @@ func (s *Server) zoneOf(tz *string) (*time.Location, string, *apiError) {
 	return loc, *tz, nil
 }
 
-func coord(f *float64) *wire.Coordinate {
+func coord(f *float64) wire.Coordinate {
 	if f == nil {
-		return nil
+		return ""
 	}
-	return ptr(wire.CoordinateOf(*f))
+	return wire.CoordinateOf(*f)
 }
 
 func clone[T any](p *T) *T {
@@ -130,20 +130,17 @@ func (s *Server) createWorkout(u *User, owner string, b gen.WorkoutCreate) (gen.
 	start := st.workouts.freeCreated(from)
 	end := max(to, start+1)
 	xid := st.xids.next()
-	ticks := workoutTicks(rngFor(s.cfg.seed, "ticks "+xid), st.prof, start, end, b.SubType)
-	w := buildWorkout(st.prof, start, end, b.SubType, b.Intensity, ticks, tz)
+	ticks := workoutTicks(rngFor(s.cfg.seed, "ticks "+xid), st.prof, start, end, int(b.SubType))
+	w := buildWorkout(st.prof, start, end, int(b.SubType), deref(b.Intensity), ticks, tz)
 	w.XID = xid
 	w.Date = wire.DateOf(time.Unix(start, 0).In(loc))
-	w.TimeUpdated = ptr(wire.Epoch(now))
-	w.SnapshotImage = ptr(snapshotPath(now, xid))
-	w.Shared = clone(st.settings.ShareMove)
+	w.TimeUpdated = wire.Epoch(now)
+	w.SnapshotImage = snapshotPath(now, xid)
+	w.Shared = st.settings.ShareMove
 	applyWorkoutFields(&w, gen.WorkoutUpdate{
 		Title: b.Title, Calories: b.Calories, Distance: b.Distance, ImageURL: b.ImageURL, Share: b.Share,
 		PlaceLat: b.PlaceLat, PlaceLon: b.PlaceLon, PlaceAcc: b.PlaceAcc, PlaceName: b.PlaceName,
 	})
-	if w.Image == nil {
-		w.Image = ptr("")
-	}
 	st.workouts.insert(w, owner)
 	st.ticks[xid] = ticks
 	st.mu.Unlock()
@@ -154,27 +151,24 @@ func (s *Server) createWorkout(u *User, owner string, b gen.WorkoutCreate) (gen.
 // applyWorkoutFields sets the fields of w that b carries and that need no
 // recomputation.
 func applyWorkoutFields(w *gen.Workout, b gen.WorkoutUpdate) {
-	d := gen.WorkoutDetails{}
-	if w.Details != nil {
-		d = *w.Details
-	}
+	d := w.Details
 	if b.Title != nil {
-		w.Title = ptr(*b.Title)
+		w.Title = *b.Title
 	}
 	if b.Calories != nil {
-		d.Calories = ptr(*b.Calories)
+		d.Calories = *b.Calories
 	}
 	if b.Distance != nil {
-		d.Meters, d.Km = ptr(*b.Distance), ptr(round(*b.Distance/1000, 3))
+		d.Meters, d.Km = *b.Distance, round(*b.Distance/1000, 3)
 	}
 	if b.Intensity != nil {
-		d.Intensity = ptr(*b.Intensity)
+		d.Intensity = *b.Intensity
 	}
 	if b.ImageURL != nil {
-		w.Image = ptr(imagePath(*b.ImageURL, "_image.png"))
+		w.Image = imagePath(*b.ImageURL, "_image.png")
 	}
 	if b.Share != nil {
-		w.Shared = ptr(*b.Share)
+		w.Shared = *b.Share
 	}
 	if b.PlaceLat != nil {
 		w.PlaceLat = coord(b.PlaceLat)
@@ -183,12 +177,12 @@ func applyWorkoutFields(w *gen.Workout, b gen.WorkoutUpdate) {
 		w.PlaceLon = coord(b.PlaceLon)
 	}
 	if b.PlaceAcc != nil {
-		w.PlaceAcc = ptr(*b.PlaceAcc)
+		w.PlaceAcc = *b.PlaceAcc
 	}
 	if b.PlaceName != nil {
-		w.PlaceName = ptr(*b.PlaceName)
+		w.PlaceName = *b.PlaceName
 	}
-	w.Details = &d
+	w.Details = d
 }
 
 func (s *Server) updateWorkout(u *User, owner, xid string, b gen.WorkoutUpdate) (gen.Workout, *apiError) {
@@ -201,7 +195,7 @@ func (s *Server) updateWorkout(u *User, owner, xid string, b gen.WorkoutUpdate) 
 		return gen.Workout{}, e
 	}
 	w := r.v
-	loc, tz := st.loc, deref(deref(w.Details).TZ)
+	loc, tz := st.loc, w.Details.TZ
 	if b.TZ != nil {
 		loc, tz, e = s.zoneOf(b.TZ)
 		if e != nil {
@@ -211,8 +205,8 @@ func (s *Server) updateWorkout(u *User, owner, xid string, b gen.WorkoutUpdate) 
 	} else if l, err := time.LoadLocation(tz); err == nil {
 		loc = l
 	}
-	oldSub := deref(w.SubType)
-	start, end := int64(w.TimeCreated), int64(deref(w.TimeCompleted))
+	oldSub := w.SubType
+	start, end := int64(w.TimeCreated), int64(w.TimeCompleted)
 	if b.TimeCreated != nil {
 		start = int64(*b.TimeCreated)
 	}
@@ -224,31 +218,29 @@ func (s *Server) updateWorkout(u *User, owner, xid string, b gen.WorkoutUpdate) 
 		return gen.Workout{}, badRequest("time_completed must be after time_created")
 	}
 	if b.SubType != nil {
-		if b.Title == nil && deref(w.Title) == workoutTitle(oldSub) {
-			w.Title = ptr(workoutTitle(*b.SubType))
+		if b.Title == nil && w.Title == workoutTitle(int(oldSub)) {
+			w.Title = workoutTitle(int(*b.SubType))
 		}
-		w.SubType = ptr(*b.SubType)
+		w.SubType = *b.SubType
 	}
 	moved := start != int64(w.TimeCreated)
 	if moved {
 		st.workouts.remove(xid)
 		start = st.workouts.freeCreated(start)
 	}
-	if moved || end != int64(deref(w.TimeCompleted)) || deref(w.SubType) != oldSub {
-		ticks := workoutTicks(rngFor(s.cfg.seed, fmt.Sprintf("ticks %s %d %d", xid, start, end)), st.prof, start, end, deref(w.SubType))
-		fresh := buildWorkout(st.prof, start, end, deref(w.SubType), deref(w.Details).Intensity, ticks, tz)
-		d := *fresh.Details
-		if w.Details != nil {
-			d.Calories, d.Meters, d.Km = w.Details.Calories, w.Details.Meters, w.Details.Km
-		}
-		w.Details = &d
-		w.TimeCreated, w.TimeCompleted = wire.Epoch(start), ptr(wire.Epoch(end))
+	if moved || end != int64(w.TimeCompleted) || w.SubType != oldSub {
+		ticks := workoutTicks(rngFor(s.cfg.seed, fmt.Sprintf("ticks %s %d %d", xid, start, end)), st.prof, start, end, int(w.SubType))
+		fresh := buildWorkout(st.prof, start, end, int(w.SubType), w.Details.Intensity, ticks, tz)
+		d := fresh.Details
+		d.Calories, d.Meters, d.Km = w.Details.Calories, w.Details.Meters, w.Details.Km
+		w.Details = d
+		w.TimeCreated, w.TimeCompleted = wire.Epoch(start), wire.Epoch(end)
 		st.ticks[xid] = ticks
 	}
 	applyWorkoutFields(&w, b)
-	w.Details.TZ = ptr(tz)
+	w.Details.TZ = tz
 	w.Date = wire.DateOf(time.Unix(start, 0).In(loc))
-	w.TimeUpdated = ptr(wire.Epoch(bump(int64(deref(r.v.TimeUpdated)), now)))
+	w.TimeUpdated = wire.Epoch(bump(int64(r.v.TimeUpdated), now))
 	if moved {
 		st.workouts.insert(w, owner)
 	} else {
@@ -278,16 +270,16 @@ func (s *Server) createSleep(u *User, owner string, b gen.SleepCreate) (gen.Slee
 	sl, phases := buildSleep(rngFor(s.cfg.seed, "sleep "+xid), bed, wake, getUp)
 	sl.XID = xid
 	sl.Date = wire.DateOf(time.Unix(getUp, 0).In(loc))
-	sl.TimeUpdated = ptr(wire.Epoch(now))
-	sl.SnapshotImage = ptr(snapshotPath(now, xid))
-	sl.Shared = clone(st.settings.ShareSleep)
+	sl.TimeUpdated = wire.Epoch(now)
+	sl.SnapshotImage = snapshotPath(now, xid)
+	sl.Shared = st.settings.ShareSleep
 	if b.Share != nil {
-		sl.Shared = ptr(*b.Share)
+		sl.Shared = *b.Share
 	}
 	if b.Title != nil {
-		sl.Title = ptr(*b.Title)
+		sl.Title = *b.Title
 	}
-	sl.Details.TZ = ptr(tz)
+	sl.Details.TZ = tz
 	st.sleeps.insert(sl, owner)
 	st.sleepTicks[xid] = phases
 	st.mu.Unlock()
@@ -351,14 +343,14 @@ func (s *Server) createMealRequest(u *User, owner string, req gen.CreateMealRequ
 }
 
 // defaultMealType guesses breakfast, lunch or dinner from the hour.
-func defaultMealType(t time.Time) int {
+func defaultMealType(t time.Time) gen.MealType {
 	switch h := t.Hour(); {
 	case h < 11:
-		return 1
+		return gen.MealBreakfast
 	case h < 16:
-		return 2
+		return gen.MealLunch
 	default:
-		return 3
+		return gen.MealDinner
 	}
 }
 
@@ -381,12 +373,12 @@ func (s *Server) createMeal(u *User, owner string, b gen.MealCreate, photo *file
 		sub = *b.SubType
 	}
 	m := gen.Meal{
-		XID: xid, Title: ptr(b.Note), Note: ptr(b.Note), Type: ptr("meal"), SubType: ptr(sub),
-		TimeCreated: wire.Epoch(at), TimeCompleted: ptr(wire.Epoch(at)), TimeUpdated: ptr(wire.Epoch(now)),
-		Date: wire.DateOf(time.Unix(at, 0).In(loc)), Image: ptr(""), SnapshotImage: ptr(""),
-		Shared:  clone(st.settings.ShareEat),
+		XID: xid, Title: b.Note, Note: b.Note, Type: "meal", SubType: sub,
+		TimeCreated: wire.Epoch(at), TimeCompleted: wire.Epoch(at), TimeUpdated: wire.Epoch(now),
+		Date: wire.DateOf(time.Unix(at, 0).In(loc)), Image: "", SnapshotImage: "",
+		Shared:  st.settings.ShareEat,
 		Details: mealDetails(items, tz),
-		Items:   &gen.MealItemList{Items: items, Size: len(items)},
+		Items:   gen.MealItemList{Items: items, Size: len(items)},
 	}
 	applyMealFields(&m, gen.MealUpdate{ImageURL: b.ImageURL, Share: b.Share, PlaceLat: b.PlaceLat, PlaceLon: b.PlaceLon, PlaceAcc: b.PlaceAcc, PlaceName: b.PlaceName})
 	if photo != nil {
@@ -394,7 +386,7 @@ func (s *Server) createMeal(u *User, owner string, b gen.MealCreate, photo *file
 		if strings.Contains(photo.contentType, "png") {
 			ext = ".png"
 		}
-		m.Image = ptr(imagePath(xid+photo.name, "_photo"+ext))
+		m.Image = imagePath(xid+photo.name, "_photo"+ext)
 		st.photos[xid] = photo.data
 	}
 	st.meals.insert(m, owner)
@@ -405,16 +397,16 @@ func (s *Server) createMeal(u *User, owner string, b gen.MealCreate, photo *file
 
 func applyMealFields(m *gen.Meal, b gen.MealUpdate) {
 	if b.Note != nil {
-		m.Note, m.Title = ptr(*b.Note), ptr(*b.Note)
+		m.Note, m.Title = *b.Note, *b.Note
 	}
 	if b.SubType != nil {
-		m.SubType = ptr(*b.SubType)
+		m.SubType = *b.SubType
 	}
 	if b.ImageURL != nil {
-		m.Image = ptr(imagePath(*b.ImageURL, "_image.png"))
+		m.Image = imagePath(*b.ImageURL, "_image.png")
 	}
 	if b.Share != nil {
-		m.Shared = ptr(*b.Share)
+		m.Shared = *b.Share
 	}
 	if b.PlaceLat != nil {
 		m.PlaceLat = coord(b.PlaceLat)
@@ -423,10 +415,10 @@ func applyMealFields(m *gen.Meal, b gen.MealUpdate) {
 		m.PlaceLon = coord(b.PlaceLon)
 	}
 	if b.PlaceAcc != nil {
-		m.PlaceAcc = ptr(*b.PlaceAcc)
+		m.PlaceAcc = *b.PlaceAcc
 	}
 	if b.PlaceName != nil {
-		m.PlaceName = ptr(*b.PlaceName)
+		m.PlaceName = *b.PlaceName
 	}
 }
 
@@ -446,7 +438,7 @@ func (s *Server) updateMeal(u *User, owner, xid string, b gen.MealUpdate) (gen.M
 		return gen.Meal{}, e
 	}
 	m := r.v
-	loc, tz := st.loc, deref(deref(m.Details).TZ)
+	loc, tz := st.loc, m.Details.TZ
 	if b.TZ != nil {
 		if loc, tz, e = s.zoneOf(b.TZ); e != nil {
 			return gen.Meal{}, e
@@ -456,20 +448,16 @@ func (s *Server) updateMeal(u *User, owner, xid string, b gen.MealUpdate) (gen.M
 	}
 	applyMealFields(&m, b)
 	if b.Items != nil {
-		m.Items = &gen.MealItemList{Items: items, Size: len(items)}
+		m.Items = gen.MealItemList{Items: items, Size: len(items)}
 	}
 	if b.Items != nil || b.TZ != nil {
-		var current []gen.MealItem
-		if m.Items != nil {
-			current = m.Items.Items
-		}
-		m.Details = mealDetails(current, tz)
+		m.Details = mealDetails(m.Items.Items, tz)
 	}
-	m.TimeUpdated = ptr(wire.Epoch(bump(int64(deref(r.v.TimeUpdated)), now)))
+	m.TimeUpdated = wire.Epoch(bump(int64(r.v.TimeUpdated), now))
 	if b.TimeCreated != nil && int64(*b.TimeCreated) != int64(m.TimeCreated) {
 		st.meals.remove(xid)
 		at := st.meals.freeCreated(int64(*b.TimeCreated))
-		m.TimeCreated, m.TimeCompleted = wire.Epoch(at), ptr(wire.Epoch(at))
+		m.TimeCreated, m.TimeCompleted = wire.Epoch(at), wire.Epoch(at)
 		m.Date = wire.DateOf(time.Unix(at, 0).In(loc))
 		st.meals.insert(m, owner)
 	} else {
@@ -494,18 +482,18 @@ func (s *Server) createBodyEvent(u *User, owner string, b gen.BodyEventCreate) (
 	xid := st.xids.next()
 	at := st.bodies.freeCreated(s.createdAt(b.TimeCreated))
 	ev := gen.BodyEvent{
-		XID: xid, Title: ptr(b.Title), Type: ptr("body"), TimeCreated: wire.Epoch(at), TimeUpdated: ptr(wire.Epoch(now)),
-		Date: wire.DateOf(time.Unix(at, 0).In(loc)), Image: ptr(""), Note: clone(b.Note),
+		XID: xid, Title: b.Title, Type: "body", TimeCreated: wire.Epoch(at), TimeUpdated: wire.Epoch(now),
+		Date: wire.DateOf(time.Unix(at, 0).In(loc)), Note: deref(b.Note),
 		Weight: clone(b.Weight), BodyFat: clone(b.BodyFat), LeanMass: clone(b.LeanMass), BMI: clone(b.BMI),
-		Shared: clone(st.settings.ShareBody), Details: &gen.TZDetails{TZ: ptr(tz)},
-		PlaceLat: coord(b.PlaceLat), PlaceLon: coord(b.PlaceLon), PlaceAcc: clone(b.PlaceAcc), PlaceName: clone(b.PlaceName),
+		Shared: st.settings.ShareBody, Details: gen.TZDetails{TZ: tz},
+		PlaceLat: coord(b.PlaceLat), PlaceLon: coord(b.PlaceLon), PlaceAcc: deref(b.PlaceAcc), PlaceName: deref(b.PlaceName),
 	}
 	if ev.BMI == nil && ev.Weight != nil {
-		h := deref(st.user.Height)
+		h := st.user.Height
 		ev.BMI = ptr(round(*ev.Weight/(h*h), 1))
 	}
 	if b.Share != nil {
-		ev.Shared = ptr(*b.Share)
+		ev.Shared = *b.Share
 	}
 	st.bodies.insert(ev, owner)
 	st.mu.Unlock()
@@ -514,7 +502,7 @@ func (s *Server) createBodyEvent(u *User, owner string, b gen.BodyEventCreate) (
 }
 
 // attributesOf reads the attributes form field, a JSON object.
-func attributesOf(raw *string) (*map[string]any, *apiError) {
+func attributesOf(raw *string) (map[string]any, *apiError) {
 	if raw == nil {
 		return nil, nil
 	}
@@ -522,27 +510,27 @@ func attributesOf(raw *string) (*map[string]any, *apiError) {
 	if err := json.Unmarshal([]byte(*raw), &m); err != nil || m == nil {
 		return nil, badRequest("form field \"attributes\" is not a JSON object")
 	}
-	return &m, nil
+	return m, nil
 }
 
-func applyGenericFields(ev *gen.GenericEvent, b gen.GenericEventUpdate, attrs *map[string]any) {
+func applyGenericFields(ev *gen.GenericEvent, b gen.GenericEventUpdate, attrs map[string]any) {
 	if b.Title != nil {
-		ev.Title = ptr(*b.Title)
+		ev.Title = *b.Title
 	}
 	if b.Verb != nil {
-		ev.Verb = ptr(*b.Verb)
+		ev.Verb = *b.Verb
 	}
 	if attrs != nil {
 		ev.Attributes = attrs
 	}
 	if b.Note != nil {
-		ev.Note = ptr(*b.Note)
+		ev.Note = *b.Note
 	}
 	if b.ImageURL != nil {
-		ev.Image = ptr(imagePath(*b.ImageURL, "_image.png"))
+		ev.Image = imagePath(*b.ImageURL, "_image.png")
 	}
 	if b.Share != nil {
-		ev.Shared = ptr(*b.Share)
+		ev.Shared = *b.Share
 	}
 	if b.PlaceLat != nil {
 		ev.PlaceLat = coord(b.PlaceLat)
@@ -551,10 +539,10 @@ func applyGenericFields(ev *gen.GenericEvent, b gen.GenericEventUpdate, attrs *m
 		ev.PlaceLon = coord(b.PlaceLon)
 	}
 	if b.PlaceAcc != nil {
-		ev.PlaceAcc = ptr(*b.PlaceAcc)
+		ev.PlaceAcc = *b.PlaceAcc
 	}
 	if b.PlaceName != nil {
-		ev.PlaceName = ptr(*b.PlaceName)
+		ev.PlaceName = *b.PlaceName
 	}
 }
 
@@ -573,8 +561,8 @@ func (s *Server) createGenericEvent(u *User, owner string, b gen.GenericEventCre
 	xid := st.xids.next()
 	at := st.generics.freeCreated(s.createdAt(b.TimeCreated))
 	ev := gen.GenericEvent{
-		XID: xid, TimeCreated: wire.Epoch(at), TimeUpdated: ptr(wire.Epoch(now)), Date: wire.DateOf(time.Unix(at, 0).In(loc)),
-		Image: ptr(""), Shared: ptr(true), Details: &gen.TZDetails{TZ: ptr(tz)},
+		XID: xid, TimeCreated: wire.Epoch(at), TimeUpdated: wire.Epoch(now), Date: wire.DateOf(time.Unix(at, 0).In(loc)),
+		Image: "", Shared: true, Details: gen.TZDetails{TZ: tz},
 	}
 	applyGenericFields(&ev, gen.GenericEventUpdate{
 		Title: &b.Title, Verb: &b.Verb, Note: b.Note, ImageURL: b.ImageURL, Share: b.Share,
@@ -600,17 +588,17 @@ func (s *Server) updateGenericEvent(u *User, owner, xid string, b gen.GenericEve
 		return gen.GenericEvent{}, e
 	}
 	ev := r.v
-	loc, tz := st.loc, deref(deref(ev.Details).TZ)
+	loc, tz := st.loc, ev.Details.TZ
 	if b.TZ != nil {
 		if loc, tz, e = s.zoneOf(b.TZ); e != nil {
 			return gen.GenericEvent{}, e
 		}
-		ev.Details = &gen.TZDetails{TZ: ptr(tz)}
+		ev.Details = gen.TZDetails{TZ: tz}
 	} else if l, err := time.LoadLocation(tz); err == nil {
 		loc = l
 	}
 	applyGenericFields(&ev, b, attrs)
-	ev.TimeUpdated = ptr(wire.Epoch(bump(int64(deref(r.v.TimeUpdated)), now)))
+	ev.TimeUpdated = wire.Epoch(bump(int64(r.v.TimeUpdated), now))
 	if b.TimeCreated != nil && int64(*b.TimeCreated) != int64(ev.TimeCreated) {
 		st.generics.remove(xid)
 		ev.TimeCreated = wire.Epoch(st.generics.freeCreated(int64(*b.TimeCreated)))
@@ -635,12 +623,12 @@ func (s *Server) createMood(u *User, owner string, b gen.MoodCreate) (gen.Mood, 
 	xid := st.xids.next()
 	at := st.moods.freeCreated(s.createdAt(b.TimeCreated))
 	m := gen.Mood{
-		XID: ptr(xid), Title: ptr(b.Title), Type: ptr("mood"), SubType: ptr(b.SubType),
-		TimeCreated: ptr(wire.Epoch(at)), TimeUpdated: ptr(wire.Epoch(now)), Date: ptr(wire.DateOf(time.Unix(at, 0).In(loc))),
-		Shared: clone(st.settings.ShareMood), Details: &gen.TZDetails{TZ: ptr(tz)},
+		XID: xid, Title: b.Title, Type: "mood", SubType: b.SubType,
+		TimeCreated: wire.Epoch(at), TimeUpdated: wire.Epoch(now), Date: wire.DateOf(time.Unix(at, 0).In(loc)),
+		Shared: st.settings.ShareMood, Details: gen.TZDetails{TZ: tz},
 	}
 	if b.Share != nil {
-		m.Shared = ptr(*b.Share)
+		m.Shared = *b.Share
 	}
 	st.moods.insert(m, owner)
 	st.mu.Unlock()
@@ -660,14 +648,14 @@ func (s *Server) createCardiacEvent(u *User, owner string, b cardiacEventCreate)
 	at := st.cardiacs.freeCreated(s.createdAt(b.TimeCreated))
 	date := wire.DateOf(time.Unix(at, 0).In(loc))
 	ev := cardiacEvent{
-		XID: xid, Title: ptr("My heart rate on " + ordinalDate(date)), Type: ptr("cardiac"),
-		TimeCreated: wire.Epoch(at), TimeUpdated: ptr(wire.Epoch(now)), Date: date,
-		HeartRate: ptr(b.HeartRate), SystolicPressure: clone(b.SystolicPressure), DiastolicPressure: clone(b.DiastolicPressure),
-		Shared: clone(b.Share), Details: &gen.TZDetails{TZ: ptr(tz)},
-		PlaceLat: coord(b.PlaceLat), PlaceLon: coord(b.PlaceLon), PlaceAcc: clone(b.PlaceAcc), PlaceName: clone(b.PlaceName),
+		XID: xid, Title: "My heart rate on " + ordinalDate(date), Type: "cardiac",
+		TimeCreated: wire.Epoch(at), TimeUpdated: wire.Epoch(now), Date: date,
+		HeartRate: b.HeartRate, SystolicPressure: deref(b.SystolicPressure), DiastolicPressure: deref(b.DiastolicPressure),
+		Shared: deref(b.Share), Details: gen.TZDetails{TZ: tz},
+		PlaceLat: coord(b.PlaceLat), PlaceLon: coord(b.PlaceLon), PlaceAcc: deref(b.PlaceAcc), PlaceName: deref(b.PlaceName),
 	}
 	if b.Title != nil {
-		ev.Title = ptr(*b.Title)
+		ev.Title = *b.Title
 	}
 	st.cardiacs.insert(ev, owner)
 	st.mu.Unlock()

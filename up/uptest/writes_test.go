@@ -33,8 +33,8 @@ func TestWorkoutRoundTrip(t *testing.T) {
 	var made gen.WorkoutEnvelope
 	decodeStrict(t, body, &made)
 	w := made.Data
-	if made.Meta.Code != 201 || w.XID == "" || *w.Title != "Run" || *w.Type != "workout" || w.Date != 20150318 ||
-		int64(w.TimeCreated) != at.Unix() || *w.Details.Calories != 321.5 || *w.PlaceLat != "37.5" || *w.Details.TZ != "America/Los_Angeles" {
+	if made.Meta.Code != 201 || w.XID == "" || w.Title != "Run" || w.Type != "workout" || w.Date != 20150318 ||
+		int64(w.TimeCreated) != at.Unix() || w.Details.Calories != 321.5 || w.PlaceLat != "37.5" || w.Details.TZ != "America/Los_Angeles" {
 		t.Fatalf("created workout %+v", w)
 	}
 
@@ -53,10 +53,10 @@ func TestWorkoutRoundTrip(t *testing.T) {
 	var upd gen.WorkoutEnvelope
 	decodeStrict(t, body, &upd)
 	u := upd.Data
-	if *u.Title != "Easy run" || *u.Details.Intensity != 2 || *u.TimeUpdated <= *w.TimeUpdated {
-		t.Errorf("update: title %q intensity %v time_updated %d (was %d)", *u.Title, u.Details.Intensity, *u.TimeUpdated, *w.TimeUpdated)
+	if u.Title != "Easy run" || u.Details.Intensity != 2 || u.TimeUpdated <= w.TimeUpdated {
+		t.Errorf("update: title %q intensity %v time_updated %d (was %d)", u.Title, u.Details.Intensity, u.TimeUpdated, w.TimeUpdated)
 	}
-	if *u.Details.Calories != 321.5 || *u.PlaceLat != "37.5" || u.TimeCreated != w.TimeCreated || *u.SubType != 2 {
+	if u.Details.Calories != 321.5 || u.PlaceLat != "37.5" || u.TimeCreated != w.TimeCreated || u.SubType != 2 {
 		t.Errorf("update changed fields it was not sent: %+v", u)
 	}
 
@@ -90,8 +90,8 @@ func TestSeededEventsBelongToTheBand(t *testing.T) {
 		xid := firstXID(t, s, tok, res.list)
 		resp, body := do(t, http.MethodDelete, s.URL+res.path+xid, tok, nil, "")
 		meta := errorMeta(t, resp, body, http.StatusForbidden, "FORBIDDEN")
-		if !strings.Contains(*meta.ErrorDetail, "not created by this app") {
-			t.Errorf("delete %s: error_detail %q", res.list, *meta.ErrorDetail)
+		if !strings.Contains(meta.ErrorDetail, "not created by this app") {
+			t.Errorf("delete %s: error_detail %q", res.list, meta.ErrorDetail)
 		}
 		if got := status(t, s, tok, res.path+xid); got != http.StatusOK {
 			t.Errorf("%s %s gone after a refused delete: %d", res.list, xid, got)
@@ -113,14 +113,14 @@ func TestMealWithPhoto(t *testing.T) {
 	var env gen.MealEnvelope
 	decodeStrict(t, body, &env)
 	meal := env.Data
-	if *meal.Note != "Salad" || *meal.Title != "Salad" || *meal.SubType != 2 || !strings.HasSuffix(*meal.Image, "_photo.png") {
+	if meal.Note != "Salad" || meal.Title != "Salad" || meal.SubType != 2 || !strings.HasSuffix(meal.Image, "_photo.png") {
 		t.Errorf("meal %+v", meal)
 	}
-	if meal.Items == nil || meal.Items.Size != 2 || meal.Items.Items[0].Name != "Oatmeal" {
+	if meal.Items.Size != 2 || meal.Items.Items[0].Name != "Oatmeal" {
 		t.Errorf("meal items %+v", meal.Items)
 	}
-	if *meal.Details.NumFoods != 1 || *meal.Details.NumDrinks != 1 || *meal.Details.Calories != 160 {
-		t.Errorf("meal details %+v", *meal.Details)
+	if meal.Details.NumFoods != 1 || meal.Details.NumDrinks != 1 || meal.Details.Calories != 160 {
+		t.Errorf("meal details %+v", meal.Details)
 	}
 	reqs := s.Requests()
 	last := reqs[len(reqs)-1]
@@ -152,8 +152,8 @@ func TestJSONFormFieldsAreValidated(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			resp, body := postForm(t, s, tok, tc.path, tc.form)
 			meta := errorMeta(t, resp, body, http.StatusBadRequest, "BAD_REQUEST")
-			if !strings.Contains(*meta.ErrorDetail, tc.detail) {
-				t.Errorf("error_detail %q lacks %q", *meta.ErrorDetail, tc.detail)
+			if !strings.Contains(meta.ErrorDetail, tc.detail) {
+				t.Errorf("error_detail %q lacks %q", meta.ErrorDetail, tc.detail)
 			}
 		})
 	}
@@ -185,8 +185,8 @@ func TestRequestValidation(t *testing.T) {
 				resp, body = postForm(t, s, tok, tc.path, tc.form)
 			}
 			meta := errorMeta(t, resp, body, http.StatusBadRequest, "BAD_REQUEST")
-			if !strings.Contains(*meta.ErrorDetail, tc.detail) || strings.Contains(*meta.ErrorDetail, "\n") {
-				t.Errorf("error_detail %q, want one line naming %q", *meta.ErrorDetail, tc.detail)
+			if !strings.Contains(meta.ErrorDetail, tc.detail) || strings.Contains(meta.ErrorDetail, "\n") {
+				t.Errorf("error_detail %q, want one line naming %q", meta.ErrorDetail, tc.detail)
 			}
 			if strings.Contains(string(body), tok) {
 				t.Error("the answer holds the access token")
@@ -221,8 +221,8 @@ func TestAddTouchDelete(t *testing.T) {
 	s := uptest.NewServer(t, uptest.WithClock(clock.Now))
 	tok := s.MintToken().AccessToken
 	at := wire.EpochOf(start.Add(-time.Hour))
-	w := uptest.Add(s, gen.Workout{SubType: ptr(13), TimeCreated: at, TimeCompleted: ptr(at + 1800)})
-	if w.XID == "" || *w.Title != "Swim" || w.Date != 20150318 || *w.Details.TZ != "America/Los_Angeles" {
+	w := uptest.Add(s, gen.Workout{SubType: 13, TimeCreated: at, TimeCompleted: at + 1800})
+	if w.XID == "" || w.Title != "Swim" || w.Date != 20150318 || w.Details.TZ != "America/Los_Angeles" {
 		t.Fatalf("added %+v", w)
 	}
 	if got := status(t, s, tok, "/workouts/"+w.XID); got != http.StatusOK {
@@ -235,7 +235,7 @@ func TestAddTouchDelete(t *testing.T) {
 		t.Errorf("ticks of an added 30-minute workout: %d items", ticks.Data.Size)
 	}
 	// A second event on the same second moves on by one.
-	w2 := uptest.Add(s, gen.Workout{SubType: ptr(1), TimeCreated: at})
+	w2 := uptest.Add(s, gen.Workout{SubType: 1, TimeCreated: at})
 	if w2.TimeCreated != at+1 {
 		t.Errorf("second workout at %d, want %d", w2.TimeCreated, at+1)
 	}
@@ -246,8 +246,8 @@ func TestAddTouchDelete(t *testing.T) {
 	var got gen.WorkoutEnvelope
 	_, body = get(t, s, tok, "/workouts/"+w.XID)
 	decodeStrict(t, body, &got)
-	if *got.Data.TimeUpdated <= *w.TimeUpdated {
-		t.Errorf("Touch left time_updated at %d", *got.Data.TimeUpdated)
+	if got.Data.TimeUpdated <= w.TimeUpdated {
+		t.Errorf("Touch left time_updated at %d", got.Data.TimeUpdated)
 	}
 	// An added event belongs to the band: the app cannot delete it, a test can.
 	resp, body = do(t, http.MethodDelete, s.URL+"/workouts/"+w.XID, tok, nil, "")
@@ -265,21 +265,13 @@ func TestAddTouchDelete(t *testing.T) {
 		t.Errorf("Touch of a missing meal: %v", err)
 	}
 
-	mood := uptest.Add(s, gen.Mood{SubType: ptr(2)})
+	mood := uptest.Add(s, gen.Mood{SubType: 2})
 	_, body = get(t, s, tok, "/users/@me/mood")
 	var env gen.MoodEnvelope
 	decodeStrict(t, body, &env)
-	if deref(env.Data.XID) != *mood.XID || *env.Data.Title != "Pumped Up" {
+	if env.Data.XID != mood.XID || env.Data.Title != "Pumped Up" {
 		t.Errorf("today's mood %+v, want the added one", env.Data)
 	}
-}
-
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
 }
 
 func TestMoodOfADay(t *testing.T) {
@@ -296,7 +288,7 @@ func TestMoodOfADay(t *testing.T) {
 	var env gen.MoodEnvelope
 	_, body = get(t, s, tok, "/users/@me/mood?date=20150317")
 	decodeStrict(t, body, &env)
-	if deref(env.Data.Title) != "Energized" || deref(env.Data.Date) != 20150317 {
+	if env.Data.Title != "Energized" || env.Data.Date != 20150317 {
 		t.Errorf("mood of 2015-03-17: %s", body)
 	}
 }
@@ -310,7 +302,7 @@ func TestGoalsAndRefreshToken(t *testing.T) {
 	decodeStrict(t, body, &before)
 	_, body = postForm(t, s, tok, "/users/@me/goals", url.Values{"sleep_total": {"30000"}})
 	decodeStrict(t, body, &after)
-	if *after.Data.SleepTotal != 30000 || *after.Data.MoveSteps != *before.Data.MoveSteps {
+	if after.Data.SleepTotal != 30000 || after.Data.MoveSteps != before.Data.MoveSteps {
 		t.Errorf("goals after setting sleep_total: %+v", after.Data)
 	}
 
@@ -335,31 +327,31 @@ func TestTicksMatchTheirEvents(t *testing.T) {
 	decodeStrict(t, body, &ticks)
 	steps, hourly := 0, 0
 	for i, tk := range ticks.Data.Items {
-		steps += *tk.Steps
+		steps += tk.Steps
 		if i > 0 && tk.Time-ticks.Data.Items[i-1].Time != 600 {
 			t.Fatalf("ticks %d and %d are not ten minutes apart", i-1, i)
 		}
 	}
-	for _, h := range *mv.Data.Details.HourlyTotals {
-		hourly += *h.Steps
+	for _, h := range mv.Data.Details.HourlyTotals {
+		hourly += h.Steps
 	}
-	if steps != *mv.Data.Details.Steps || hourly != steps || *mv.Data.Title != thousands(steps)+" steps" {
-		t.Errorf("move steps %d, title %q, hourly totals %d, ticks %d", *mv.Data.Details.Steps, *mv.Data.Title, hourly, steps)
+	if steps != mv.Data.Details.Steps || hourly != steps || mv.Data.Title != thousands(steps)+" steps" {
+		t.Errorf("move steps %d, title %q, hourly totals %d, ticks %d", mv.Data.Details.Steps, mv.Data.Title, hourly, steps)
 	}
 
 	var sl gen.SleepEnvelope
 	_, body = get(t, s, tok, "/sleeps/"+firstXID(t, s, tok, "sleeps"))
 	decodeStrict(t, body, &sl)
 	d := sl.Data.Details
-	if *d.Duration-*d.Awake != *d.Light+*d.Sound+*d.Rem {
-		t.Errorf("sleep: duration %d - awake %d != light %d + sound %d + rem %d", *d.Duration, *d.Awake, *d.Light, *d.Sound, *d.Rem)
+	if d.Duration-d.Awake != d.Light+d.Sound+d.Rem {
+		t.Errorf("sleep: duration %d - awake %d != light %d + sound %d + rem %d", d.Duration, d.Awake, d.Light, d.Sound, d.Rem)
 	}
 	var phases gen.SleepTickListEnvelope
 	_, body = get(t, s, tok, "/sleeps/"+sl.Data.XID+"/ticks")
 	decodeStrict(t, body, &phases)
 	first := phases.Data.Items[0]
-	if first.Time != sl.Data.TimeCreated || first.Depth != 1 || phases.Data.Items[1].Time != *d.AsleepTime {
-		t.Errorf("sleep ticks start %+v %+v, want awake at bedtime then asleep at %d", first, phases.Data.Items[1], *d.AsleepTime)
+	if first.Time != sl.Data.TimeCreated || first.Depth != 1 || phases.Data.Items[1].Time != d.AsleepTime {
+		t.Errorf("sleep ticks start %+v %+v, want awake at bedtime then asleep at %d", first, phases.Data.Items[1], d.AsleepTime)
 	}
 }
 
@@ -439,8 +431,8 @@ func TestTrends(t *testing.T) {
 	var mv gen.MoveListEnvelope
 	_, moves := get(t, s, all, "/users/@me/moves?date=20150317")
 	decodeStrict(t, moves, &mv)
-	if got := env.Data.Data[2].Value; got.MSteps == nil || int(*got.MSteps) != *mv.Data.Items[0].Details.Steps || got.Weight == nil || got.ECalories == nil {
-		t.Errorf("17 March trend %s, want the day's %d steps", mustJSON(got), *mv.Data.Items[0].Details.Steps)
+	if got := env.Data.Data[2].Value; got.MSteps == nil || int(*got.MSteps) != mv.Data.Items[0].Details.Steps || got.Weight == nil || got.ECalories == nil {
+		t.Errorf("17 March trend %s, want the day's %d steps", mustJSON(got), mv.Data.Items[0].Details.Steps)
 	}
 }
 
@@ -469,7 +461,7 @@ func TestConcurrentUse(t *testing.T) {
 				postForm(t, s, tok, "/workouts/"+env.Data.XID+"/partialUpdate", url.Values{"title": {"x"}})
 				get(t, s, tok, "/users/@me/workouts?limit=5")
 				get(t, s, tok, "/users/@me/trends")
-				uptest.Add(s, gen.Mood{SubType: ptr(1 + i%8)})
+				uptest.Add(s, gen.Mood{SubType: gen.MoodType(1 + i%8)})
 				do(t, http.MethodDelete, s.URL+"/workouts/"+env.Data.XID, tok, nil, "")
 				_ = s.Requests()
 			}

@@ -6,6 +6,7 @@ import (
 )
 
 func TestGenderDecodesEveryForm(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in      string
 		female  bool
@@ -38,6 +39,7 @@ func TestGenderDecodesEveryForm(t *testing.T) {
 }
 
 func TestGenderRefusesOtherValues(t *testing.T) {
+	t.Parallel()
 	for _, in := range []string{`"female"`, `"1"`, `{}`, `[]`, `tru`, `01x`, `-`} {
 		var g Gender
 		if err := json.Unmarshal([]byte(in), &g); err == nil {
@@ -47,6 +49,7 @@ func TestGenderRefusesOtherValues(t *testing.T) {
 }
 
 func TestGenderInAStruct(t *testing.T) {
+	t.Parallel()
 	var u struct {
 		Gender *Gender `json:"gender,omitempty"`
 	}

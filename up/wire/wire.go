@@ -9,6 +9,7 @@ package wire
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -130,38 +131,54 @@ func (t TZTransition) Location() (*time.Location, error) {
 
 // MarshalJSON writes t as the two-element array the API uses.
 func (t TZTransition) MarshalJSON() ([]byte, error) {
-	var zone any = t.Name
+	b := make([]byte, 0, 16+len(t.Name))
+	b = append(b, '[')
+	b = strconv.AppendInt(b, int64(t.Start), 10)
+	b = append(b, ',')
 	if t.Offset != nil {
-		zone = *t.Offset
+		b = strconv.AppendInt(b, int64(*t.Offset), 10)
+	} else {
+		b = appendJSONString(b, t.Name)
 	}
-	return json.Marshal([2]any{t.Start, zone})
+	return append(b, ']'), nil
 }
 
 // UnmarshalJSON reads a [epoch, zone] pair, where zone is a name or an
-// integer offset in seconds.
+// integer offset in seconds. A JSON null leaves t as it is, as
+// encoding/json does for other types. It reads the pair itself, allocating
+// nothing but the zone's name (and the offset, when there is one): a page
+// of moves carries thousands of pairs.
 func (t *TZTransition) UnmarshalJSON(b []byte) error {
-	var pair []json.RawMessage
-	if err := json.Unmarshal(b, &pair); err != nil {
-		return fmt.Errorf("wire: time-zone transition: %w", err)
-	}
-	if len(pair) != 2 {
-		return fmt.Errorf("wire: time-zone transition has %d elements, want 2", len(pair))
+	p := pairReader{b: b}
+	if p.null() {
+		return nil
 	}
 	var out TZTransition
-	if err := json.Unmarshal(pair[0], &out.Start); err != nil {
+	if !p.open() {
+		return errors.New("wire: time-zone transition is not a [epoch, zone] array")
+	}
+	start, err := p.int()
+	if err != nil {
 		return fmt.Errorf("wire: time-zone transition start: %w", err)
 	}
-	zone := bytes.TrimSpace(pair[1])
-	if len(zone) > 0 && zone[0] == '"' {
-		if err := json.Unmarshal(zone, &out.Name); err != nil {
+	out.Start = Epoch(start)
+	if !p.comma() {
+		return errors.New("wire: time-zone transition has 1 element, want 2")
+	}
+	if p.peek() == '"' {
+		if out.Name, err = p.string(); err != nil {
 			return fmt.Errorf("wire: time-zone transition zone: %w", err)
 		}
 	} else {
-		var off int
-		if err := json.Unmarshal(zone, &off); err != nil {
+		off, err := p.int()
+		if err != nil || off != int64(int(off)) {
 			return errors.New("wire: time-zone transition zone is neither a name nor an offset in seconds")
 		}
-		out.Offset = &off
+		o := int(off)
+		out.Offset = &o
+	}
+	if !p.close() {
+		return errors.New("wire: time-zone transition has more than 2 elements")
 	}
 	*t = out
 	return nil
@@ -176,25 +193,198 @@ type Dated[T any] struct {
 
 // MarshalJSON writes d as the two-element array the API uses.
 func (d Dated[T]) MarshalJSON() ([]byte, error) {
-	return json.Marshal([2]any{d.Date, d.Value})
+	value, err := json.Marshal(d.Value)
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, 0, 12+len(value))
+	b = append(b, '[')
+	b = strconv.AppendInt(b, int64(d.Date), 10)
+	b = append(b, ',')
+	b = append(b, value...)
+	return append(b, ']'), nil
 }
 
-// UnmarshalJSON reads a [YYYYMMDD, value] pair.
+// UnmarshalJSON reads a [YYYYMMDD, value] pair: the date itself, and the
+// value with encoding/json. A JSON null leaves d as it is.
 func (d *Dated[T]) UnmarshalJSON(b []byte) error {
-	var pair []json.RawMessage
-	if err := json.Unmarshal(b, &pair); err != nil {
-		return fmt.Errorf("wire: dated pair: %w", err)
+	p := pairReader{b: b}
+	if p.null() {
+		return nil
 	}
-	if len(pair) != 2 {
-		return fmt.Errorf("wire: dated pair has %d elements, want 2", len(pair))
+	if !p.open() {
+		return errors.New("wire: dated pair is not a [date, value] array")
+	}
+	date, err := p.int()
+	if err != nil || date != int64(int(date)) {
+		return fmt.Errorf("wire: dated pair date: %w", cmp.Or(err, errors.New("out of range")))
+	}
+	if !p.comma() {
+		return errors.New("wire: dated pair has 1 element, want 2")
+	}
+	// The value runs to the closing bracket; a third element makes it
+	// no JSON value, and json.Unmarshal says so.
+	end := bytes.LastIndexByte(b, ']')
+	if end < p.i {
+		return errors.New("wire: dated pair is not a [date, value] array")
 	}
 	var out Dated[T]
-	if err := json.Unmarshal(pair[0], &out.Date); err != nil {
-		return fmt.Errorf("wire: dated pair date: %w", err)
-	}
-	if err := json.Unmarshal(pair[1], &out.Value); err != nil {
+	out.Date = Date(date)
+	if err := json.Unmarshal(b[p.i:end], &out.Value); err != nil {
 		return fmt.Errorf("wire: dated pair value: %w", err)
+	}
+	p.i = end
+	if !p.close() {
+		return errors.New("wire: dated pair is not a [date, value] array")
 	}
 	*d = out
 	return nil
+}
+
+// pairReader reads the parts of a two-element JSON array: the brackets,
+// the comma, integers and strings, skipping white space before each.
+type pairReader struct {
+	b []byte
+	i int
+}
+
+func (p *pairReader) skip() {
+	for p.i < len(p.b) {
+		switch p.b[p.i] {
+		case ' ', '\t', '\n', '\r':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+// peek returns the next byte that is not white space, or 0 at the end.
+func (p *pairReader) peek() byte {
+	p.skip()
+	if p.i < len(p.b) {
+		return p.b[p.i]
+	}
+	return 0
+}
+
+func (p *pairReader) expect(c byte) bool {
+	if p.peek() != c {
+		return false
+	}
+	p.i++
+	return true
+}
+
+// null reports whether the input is the JSON null.
+func (p *pairReader) null() bool {
+	return string(bytes.TrimSpace(p.b)) == "null"
+}
+
+func (p *pairReader) open() bool  { return p.expect('[') }
+func (p *pairReader) comma() bool { return p.expect(',') }
+
+// close reads the closing bracket, which must end the input.
+func (p *pairReader) close() bool {
+	if !p.expect(']') {
+		return false
+	}
+	p.skip()
+	return p.i == len(p.b)
+}
+
+// errNotInteger reports a JSON value that is not an integer.
+var errNotInteger = errors.New("not an integer")
+
+// int reads a JSON number that is an integer (no fraction, no exponent)
+// and fits an int64.
+func (p *pairReader) int() (int64, error) {
+	p.skip()
+	neg := p.i < len(p.b) && p.b[p.i] == '-'
+	if neg {
+		p.i++
+	}
+	start := p.i
+	var n uint64
+	for p.i < len(p.b) && '0' <= p.b[p.i] && p.b[p.i] <= '9' {
+		d := uint64(p.b[p.i] - '0')
+		if n > (1<<63-d)/10 {
+			return 0, errors.New("integer out of range")
+		}
+		n = n*10 + d
+		p.i++
+	}
+	digits := p.i - start
+	switch {
+	case digits == 0, digits > 1 && p.b[start] == '0':
+		return 0, errNotInteger
+	case p.i < len(p.b) && (p.b[p.i] == '.' || p.b[p.i] == 'e' || p.b[p.i] == 'E'):
+		return 0, errNotInteger
+	case !neg && n == 1<<63:
+		return 0, errors.New("integer out of range")
+	}
+	if neg {
+		return -int64(n), nil
+	}
+	return int64(n), nil
+}
+
+// string reads a JSON string. One of printable ASCII without escapes, as
+// zone names are, is copied as it is; any other is left to encoding/json.
+func (p *pairReader) string() (string, error) {
+	p.skip()
+	start := p.i
+	if !p.expect('"') {
+		return "", errors.New("not a string")
+	}
+	for p.i < len(p.b) {
+		c := p.b[p.i]
+		switch {
+		case c == '"':
+			p.i++
+			return string(p.b[start+1 : p.i-1]), nil
+		case c < 0x20 || c == '\\' || c >= 0x80:
+			return p.slowString(start)
+		}
+		p.i++
+	}
+	return "", errors.New("unterminated string")
+}
+
+// slowString reads the JSON string that starts at start with encoding/json.
+func (p *pairReader) slowString(start int) (string, error) {
+	end := start + 1
+	for ; end < len(p.b); end++ {
+		if p.b[end] == '\\' {
+			end++
+			continue
+		}
+		if p.b[end] == '"' {
+			break
+		}
+	}
+	if end >= len(p.b) {
+		return "", errors.New("unterminated string")
+	}
+	var s string
+	if err := json.Unmarshal(p.b[start:end+1], &s); err != nil {
+		return "", err
+	}
+	p.i = end + 1
+	return s, nil
+}
+
+// appendJSONString appends s as a JSON string: as it is when it is
+// printable ASCII without a quote or backslash, with encoding/json
+// otherwise.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }

@@ -3,6 +3,7 @@ package main
 import "testing"
 
 func TestExternal(t *testing.T) {
+	t.Parallel()
 	for _, page := range []string{
 		`<script src="https://cdn.example/redoc.js"></script>`,
 		`<link rel="stylesheet" href="//fonts.example/css">`,

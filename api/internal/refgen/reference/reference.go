@@ -27,8 +27,16 @@ import (
 const schemaPrefix = "#/components/schemas/"
 
 // Write writes the Markdown reference of doc to w.
-func Write(w io.Writer, doc *openapi3.T) error {
-	r := &writer{doc: doc}
+func Write(w io.Writer, doc *openapi3.T) error { return WriteSDK(w, doc, nil) }
+
+// sdkDocs is where the Go SDK's methods are documented.
+const sdkDocs = "https://pkg.go.dev/github.com/upapi/up-go/up#"
+
+// WriteSDK writes the Markdown reference of doc to w, naming under each
+// operation the methods of the Go SDK's Client that send it (methods, by
+// operationId, as SDKMethods returns them).
+func WriteSDK(w io.Writer, doc *openapi3.T, methods map[string][]string) error {
+	r := &writer{doc: doc, methods: methods}
 	ops := operations(doc)
 	groups := groupByTag(doc, ops)
 	r.header()
@@ -44,8 +52,9 @@ func Write(w io.Writer, doc *openapi3.T) error {
 }
 
 type writer struct {
-	doc *openapi3.T
-	buf bytes.Buffer
+	doc     *openapi3.T
+	methods map[string][]string // the SDK's methods by operationId; nil for none
+	buf     bytes.Buffer
 }
 
 func (r *writer) printf(format string, args ...any) { fmt.Fprintf(&r.buf, format, args...) }
@@ -189,6 +198,13 @@ func (r *writer) operation(o operation) {
 		title += " (`" + op.OperationID + "`)"
 	}
 	r.para(title)
+	if names := r.methods[op.OperationID]; len(names) > 0 {
+		links := make([]string, len(names))
+		for i, n := range names {
+			links[i] = "[`Client." + n + "`](" + sdkDocs + "Client." + n + ")"
+		}
+		r.para("**Go:** " + strings.Join(links, ", "))
+	}
 	if op.Deprecated {
 		r.para("> " + deprecation(op.Extensions))
 	}

@@ -9,6 +9,7 @@ import (
 )
 
 func TestCell(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"plain":                       "plain",
 		"a | b":                       `a \| b`,
@@ -124,6 +125,7 @@ components:
 `
 
 func TestWrite(t *testing.T) {
+	t.Parallel()
 	doc, err := openapi3.NewLoader().LoadFromData([]byte(tinySpec))
 	if err != nil {
 		t.Fatal(err)
