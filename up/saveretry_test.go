@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/upapi/up-go/up/uptest"
 )
 
 // noSaveRetry makes cl's refreshes try a failed save once, for tests of
@@ -35,6 +37,23 @@ func (s *flakyStore) Update(ctx context.Context, key string, fn UpdateFunc) erro
 	})
 }
 
+// flakyClient returns a fake, a flakyStore that fails the next fails
+// writes, holding alice's expired token, a Config on both, and a Client
+// for alice.
+func flakyClient(t *testing.T, fails int64) (*uptest.Server, *flakyStore, *Config, *Client) {
+	t.Helper()
+	s := newServer(t)
+	store := &flakyStore{Store: NewMemoryStore()}
+	cfg := storeConfig(t, s, store)
+	put(t, store.Store, "alice", expiredCopy(s.MintToken()))
+	store.fails.Store(fails)
+	cl, err := cfg.ClientFor(t.Context(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, store, cfg, cl
+}
+
 // TestRefreshRetriesAFailedSave: a refreshed token whose save fails is
 // saved again within the refresh, so that the next request's Client (a
 // fresh one, in a web application) reads it from the store; a Client that
@@ -42,15 +61,7 @@ func (s *flakyStore) Update(ctx context.Context, key string, fn UpdateFunc) erro
 // token stored and the user to log in again.
 func TestRefreshRetriesAFailedSave(t *testing.T) {
 	t.Parallel()
-	s := newServer(t)
-	store := &flakyStore{Store: NewMemoryStore()}
-	cfg := storeConfig(t, s, store)
-	put(t, store.Store, "alice", expiredCopy(s.MintToken()))
-	store.fails.Store(3)
-	cl, err := cfg.ClientFor(t.Context(), "alice")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, store, cfg, cl := flakyClient(t, 3)
 	if _, err := getUser(t.Context(), cl); err != nil {
 		t.Fatalf("call: %v", err)
 	}
@@ -82,15 +93,7 @@ func TestRefreshRetriesAFailedSave(t *testing.T) {
 // login) stops and lets it stand.
 func TestFailedSaveRetryIsBounded(t *testing.T) {
 	t.Parallel()
-	s := newServer(t)
-	store := &flakyStore{Store: NewMemoryStore()}
-	cfg := storeConfig(t, s, store)
-	put(t, store.Store, "alice", expiredCopy(s.MintToken()))
-	store.fails.Store(1 << 30)
-	cl, err := cfg.ClientFor(t.Context(), "alice")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, store, cfg, cl := flakyClient(t, 1<<30)
 	const window = 300 * time.Millisecond
 	cl.creds.saveRetry = window
 	start := time.Now()
