@@ -108,10 +108,13 @@
 // one means an unknown expiry. A token type other than bearer is refused
 // with a [*TokenTypeError] (RFC 6749 §7.1); an absent one means bearer.
 //
-// A refreshed token that cannot be saved is still used. The failure is
-// reported to Config.OnSaveError, kept in [Client.PendingSaveError], and
-// the save is retried before later requests until it succeeds (or the
-// stored token changes, by a new login or a disconnect, which then stands).
+// A refreshed token that cannot be saved is still used. UP has spent the
+// old refresh token, so the refresh itself tries the save again, with a
+// growing pause, for up to 30 seconds (or until its context ends) before
+// the call goes on. If the save still fails, the failure is reported to
+// Config.OnSaveError, kept in [Client.PendingSaveError], and the save is
+// retried before later requests until it succeeds (or the stored token
+// changes, by a new login or a disconnect, which then stands).
 //
 // # Resources
 //
