@@ -31,18 +31,18 @@ type GenericEventCreate struct {
 // as they are, and non-nil Attributes replaces them all. The fields mean
 // what GenericEventCreate's do.
 type GenericEventUpdate struct {
-	Title       *string        // the event's title
-	Verb        *string        // what the user did
-	Attributes  map[string]any // the app's own data, replacing all of it
-	Note        *string        // a note
-	ImageURL    *string        // an image for the event, which UP fetches
-	PlaceLat    *float64       // latitude where the event happened
-	PlaceLon    *float64       // longitude where the event happened
-	PlaceAcc    *int           // accuracy of the location, in metres
-	PlaceName   *string        // name of the place
-	TimeCreated *Epoch         // when the event happened
-	TZ          *string        // Olson time-zone name
-	Share       *bool          // share to the user's feed
+	Title       *string
+	Verb        *string
+	Attributes  map[string]any // replaces all of the event's attributes
+	Note        *string
+	ImageURL    *string
+	PlaceLat    *float64
+	PlaceLon    *float64
+	PlaceAcc    *int
+	PlaceName   *string
+	TimeCreated *Epoch
+	TZ          *string
+	Share       *bool
 }
 
 // GenericEvents iterates over the custom events that q selects, page after

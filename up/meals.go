@@ -35,17 +35,17 @@ type MealCreate struct {
 // non-nil Items replaces all of the meal's items. The fields mean what
 // MealCreate's do.
 type MealUpdate struct {
-	Note        *string    // the meal's name
-	SubType     *MealType  // MealBreakfast, MealLunch or MealDinner
-	Items       []MealItem // the foods and drinks, replacing all of them
-	ImageURL    *string    // an image UP fetches for the meal
-	PlaceLat    *float64   // latitude where the meal was eaten
-	PlaceLon    *float64   // longitude where the meal was eaten
-	PlaceAcc    *int       // accuracy of the location, in metres
-	PlaceName   *string    // name of the place
-	TimeCreated *Epoch     // when the meal was eaten
-	TZ          *string    // Olson time-zone name
-	Share       *bool      // share to the user's feed
+	Note        *string
+	SubType     *MealType
+	Items       []MealItem // replaces all of the meal's items
+	ImageURL    *string
+	PlaceLat    *float64
+	PlaceLon    *float64
+	PlaceAcc    *int
+	PlaceName   *string
+	TimeCreated *Epoch
+	TZ          *string
+	Share       *bool
 }
 
 // Photo is an image attached to a meal. Data is held in memory so that the
