@@ -126,7 +126,10 @@ Environment (a flag of the same name overrides its variable):
                                       exit 3. login ignores it; logout refuses while it is set.
 
 Every URL must be https, except on the loopback interface (127.0.0.1, localhost),
-where a fake server such as upmock runs.
+where a fake server such as upmock runs. Jawbone has shut UP down, so the default
+URLs no longer answer: set UP_BASE_URL, UP_AUTH_URL and UP_TOKEN_URL to a server
+that speaks the UP API, such as upmock (go run ./cmd/upmock in a clone of up-go),
+which prints them.
 
 Exit codes:
 
