@@ -95,12 +95,12 @@ func ExampleConfig_ClientFor() {
 		fmt.Println(err)
 		return
 	}
-	user, _, err := client.User(ctx)
+	goals, _, err := client.Goals(ctx)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println("alice is", user.First)
+	fmt.Println("alice's step goal:", goals.MoveSteps)
 
 	// Bob never connected UP; an empty ID is a bug of the application.
 	_, err = cfg.ClientFor(ctx, "bob")
@@ -116,7 +116,7 @@ func ExampleConfig_ClientFor() {
 	_, err = cfg.ClientFor(ctx, "alice")
 	fmt.Println("alice after Forget:", errors.Is(err, up.ErrNoToken))
 	// Output:
-	// alice is Noah
+	// alice's step goal: 10000
 	// bob: true
 	// no ID: true
 	// alice after Forget: true
