@@ -183,8 +183,15 @@
 // # Testing
 //
 // Package up/uptest is a fake UP server, driven by the same spec, that
-// tests can point a Config at: BaseURL, AuthURL and TokenURL from the
-// server, and a token from its MintToken.
+// tests point a Config at: ConfigFor returns a Config with the server's
+// client credentials, BaseURL, AuthURL and TokenURL, and the server's
+// MintToken gives a token without a login:
+//
+//	s := uptest.NewServer(t)
+//	client := up.ConfigFor(s).Client(s.MintToken())
+//
+// A test of a login asks a user of the server to allow the app
+// (uptest.User.Allow) and passes the URL it returns to Exchange.
 //
 // # Errors
 //
