@@ -32,6 +32,7 @@ func (c *Client) BandEvents(ctx context.Context, q BandEventQuery) iter.Seq2[Ban
 
 // BandEventsPage fetches the first page of the band's mode changes that q
 // selects (GET /users/@me/bandevents; scope move_read or sleep_read).
+// See https://jawbone.com/up/developer/endpoints/bandevents.
 func (c *Client) BandEventsPage(ctx context.Context, q BandEventQuery) (*Page[BandEvent], error) {
 	date, start, end, limit, err := commonParams(q.Date, q.Range, q.Limit)
 	if err != nil {

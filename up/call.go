@@ -18,9 +18,9 @@ import (
 // Response describes the HTTP exchange behind a typed call: its status, its
 // headers and the meta object of the UP envelope.
 type Response struct {
-	StatusCode int
-	Header     http.Header
-	Meta       Meta
+	StatusCode int         // the HTTP status, such as 200 or 201
+	Header     http.Header // the response's headers
+	Meta       Meta        // the envelope's meta object
 }
 
 // Meta is the meta object that every UP API response carries, successful or

@@ -26,7 +26,7 @@ const (
 // for a request (ClientFor), its refreshes and Disconnect all name the user
 // by the application's own key, and nothing is copied per user. Do not
 // change a Config while it is in use; a Client keeps its own copy from
-// when it was made.
+// when it was made. See https://jawbone.com/up/developer/authentication.
 type Config struct {
 	// ClientID and ClientSecret identify the application; both come from
 	// the UP developer portal.

@@ -21,18 +21,35 @@ const (
 	// adoptWindow is how long, at least, a refresh refused with
 	// invalid_grant keeps re-reading the store for the token of the holder
 	// that won the race: that holder saves a few milliseconds after the
-	// loser is refused. On a slow machine or network the winner is slow
-	// too, so the wait grows to adoptRoundTrips times the refused
-	// refresh's own round trip, up to maxAdoptWindow. A refresh token that
-	// is really dead costs this much before the caller learns that the
-	// user must log in again.
+	// loser is refused. The winner's answer comes over the same network,
+	// and its save goes to the same store, as the loser's refusal and
+	// re-reads: so the wait grows to adoptRoundTrips times the refused
+	// refresh's round trip, and to adoptReads times the slowest re-read,
+	// whichever is longest, up to maxAdoptWindow. A refresh token that is
+	// really dead costs this much before the caller learns that the user
+	// must log in again: a second, unless the network or the store is
+	// slow.
 	adoptWindow     = time.Second
 	adoptRoundTrips = 4
-	maxAdoptWindow  = 10 * time.Second
-	// firstReread and maxRereadGap space the re-reads within adoptWindow:
-	// 5ms, 10ms, 20ms ... then every 100ms.
+	adoptReads      = 10
+	maxAdoptWindow  = saveRetryWindow
+	// saveRetryWindow bounds how long a refresh tries again to store the
+	// token it obtained when the store fails to save it: the refresh has
+	// spent the stored refresh token, so until the successor is stored
+	// every other holder of the user (another process, the next request's
+	// Client) holds a dead token. The winner of a race without a lock may
+	// save this late, so maxAdoptWindow waits as long. firstSaveRetry and
+	// maxSaveRetryGap space the attempts.
+	saveRetryWindow = 30 * time.Second
+	firstSaveRetry  = 50 * time.Millisecond
+	maxSaveRetryGap = 2 * time.Second
+	// firstReread and maxRereadGap space the re-reads: 5ms, 10ms, 20ms
+	// ... then every 250ms. Each waiting holder re-reads, so a storm of
+	// refusals re-reads often; the gap is wider when a re-read itself
+	// takes long (twice its time), so that on a slow machine the re-reads
+	// leave the winner the time to save.
 	firstReread  = 5 * time.Millisecond
-	maxRereadGap = 100 * time.Millisecond
+	maxRereadGap = 250 * time.Millisecond
 )
 
 var (
@@ -83,6 +100,8 @@ type creds struct {
 
 	flight   singleflight.Group // one refresh per refused access token
 	retrying atomic.Bool        // a failed save is being retried
+	// saveRetry bounds saveAgain; zero means saveRetryWindow.
+	saveRetry time.Duration
 
 	mu      sync.Mutex
 	src     oauth2.TokenSource // when set, supplies every token instead of tok
@@ -345,7 +364,7 @@ func (c *creds) refreshIn(ctx context.Context, old, known *oauth2.Token, epoch u
 	case errors.Is(fnErr, errSuperseded):
 		return c.inUse()
 	case errors.As(fnErr, &refused):
-		if newer := c.awaitNewer(ctx, refused.spent, adoptWait(refused.roundTrip)); newer != nil {
+		if newer := c.awaitNewer(ctx, refused.spent, refused.roundTrip); newer != nil {
 			return c.install(epoch, newer, newer, nil)
 		}
 		return refreshed{}, refused.err
@@ -353,10 +372,58 @@ func (c *creds) refreshIn(ctx context.Context, old, known *oauth2.Token, epoch u
 		return refreshed{}, fnErr
 	case err != nil:
 		// The new token is valid and UP has spent the old refresh token,
-		// so the new one is used all the same; the save is retried.
-		return c.install(epoch, chosen, seen, storageErr("save", err))
+		// so the new one is used all the same, and its save is tried
+		// again; if that fails too, before later requests.
+		inStore, err := c.saveAgain(ctx, chosen, seen, err)
+		return c.install(epoch, chosen, inStore, storageErr("save", err))
 	}
 	return c.install(epoch, chosen, chosen, nil)
+}
+
+// saveAgain tries again to store tok, a refreshed token whose save failed
+// with err, over seen, the stored token the refresh started from: for
+// c.saveRetry (saveRetryWindow when zero) at most, with a growing pause
+// between attempts, until ctx is done. It returns what the store then holds
+// as far as is known, and the last error, nil once tok is stored or the
+// stored token changed meanwhile (a new login, a Disconnect), which then
+// stands.
+func (c *creds) saveAgain(ctx context.Context, tok, seen *oauth2.Token, err error) (*oauth2.Token, error) {
+	window := c.saveRetry
+	if window == 0 {
+		window = saveRetryWindow
+	}
+	deadline := time.Now().Add(window)
+	for pause := firstSaveRetry; ; pause = min(2*pause, maxSaveRetryGap) {
+		if pause > time.Until(deadline) || !sleep(ctx, pause) {
+			return seen, err
+		}
+		var now *oauth2.Token // the stored token, when it is not seen
+		err = c.store.Update(ctx, c.key, func(_ context.Context, stored *oauth2.Token) (*oauth2.Token, error) {
+			if !sameToken(stored, seen) {
+				now = stored
+				return nil, errKeep
+			}
+			return copyToken(tok), nil
+		})
+		switch {
+		case errors.Is(err, errKeep):
+			return now, nil
+		case err == nil:
+			return tok, nil
+		}
+	}
+}
+
+// sleep waits for d, or until ctx is done; it reports whether d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }
 
 // decide runs under the user's lock with the stored token (nil when none):
@@ -396,34 +463,33 @@ func (c *creds) decide(ctx context.Context, old, known, stored *oauth2.Token, ep
 }
 
 // adoptWait is how long to wait for the winner's token after a refresh
-// that took roundTrip was refused: see adoptWindow.
-func adoptWait(roundTrip time.Duration) time.Duration {
-	return min(max(adoptWindow, adoptRoundTrips*roundTrip), maxAdoptWindow)
+// that took roundTrip was refused, the slowest re-read of the store
+// having taken slowestRead: see adoptWindow.
+func adoptWait(roundTrip, slowestRead time.Duration) time.Duration {
+	return min(max(adoptWindow, adoptRoundTrips*roundTrip, adoptReads*slowestRead), maxAdoptWindow)
 }
 
 // awaitNewer re-reads the store after spent's refresh token was refused,
-// for wait at most, and returns a token another holder stored meanwhile,
-// or nil if none came (or the token was deleted).
-func (c *creds) awaitNewer(ctx context.Context, spent *oauth2.Token, wait time.Duration) *oauth2.Token {
-	deadline := time.Now().Add(wait)
+// in a refresh whose round trip took roundTrip, for as long as adoptWait
+// says (the re-reads' own time counts), and returns a token another holder
+// stored meanwhile, or nil if none came (or the token was deleted).
+func (c *creds) awaitNewer(ctx context.Context, spent *oauth2.Token, roundTrip time.Duration) *oauth2.Token {
+	start := time.Now()
+	var slowest time.Duration
 	for gap := firstReread; ; gap = min(2*gap, maxRereadGap) {
+		began := time.Now()
 		tok, err := c.store.Load(ctx, c.key)
+		took := time.Since(began)
 		switch {
 		case err == nil && tok != nil && !sameToken(tok, spent):
 			return tok
 		case errors.Is(err, ErrNoToken):
 			return nil
 		}
-		pause := min(gap, time.Until(deadline))
-		if pause <= 0 {
+		slowest = max(slowest, took)
+		pause := min(max(gap, 2*took), time.Until(start.Add(adoptWait(roundTrip, slowest))))
+		if pause <= 0 || !sleep(ctx, pause) {
 			return nil
-		}
-		t := time.NewTimer(pause)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil
-		case <-t.C:
 		}
 	}
 }

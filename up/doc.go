@@ -108,10 +108,13 @@
 // one means an unknown expiry. A token type other than bearer is refused
 // with a [*TokenTypeError] (RFC 6749 §7.1); an absent one means bearer.
 //
-// A refreshed token that cannot be saved is still used. The failure is
-// reported to Config.OnSaveError, kept in [Client.PendingSaveError], and
-// the save is retried before later requests until it succeeds (or the
-// stored token changes, by a new login or a disconnect, which then stands).
+// A refreshed token that cannot be saved is still used. UP has spent the
+// old refresh token, so the refresh itself tries the save again, with a
+// growing pause, for up to 30 seconds (or until its context ends) before
+// the call goes on. If the save still fails, the failure is reported to
+// Config.OnSaveError, kept in [Client.PendingSaveError], and the save is
+// retried before later requests until it succeeds (or the stored token
+// changes, by a new login or a disconnect, which then stands).
 //
 // # Resources
 //
@@ -180,8 +183,15 @@
 // # Testing
 //
 // Package up/uptest is a fake UP server, driven by the same spec, that
-// tests can point a Config at: BaseURL, AuthURL and TokenURL from the
-// server, and a token from its MintToken.
+// tests point a Config at: ConfigFor returns a Config with the server's
+// client credentials, BaseURL, AuthURL and TokenURL, and the server's
+// MintToken gives a token without a login:
+//
+//	s := uptest.NewServer(t)
+//	client := up.ConfigFor(s).Client(s.MintToken())
+//
+// A test of a login asks a user of the server to allow the app
+// (uptest.User.Allow) and passes the URL it returns to Exchange.
 //
 // # Errors
 //

@@ -56,8 +56,8 @@ var (
 // It never holds a token: the URL loses query parameters that carry
 // secrets, and a bearer token echoed by the server is redacted.
 type APIError struct {
-	StatusCode int
-	Method     string
+	StatusCode int    // the HTTP status, such as 404
+	Method     string // the request's method, such as GET
 	URL        string // the request URL, without credentials
 	Meta       *Meta  // nil when the body is not a UP envelope
 	Body       []byte // at most the first 1 KiB of the body
@@ -102,7 +102,7 @@ func (e *APIError) Is(target error) bool {
 // did not say, and never more than MaxRetryAfter).
 type RateLimitError struct {
 	*APIError
-	RetryAfter time.Duration
+	RetryAfter time.Duration // how long UP asked to wait; zero when it did not say
 }
 
 // Error adds the wait to the API error's description.
@@ -121,9 +121,9 @@ func (e *RateLimitError) Unwrap() error { return e.APIError }
 // exchange or a refresh. Code and Description are the OAuth error and
 // error_description fields; Code is empty when the body was not OAuth JSON.
 type TokenError struct {
-	StatusCode  int
-	Code        string
-	Description string
+	StatusCode  int    // the token endpoint's HTTP status
+	Code        string // the OAuth error, such as invalid_grant; empty when the body was not OAuth JSON
+	Description string // the OAuth error_description, when the server gave one
 }
 
 // Error describes the failure without any credential.
@@ -148,9 +148,9 @@ func (e *TokenError) Is(target error) bool {
 // AuthorizationError is an error the authorization server reported on the
 // redirect URL (error, error_description and error_uri parameters).
 type AuthorizationError struct {
-	Code        string
-	Description string
-	URI         string
+	Code        string // the OAuth error, such as access_denied
+	Description string // the error_description parameter, when there was one
+	URI         string // the error_uri parameter, when there was one
 }
 
 // Error describes the failure as the server reported it.
@@ -176,7 +176,7 @@ func (e *AuthorizationError) Is(target error) bool {
 // the limit, so a server that never ends its body costs no more memory than
 // one that sends the limit. It matches ErrResponseTooLarge.
 type ResponseTooLargeError struct {
-	Method string
+	Method string // the request's method
 	URL    string // without credentials
 	Limit  int64  // the limit in bytes
 }
@@ -194,7 +194,7 @@ func (e *ResponseTooLargeError) Is(target error) bool { return target == ErrResp
 // token is valid and in use; only saving it failed.
 type StorageError struct {
 	Op  string // "load", "save", "delete", "lock" or "update"
-	Err error
+	Err error  // the storage's own error
 }
 
 // Error names the operation and its cause.
@@ -226,7 +226,7 @@ func statusText(code int) string {
 // it would hand the user's token to someone else.
 type NextLinkError struct {
 	Next   string // the link as UP sent it
-	Reason string
+	Reason string // why it is refused
 }
 
 // Error describes the refusal.
@@ -236,7 +236,7 @@ func (e *NextLinkError) Error() string {
 
 // QueryError reports a query the client refuses to send, before any request.
 type QueryError struct {
-	Reason string
+	Reason string // what is wrong, naming the field of the query
 }
 
 // Error describes what is wrong with the query.
@@ -246,7 +246,7 @@ func (e *QueryError) Error() string { return "up: invalid query: " + e.Reason }
 // request, because UP would reject it or it would change nothing.
 type InputError struct {
 	Field  string // the form field at fault, if one is
-	Reason string
+	Reason string // what is wrong with it
 }
 
 // Error describes what is wrong.
@@ -274,9 +274,9 @@ func (e *TokenTypeError) Error() string {
 // DecodeError reports a 2xx response whose body is not the JSON the spec
 // promises: malformed, truncated, or of the wrong shape.
 type DecodeError struct {
-	Method string
+	Method string // the request's method
 	URL    string // without credentials
-	Err    error
+	Err    error  // the decoder's error
 }
 
 // Error describes the failure.

@@ -275,7 +275,9 @@ func TestNoSecretsInErrors(t *testing.T) {
 			st.failSaves(errors.New("disk full"))
 			cfg := serverConfig(t, s)
 			cfg.Storage = st
-			_, err := cfg.Client(tok).Refresh(t.Context())
+			cl := cfg.Client(tok)
+			noSaveRetry(cl)
+			_, err := cl.Refresh(t.Context())
 			return err
 		}},
 		{"corrupt token file", func(t *testing.T) error {

@@ -373,3 +373,45 @@ func ExampleRetryPolicy() {
 	fmt.Println(user != nil, err)
 	// Output: true <nil>
 }
+
+// A walk through a long list can stop (a deploy, a crash) and go on later
+// from the URL of its next page, kept meanwhile in a file or a database.
+func ExampleResumePage() {
+	s, client := exampleFake()
+	defer s.Close()
+	ctx := context.Background()
+
+	first, err := client.MovesPage(ctx, up.ListQuery{Limit: 10})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	saved := first.NextURL() // empty on the last page
+
+	// Later, perhaps in another process with a Client of the same user:
+	n := len(first.Items)
+	for page, err := up.ResumePage[up.Move](ctx, client, saved); ; page, err = page.Next(ctx) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		n += len(page.Items)
+		if !page.HasNext() {
+			break
+		}
+	}
+	fmt.Println(n, "moves")
+	// Output: 14 moves
+}
+
+func ExampleClient_Settings() {
+	s, client := exampleFake()
+	defer s.Close()
+	settings, _, err := client.Settings(context.Background())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("moves shared:", settings.ShareMove, "sleeps shared:", settings.ShareSleep)
+	// Output: moves shared: true sleeps shared: true
+}

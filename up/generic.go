@@ -13,26 +13,27 @@ import (
 // Unlike the generated gen.GenericEventCreate, whose attributes field is a
 // JSON document, Attributes is a map that the client encodes for you.
 type GenericEventCreate struct {
-	Title       string         // required
+	Title       string         // the event's title; required
 	Verb        string         // what the user did, e.g. "read"; required
-	Attributes  map[string]any // the app's own data for the event
-	Note        *string
-	ImageURL    *string
-	PlaceLat    *float64
-	PlaceLon    *float64
-	PlaceAcc    *int // metres
-	PlaceName   *string
-	TimeCreated *Epoch
-	TZ          *string // Olson time-zone name
-	Share       *bool   // share to the user's feed
+	Attributes  map[string]any // the app's own data for the event, sent as one JSON object
+	Note        *string        // a note
+	ImageURL    *string        // an image for the event, which UP fetches
+	PlaceLat    *float64       // latitude where the event happened
+	PlaceLon    *float64       // longitude where the event happened
+	PlaceAcc    *int           // accuracy of the location, in metres
+	PlaceName   *string        // name of the place
+	TimeCreated *Epoch         // when the event happened
+	TZ          *string        // Olson time-zone name
+	Share       *bool          // share to the user's feed
 }
 
 // GenericEventUpdate lists the changes to a generic event; nil fields stay
-// as they are, and non-nil Attributes replaces them all.
+// as they are, and non-nil Attributes replaces them all. The fields mean
+// what GenericEventCreate's do.
 type GenericEventUpdate struct {
 	Title       *string
 	Verb        *string
-	Attributes  map[string]any
+	Attributes  map[string]any // replaces all of the event's attributes
 	Note        *string
 	ImageURL    *string
 	PlaceLat    *float64
@@ -52,12 +53,13 @@ func (c *Client) GenericEvents(ctx context.Context, q ListQuery) iter.Seq2[Gener
 
 // GenericEventsPage fetches the first page of the custom events that q
 // selects (GET /users/@me/generic_events; scope generic_event_read).
+// See https://jawbone.com/up/developer/endpoints/custom.
 func (c *Client) GenericEventsPage(ctx context.Context, q ListQuery) (*Page[GenericEvent], error) {
 	return listPage[GenericEvent](ctx, c, mePath+"/generic_events", q)
 }
 
 // GenericEvent fetches one custom event (GET /generic_events/{xid}; scope
-// generic_event_read).
+// generic_event_read). See https://jawbone.com/up/developer/endpoints/custom.
 func (c *Client) GenericEvent(ctx context.Context, xid string) (*GenericEvent, *Response, error) {
 	return getEvent[GenericEvent](ctx, c, "generic_events", xid)
 }
@@ -65,6 +67,7 @@ func (c *Client) GenericEvent(ctx context.Context, xid string) (*GenericEvent, *
 // CreateGenericEvent writes a custom event (POST /users/@me/generic_events;
 // scope generic_event_write). It is never resent, except once the token is
 // refreshed after a 401.
+// See https://jawbone.com/up/developer/endpoints/custom.
 func (c *Client) CreateGenericEvent(ctx context.Context, e GenericEventCreate) (*GenericEvent, *Response, error) {
 	if e.Title == "" || e.Verb == "" {
 		return nil, nil, &InputError{Reason: "a generic event needs a title and a verb"}
@@ -83,6 +86,7 @@ func (c *Client) CreateGenericEvent(ctx context.Context, e GenericEventCreate) (
 
 // UpdateGenericEvent changes what u sets and leaves the rest as it is (POST
 // /generic_events/{xid}/partialUpdate; scope generic_event_write).
+// See https://jawbone.com/up/developer/endpoints/custom.
 func (c *Client) UpdateGenericEvent(ctx context.Context, xid string, u GenericEventUpdate) (*GenericEvent, *Response, error) {
 	if err := checkXID(xid); err != nil {
 		return nil, nil, err
@@ -104,6 +108,7 @@ func (c *Client) UpdateGenericEvent(ctx context.Context, xid string, u GenericEv
 
 // DeleteGenericEvent deletes a custom event this application created
 // (DELETE /generic_events/{xid}; scope generic_event_write).
+// See https://jawbone.com/up/developer/endpoints/custom.
 func (c *Client) DeleteGenericEvent(ctx context.Context, xid string) (*Response, error) {
 	return deleteEvent(ctx, c, "generic_events", xid)
 }

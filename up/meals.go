@@ -21,22 +21,23 @@ type MealCreate struct {
 	SubType     *MealType  // MealBreakfast, MealLunch or MealDinner
 	Items       []MealItem // the foods and drinks; at least one, each named
 	ImageURL    *string    // an image UP fetches for the meal
-	PlaceLat    *float64
-	PlaceLon    *float64
-	PlaceAcc    *int // metres
-	PlaceName   *string
-	TimeCreated *Epoch  // when the meal was eaten
-	TZ          *string // Olson time-zone name
-	Share       *bool   // share to the user's feed
-	Photo       *Photo  // a photo of the meal; sends the meal as multipart/form-data
+	PlaceLat    *float64   // latitude where the meal was eaten
+	PlaceLon    *float64   // longitude where the meal was eaten
+	PlaceAcc    *int       // accuracy of the location, in metres
+	PlaceName   *string    // name of the place
+	TimeCreated *Epoch     // when the meal was eaten
+	TZ          *string    // Olson time-zone name
+	Share       *bool      // share to the user's feed
+	Photo       *Photo     // a photo of the meal; sends the meal as multipart/form-data
 }
 
 // MealUpdate lists the changes to a meal; nil fields stay as they are, and
-// non-nil Items replaces all of the meal's items.
+// non-nil Items replaces all of the meal's items. The fields mean what
+// MealCreate's do.
 type MealUpdate struct {
 	Note        *string
 	SubType     *MealType
-	Items       []MealItem
+	Items       []MealItem // replaces all of the meal's items
 	ImageURL    *string
 	PlaceLat    *float64
 	PlaceLon    *float64
@@ -52,7 +53,7 @@ type MealUpdate struct {
 type Photo struct {
 	Name        string // file name, e.g. "lunch.jpg"
 	ContentType string // image/jpeg or image/png
-	Data        []byte
+	Data        []byte // the image's bytes
 }
 
 // Meals iterates over the user's meals that q selects, page after page.
@@ -64,11 +65,13 @@ func (c *Client) Meals(ctx context.Context, q ListQuery) iter.Seq2[Meal, error] 
 
 // MealsPage fetches the first page of the user's meals that q selects (GET
 // /users/@me/meals; scope meal_read).
+// See https://jawbone.com/up/developer/endpoints/meals.
 func (c *Client) MealsPage(ctx context.Context, q ListQuery) (*Page[Meal], error) {
 	return listPage[Meal](ctx, c, mePath+"/meals", q)
 }
 
 // Meal fetches one meal with its items (GET /meals/{xid}; scope meal_read).
+// See https://jawbone.com/up/developer/endpoints/meals.
 func (c *Client) Meal(ctx context.Context, xid string) (*Meal, *Response, error) {
 	return getEvent[Meal](ctx, c, "meals", xid)
 }
@@ -76,6 +79,7 @@ func (c *Client) Meal(ctx context.Context, xid string) (*Meal, *Response, error)
 // CreateMeal logs a meal (POST /users/@me/meals; scope meal_write), as a
 // form, or as multipart/form-data when m has a Photo. It is never resent,
 // except once the token is refreshed after a 401.
+// See https://jawbone.com/up/developer/endpoints/meals.
 func (c *Client) CreateMeal(ctx context.Context, m MealCreate) (*Meal, *Response, error) {
 	if m.Note == "" {
 		return nil, nil, &InputError{Field: "note", Reason: "empty"}
@@ -101,6 +105,7 @@ func (c *Client) CreateMeal(ctx context.Context, m MealCreate) (*Meal, *Response
 
 // UpdateMeal changes what u sets and leaves the rest as it is (POST
 // /meals/{xid}/partialUpdate; scope meal_write).
+// See https://jawbone.com/up/developer/endpoints/meals.
 func (c *Client) UpdateMeal(ctx context.Context, xid string, u MealUpdate) (*Meal, *Response, error) {
 	if err := checkXID(xid); err != nil {
 		return nil, nil, err
@@ -124,7 +129,7 @@ func (c *Client) UpdateMeal(ctx context.Context, xid string, u MealUpdate) (*Mea
 }
 
 // DeleteMeal deletes a meal this application created (DELETE /meals/{xid};
-// scope meal_write).
+// scope meal_write). See https://jawbone.com/up/developer/endpoints/meals.
 func (c *Client) DeleteMeal(ctx context.Context, xid string) (*Response, error) {
 	return deleteEvent(ctx, c, "meals", xid)
 }

@@ -26,6 +26,7 @@ func (c *Client) MoodEvent(ctx context.Context, xid string) (*Mood, *Response, e
 // has no list of moods, so unlike the other events mood is read by day
 // rather than through a ListQuery. On a day without one, the returned Mood
 // is the zero Mood (its XID is empty).
+// See https://jawbone.com/up/developer/endpoints/mood.
 func (c *Client) MoodOn(ctx context.Context, date Date) (*Mood, *Response, error) {
 	var p gen.GetMoodParams
 	if date != 0 {
@@ -42,6 +43,7 @@ func (c *Client) MoodOn(ctx context.Context, date Date) (*Mood, *Response, error
 // CreateMood records how the user feels (POST /users/@me/mood; scope
 // mood_write); SubType is one of MoodAmazing to MoodTotallyDone. It is never
 // resent, except once the token is refreshed after a 401.
+// See https://jawbone.com/up/developer/endpoints/mood.
 func (c *Client) CreateMood(ctx context.Context, m MoodCreate) (*Mood, *Response, error) {
 	if m.Title == "" {
 		return nil, nil, &InputError{Field: "title", Reason: "empty"}
@@ -50,7 +52,7 @@ func (c *Client) CreateMood(ctx context.Context, m MoodCreate) (*Mood, *Response
 }
 
 // DeleteMood deletes a mood this application recorded (DELETE /mood/{xid};
-// scope mood_write).
+// scope mood_write). See https://jawbone.com/up/developer/endpoints/mood.
 func (c *Client) DeleteMood(ctx context.Context, xid string) (*Response, error) {
 	return deleteEvent(ctx, c, "mood", xid)
 }

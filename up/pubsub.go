@@ -24,7 +24,7 @@ func (c *Client) Subscribe(ctx context.Context, webhookURL string) (*Response, e
 }
 
 // Unsubscribe stops UP's notifications about the user (DELETE
-// /users/@me/pubsub).
+// /users/@me/pubsub). See https://jawbone.com/up/developer/pubsub.
 func (c *Client) Unsubscribe(ctx context.Context) (*Response, error) {
 	return sendEmpty(ctx, c, call{method: http.MethodDelete, path: mePath + "/pubsub"})
 }

@@ -488,6 +488,7 @@ func TestSaveFailureDuringAutomaticRefresh(t *testing.T) {
 	old := s.MintToken()
 	s.ExpireAccessTokens()
 	cl := cfg.Client(old)
+	noSaveRetry(cl) // the save fails until told otherwise: one attempt
 
 	if _, err := getUser(t.Context(), cl); err != nil {
 		t.Fatalf("call failed although only the save did: %v", err)
@@ -548,6 +549,7 @@ func TestManualRefreshSaveFailure(t *testing.T) {
 	cfg.OnSaveError = func(context.Context, error) { called = true }
 	minted := s.MintToken()
 	cl := cfg.Client(minted)
+	noSaveRetry(cl) // the save fails until told otherwise: one attempt
 
 	tok, err := cl.Refresh(t.Context())
 	var se *StorageError
@@ -1053,6 +1055,7 @@ func TestPendingSaveInStore(t *testing.T) {
 	cfg := storeConfig(t, s, store)
 	put(t, store, "alice", expiredCopy(s.MintToken()))
 	cl, _ := cfg.ClientFor(t.Context(), "alice")
+	noSaveRetry(cl) // the save fails until told otherwise: one attempt
 	store.fail.Store(true)
 	if _, err := getUser(t.Context(), cl); err != nil {
 		t.Fatalf("the call failed although only the save did: %v", err)
@@ -1074,6 +1077,7 @@ func TestPendingSaveInStore(t *testing.T) {
 	s.ExpireAccessTokens()
 	store.fail.Store(true)
 	cl2, _ := cfg.ClientFor(t.Context(), "alice")
+	noSaveRetry(cl2) // the save fails until told otherwise: one attempt
 	if _, err := getUser(t.Context(), cl2); err != nil || cl2.PendingSaveError() == nil {
 		t.Fatalf("call: %v, pending %v; want a pending save", err, cl2.PendingSaveError())
 	}
@@ -1152,15 +1156,18 @@ func TestHugeExpiresInIsNotBornExpired(t *testing.T) {
 
 func TestAdoptWait(t *testing.T) {
 	t.Parallel()
-	for _, tt := range []struct{ roundTrip, want time.Duration }{
-		{0, adoptWindow},
-		{50 * time.Millisecond, adoptWindow},
-		{adoptWindow / adoptRoundTrips, adoptWindow},
-		{2 * time.Second, adoptRoundTrips * 2 * time.Second},
-		{time.Minute, maxAdoptWindow},
+	for _, tt := range []struct{ roundTrip, slowestRead, want time.Duration }{
+		{0, 0, adoptWindow},
+		{50 * time.Millisecond, 5 * time.Millisecond, adoptWindow},
+		{adoptWindow / adoptRoundTrips, adoptWindow / adoptReads, adoptWindow},
+		{2 * time.Second, 0, adoptRoundTrips * 2 * time.Second},
+		{0, 300 * time.Millisecond, adoptReads * 300 * time.Millisecond},
+		{2 * time.Second, time.Second, adoptReads * time.Second},
+		{time.Minute, 0, maxAdoptWindow},
+		{0, time.Minute, maxAdoptWindow},
 	} {
-		if got := adoptWait(tt.roundTrip); got != tt.want {
-			t.Errorf("adoptWait(%v) = %v, want %v", tt.roundTrip, got, tt.want)
+		if got := adoptWait(tt.roundTrip, tt.slowestRead); got != tt.want {
+			t.Errorf("adoptWait(%v, %v) = %v, want %v", tt.roundTrip, tt.slowestRead, got, tt.want)
 		}
 	}
 }

@@ -43,6 +43,7 @@ type friendsCache struct {
 // friends_read). The first successful call fetches them; later calls return
 // that list, with the Response it came with, without a request. Use
 // ReloadFriends to fetch them again.
+// See https://jawbone.com/up/developer/endpoints/user.
 func (c *Client) Friends(ctx context.Context) (*FriendList, *Response, error) {
 	c.friendsMu.Lock()
 	defer c.friendsMu.Unlock()
@@ -54,6 +55,7 @@ func (c *Client) Friends(ctx context.Context) (*FriendList, *Response, error) {
 
 // ReloadFriends fetches the user's friends again (GET /users/@me/friends;
 // scope friends_read), replacing the list that Friends returns.
+// See https://jawbone.com/up/developer/endpoints/user.
 func (c *Client) ReloadFriends(ctx context.Context) (*FriendList, *Response, error) {
 	c.friendsMu.Lock()
 	defer c.friendsMu.Unlock()
@@ -125,6 +127,7 @@ func (c *Client) Goals(ctx context.Context) (*Goals, *Response, error) {
 
 // UpdateGoals sets the goals g names and leaves the others as they are
 // (POST /users/@me/goals).
+// See https://jawbone.com/up/developer/endpoints/goals.
 func (c *Client) UpdateGoals(ctx context.Context, g GoalsUpdate) (*Goals, *Response, error) {
 	if err := checkChanges(g); err != nil {
 		return nil, nil, err
@@ -134,6 +137,7 @@ func (c *Client) UpdateGoals(ctx context.Context, g GoalsUpdate) (*Goals, *Respo
 
 // Settings fetches what the user shares with friends (GET
 // /users/@me/settings; scope basic_read).
+// See https://jawbone.com/up/developer/endpoints/settings.
 func (c *Client) Settings(ctx context.Context) (*Settings, *Response, error) {
 	return send[Settings](ctx, c, get(mePath+"/settings", ""))
 }
@@ -141,13 +145,14 @@ func (c *Client) Settings(ctx context.Context) (*Settings, *Response, error) {
 // TimeZoneQuery selects the period of TimeZones: a day, a range, or one
 // moment; the zero value asks for the zone in effect now.
 type TimeZoneQuery struct {
-	Date  Date
-	Range TimeRange
-	At    time.Time
+	Date  Date      // the zones in effect on this day
+	Range TimeRange // the zones in effect over this range
+	At    time.Time // the zone in effect at this moment
 }
 
 // TimeZones fetches the time zones the user was in over the period q
 // selects, oldest first (GET /users/@me/timezone; scope basic_read).
+// See https://jawbone.com/up/developer/endpoints/timezone.
 func (c *Client) TimeZones(ctx context.Context, q TimeZoneQuery) ([]TimeZone, *Response, error) {
 	date, start, end, _, err := commonParams(q.Date, q.Range, 0)
 	if err != nil {
@@ -176,6 +181,7 @@ func (c *Client) TimeZones(ctx context.Context, q TimeZoneQuery) ([]TimeZone, *R
 // Client's access token, proving the application's identity with its
 // client secret (POST /users/@me/refreshToken). It serves applications
 // that kept only an access token; the token is not stored.
+// See https://jawbone.com/up/developer/endpoints/refreshtoken.
 func (c *Client) RetrieveRefreshToken(ctx context.Context) (string, error) {
 	if c.cfg.ClientSecret == "" {
 		return "", errors.New("up: RetrieveRefreshToken needs Config.ClientSecret")

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -10,6 +11,14 @@ import (
 	"github.com/upapi/up-go/gen"
 	"github.com/upapi/up-go/up/uptest"
 )
+
+// noSuchHost is a transport for which no host has an address, as
+// jawbone.com has none since UP was shut down.
+type noSuchHost struct{}
+
+func (noSuchHost) RoundTrip(req *http.Request) (*http.Response, error) {
+	return nil, &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: req.URL.Hostname(), IsNotFound: true}}
+}
 
 func TestWhoami(t *testing.T) {
 	e := newEnv(t)
@@ -196,6 +205,41 @@ func TestUsualMistakes(t *testing.T) {
 		e.fails(exitUsage, "missing client secret: set UP_CLIENT_SECRET", "whoami")
 		e.vars["UP_CLIENT_ID"] = ""
 		e.fails(exitUsage, "missing client ID and secret", "login")
+		// A command that reads can also use a token as it is.
+		for _, args := range [][]string{{"whoami"}, {"list", "moves"}, {"export", t.TempDir()}} {
+			e.fails(exitUsage, "missing client ID and secret: set UP_CLIENT_ID and UP_CLIENT_SECRET (or pass --client-id and --client-secret) and run 'up login', or set UP_ACCESS_TOKEN to an access token to use as it is (upmock prints one)", args...)
+		}
+		if _, stderr, _ := e.run("login"); strings.Contains(stderr, "UP_ACCESS_TOKEN") {
+			t.Errorf("login, which ignores UP_ACCESS_TOKEN, offers it: %s", stderr)
+		}
+	})
+	t.Run("UP's own servers", func(t *testing.T) {
+		// Without the URL settings, the commands go to jawbone.com, which
+		// no longer answers: the message says what to set instead.
+		e := newEnv(t)
+		e.loggedIn()
+		for _, k := range []string{"UP_BASE_URL", "UP_AUTH_URL", "UP_TOKEN_URL"} {
+			delete(e.vars, k)
+		}
+		a, stdout, stderr := e.app()
+		a.httpClient = &http.Client{Transport: noSuchHost{}}
+		if code := a.run(t.Context(), []string{"whoami"}); code != exitAPI {
+			t.Errorf("exit %d, want %d", code, exitAPI)
+		}
+		if stdout.String() != "" {
+			t.Errorf("stdout %q", stdout)
+		}
+		checkOneLine(t, stderr.String(), "lookup jawbone.com: no such host; Jawbone has shut UP down, so its own servers no longer answer: "+
+			"set UP_BASE_URL, UP_AUTH_URL and UP_TOKEN_URL to a server that speaks the UP API, such as the fake one 'go run ./cmd/upmock' serves")
+		if !strings.HasPrefix(stderr.String(), `up: cannot reach UP: Get "https://jawbone.com/nudge/api/v.1.1/users/@me": `) {
+			t.Errorf("stderr %q", stderr)
+		}
+		// Another server that cannot be reached gets no such advice.
+		e.s.Inject(uptest.Fault{Kind: uptest.FaultDropConnection})
+		e.vars["UP_BASE_URL"] = e.s.URL
+		if stderr := e.fails(exitAPI, "cannot reach UP", "whoami"); strings.Contains(stderr, "Jawbone") {
+			t.Errorf("the advice for jawbone.com given for %s: %s", e.s.URL, stderr)
+		}
 	})
 	t.Run("insecure base URL", func(t *testing.T) {
 		e := newEnv(t)

@@ -61,16 +61,18 @@
 // used as it is, whether or not a token file exists (the variable wins, and
 // the file is neither read nor written), and it cannot be refreshed, so a
 // 401 ends the command with exit status 3. login ignores it; logout refuses
-// while it is set, as it has nothing of it to delete. URLs must be https, except to 127.0.0.1 or
-// localhost, so that every command also works against package up/uptest or
-// cmd/upmock:
+// while it is set, as it has nothing of it to delete. URLs must be https,
+// except to 127.0.0.1 or localhost, so that every command also works against
+// package up/uptest or cmd/upmock. Jawbone has shut UP down, and the default
+// URLs (jawbone.com) no longer answer, so the URLs are set to such a server:
 //
 //	upmock -addr 127.0.0.1:8080 &
 //	export UP_BASE_URL=http://127.0.0.1:8080/nudge/api/v.1.1
 //	export UP_ACCESS_TOKEN=...                            # the token upmock prints
 //	up list workouts --since 7d
 //
-// or, to log in through the browser:
+// or, to log in through the browser (upmock prints these as one line, with
+// UP_BASE_URL):
 //
 //	export UP_CLIENT_ID=... UP_CLIENT_SECRET=...          # as upmock prints them
 //	export UP_AUTH_URL=http://127.0.0.1:8080/auth/oauth2/auth

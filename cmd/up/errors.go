@@ -103,9 +103,28 @@ func describeErr(ctx context.Context, err error) (string, int) {
 	case errors.As(err, &nle), errors.As(err, &de):
 		return trimUp(err.Error()), exitAPI
 	case errors.As(err, &ue), errors.As(err, &ne):
-		return "cannot reach UP: " + trimUp(err.Error()), exitAPI
+		msg := "cannot reach UP: " + trimUp(err.Error())
+		if ue != nil && isJawbone(ue.URL) {
+			msg += "; " + msgJawboneGone
+		}
+		return msg, exitAPI
 	}
 	return trimUp(err.Error()), exitFailure
+}
+
+// msgJawboneGone explains why UP's own address fails: the service is gone,
+// and the defaults of the URL settings still name it.
+const msgJawboneGone = "Jawbone has shut UP down, so its own servers no longer answer: set UP_BASE_URL, UP_AUTH_URL and " +
+	"UP_TOKEN_URL to a server that speaks the UP API, such as the fake one 'go run ./cmd/upmock' serves from a clone of up-go"
+
+// isJawbone reports whether raw is a URL on UP's own host, jawbone.com.
+func isJawbone(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	host := strings.ToLower(u.Hostname())
+	return host == "jawbone.com" || strings.HasSuffix(host, ".jawbone.com")
 }
 
 // tokenErrorMessage explains a refusal of the token endpoint.

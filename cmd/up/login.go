@@ -292,6 +292,9 @@ func (a *app) checkLoginPage(ctx context.Context, authURL, redirect string) erro
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
+		if isJawbone(authURL) {
+			return failf(exitAPI, err, "cannot reach the UP login page: %v; %s", err, msgJawboneGone)
+		}
 		return failf(exitAPI, err, "cannot reach the UP login page: %v", err)
 	}
 	defer func() { _ = resp.Body.Close() }()

@@ -164,6 +164,26 @@ func TestLogin(t *testing.T) {
 	}
 }
 
+// TestLoginAtJawbone checks that a login sent to UP's own login page, as
+// happens when UP_AUTH_URL is not set, says that the page is gone and what
+// to set instead.
+func TestLoginAtJawbone(t *testing.T) {
+	e := newEnv(t)
+	delete(e.vars, "UP_AUTH_URL")
+	a, stdout, stderr := e.app()
+	a.httpClient = &http.Client{Transport: noSuchHost{}}
+	if code := a.run(t.Context(), []string{"login"}); code != exitAPI || stdout.String() != "" {
+		t.Errorf("login: exit %d, stdout %q", code, stdout)
+	}
+	checkOneLine(t, stderr.String(), "up: cannot reach the UP login page: dial tcp: lookup jawbone.com: no such host; "+
+		"Jawbone has shut UP down, so its own servers no longer answer: set UP_BASE_URL, UP_AUTH_URL and UP_TOKEN_URL")
+	// A login page elsewhere that cannot be reached gets no such advice.
+	e.vars["UP_AUTH_URL"] = "http://127.0.0.1:1/auth/oauth2/auth"
+	if _, stderr, code := e.run("login"); code != exitAPI || strings.Contains(stderr, "shut UP down") {
+		t.Errorf("login at a closed port: exit %d: %s", code, stderr)
+	}
+}
+
 func TestLoginTakesOneAnswer(t *testing.T) {
 	e := newEnv(t)
 	b, stdout, stderr, code := e.login(follow)

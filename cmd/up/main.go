@@ -126,7 +126,10 @@ Environment (a flag of the same name overrides its variable):
                                       exit 3. login ignores it; logout refuses while it is set.
 
 Every URL must be https, except on the loopback interface (127.0.0.1, localhost),
-where a fake server such as upmock runs.
+where a fake server such as upmock runs. Jawbone has shut UP down, so the default
+URLs no longer answer: set UP_BASE_URL, UP_AUTH_URL and UP_TOKEN_URL to a server
+that speaks the UP API, such as upmock (go run ./cmd/upmock in a clone of up-go),
+which prints them.
 
 Exit codes:
 
@@ -450,10 +453,10 @@ func (a *app) client(ctx context.Context, c *conn) (*up.Client, *up.FileStorage,
 
 // clientWith is client with hc carrying the requests.
 func (a *app) clientWith(ctx context.Context, c *conn, hc *http.Client) (*up.Client, *up.FileStorage, error) {
+	if err := checkEndpoints(c); err != nil {
+		return nil, nil, err
+	}
 	if c.accessToken != "" {
-		if err := checkEndpoints(c); err != nil {
-			return nil, nil, err
-		}
 		cfg := &up.Config{
 			ClientID: c.clientID, ClientSecret: c.clientSecret,
 			BaseURL: c.baseURL, AuthURL: c.authURL, TokenURL: c.tokenURL,
@@ -461,6 +464,9 @@ func (a *app) clientWith(ctx context.Context, c *conn, hc *http.Client) (*up.Cli
 		}
 		a.envToken = true
 		return cfg.ClientFromAccessToken(c.accessToken), nil, nil
+	}
+	if c.clientID == "" && c.clientSecret == "" {
+		return nil, nil, usageErrorf("missing client ID and secret: set UP_CLIENT_ID and UP_CLIENT_SECRET (or pass --client-id and --client-secret) and run 'up login', or set %s to an access token to use as it is (upmock prints one)", envAccessToken)
 	}
 	cfg, st, err := a.config(c)
 	if err != nil {

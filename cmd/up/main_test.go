@@ -196,7 +196,7 @@ func TestHelp(t *testing.T) {
 		out := e.ok(args...)
 		for _, want := range []string{"login", "logout", "whoami", "friends", "list", "get", "export", "demo",
 			"UP_CLIENT_ID", "UP_CLIENT_SECRET", "UP_REDIRECT_URL", "UP_BASE_URL", "UP_AUTH_URL", "UP_TOKEN_URL", "UP_TOKEN_FILE",
-			"Exit codes", "3  not logged in", "5  interrupted"} {
+			"Exit codes", "3  not logged in", "5  interrupted", "Jawbone has shut UP down, so the default\nURLs no longer answer"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("up %s: help lacks %q", args[0], want)
 			}

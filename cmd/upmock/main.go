@@ -228,7 +228,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	}
 
 	w := &errWriter{w: stdout}
-	w.printf("upmock: a fake Jawbone UP API (seed %d, %d days of history, %d users)\n\n", *seed, *days, len(list))
+	count := fmt.Sprintf("%d users", len(list))
+	if len(list) == 1 {
+		count = "1 user"
+	}
+	w.printf("upmock: a fake Jawbone UP API (seed %d, %d days of history, %s)\n\n", *seed, *days, count)
 	w.printf("client_id       %s\n", s.ClientID)
 	w.printf("client_secret   %s\n", s.ClientSecret)
 	w.printf("api base URL    %s\n", s.URL)
@@ -262,11 +266,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 		}
 	}
 	w.printf("\nTry:\n  curl -H 'Authorization: Bearer %s' %s/users/@me\n", tok.AccessToken, s.URL)
-	w.printf("\nOr with up (cmd/up), which needs nothing else to use this token:\n")
+	w.printf("\nOr with up (go install ./cmd/up in a clone of up-go), which needs nothing else to use this token:\n")
 	w.printf("  export UP_BASE_URL=%s UP_ACCESS_TOKEN=%s\n  up whoami\n", s.URL, tok.AccessToken)
-	w.printf("and to log in with the browser instead:\n")
-	w.printf("  export UP_CLIENT_ID=%s UP_CLIENT_SECRET=%s UP_AUTH_URL=%s UP_TOKEN_URL=%s\n  unset UP_ACCESS_TOKEN; up login\n",
-		s.ClientID, s.ClientSecret, s.AuthURL, s.TokenURL)
+	w.printf("and to log in with the browser instead (an app of your own needs these variables too):\n")
+	w.printf("  export UP_CLIENT_ID=%s UP_CLIENT_SECRET=%s UP_BASE_URL=%s UP_AUTH_URL=%s UP_TOKEN_URL=%s\n  unset UP_ACCESS_TOKEN; up login\n",
+		s.ClientID, s.ClientSecret, s.URL, s.AuthURL, s.TokenURL)
+	if *loginPage {
+		w.printf("Without a browser, run upmock -login-page=false and GET the login URL with curl -L: it signs in as %s.\n",
+			list[0].Email())
+	}
 	w.printf("\nStop with Ctrl-C.\n")
 	if w.err != nil {
 		return w.err

@@ -76,7 +76,12 @@ func TestServesAndPrintsCredentials(t *testing.T) {
 	// The environment for the up command, with the same token.
 	for _, want := range []string{
 		"  export UP_BASE_URL=" + s.URL + " UP_ACCESS_TOKEN=" + token + "\n  up whoami\n",
-		"  export UP_CLIENT_ID=my-app UP_CLIENT_SECRET=my-secret UP_AUTH_URL=" + s.AuthURL + " UP_TOKEN_URL=" + s.TokenURL + "\n",
+		// Both lines set everything up needs: either works on its own.
+		"  export UP_CLIENT_ID=my-app UP_CLIENT_SECRET=my-secret UP_BASE_URL=" + s.URL + " UP_AUTH_URL=" + s.AuthURL +
+			" UP_TOKEN_URL=" + s.TokenURL + "\n  unset UP_ACCESS_TOKEN; up login\n",
+		"Or with up (go install ./cmd/up in a clone of up-go)",
+		"(seed 5, 3 days of history, 1 user)\n",
+		"Without a browser, run upmock -login-page=false and GET the login URL with curl -L: it signs in as user1@example.com.\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
@@ -197,7 +202,8 @@ func TestUsersAreListed(t *testing.T) {
 			t.Errorf("%s's printed token is %s's", u.Email(), got)
 		}
 	}
-	if !strings.Contains(stdout.String(), "login page      sign in as user1@example.com, password up-password") {
+	if !strings.Contains(stdout.String(), "login page      sign in as user1@example.com, password up-password") ||
+		!strings.Contains(stdout.String(), " days of history, 3 users)\n") {
 		t.Errorf("no login line in:\n%s", stdout)
 	}
 }
@@ -293,7 +299,7 @@ func TestLoginModes(t *testing.T) {
 	if resp := authorize(s); resp.StatusCode != http.StatusFound || !strings.Contains(resp.Header.Get("Location"), "code=") {
 		t.Errorf("-login-page=false: %d %q, want a redirect with a code", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	if !strings.Contains(stdout.String(), "granted at once, as user1@example.com") {
+	if !strings.Contains(stdout.String(), "granted at once, as user1@example.com") || strings.Contains(stdout.String(), "Without a browser") {
 		t.Errorf("output:\n%s", stdout)
 	}
 	s, _, _ = start(t, "-deny")

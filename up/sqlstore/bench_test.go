@@ -101,7 +101,7 @@ func BenchmarkUpdateContended(b *testing.B) {
 				for i := range ws {
 					ws[i] = startWorker(b, cfg)
 					if line := <-ws[i].lines; line != lineReady {
-						b.Fatalf("worker %d: %q; stderr: %s", i, line, ws[i].stderr.String())
+						b.Fatalf("worker %d: %q; %s", i, line, ws[i].ended())
 					}
 				}
 				b.ResetTimer()

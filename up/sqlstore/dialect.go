@@ -47,10 +47,13 @@ const (
 )
 
 // The SQLite retry schedule when the database stays busy beyond the
-// connection's own busy timeout (or has none): a short sleep, growing.
+// connection's own busy timeout (or has none): a short sleep, growing to
+// busyRetryMax, or to busyPollMax where the Store polls for the lock
+// itself (see beginPolling).
 const (
 	busyRetryMin = time.Millisecond
 	busyRetryMax = 20 * time.Millisecond
+	busyPollMax  = 2 * time.Millisecond
 )
 
 // ph returns the n-th (1-based) bind parameter of d.
@@ -77,6 +80,7 @@ type lockedConn struct {
 	ctx       context.Context // the caller's, for its values; its cancellation is cut off where it must be
 	release   func()          // releases the in-process gate
 	committed bool
+	tainted   bool // a setting of the connection could not be restored: close it
 }
 
 // begin takes the in-process gate and the database lock named kind/name,
@@ -135,7 +139,7 @@ func waitError(kind, name string, err error) error {
 // no busy timeout at all, the lock is tried again after a short sleep
 // until ctx is done, so that waiters wait rather than fail.
 func beginImmediate(ctx context.Context, conn *sql.Conn) error {
-	return whileBusy(ctx, func() error {
+	return whileBusy(ctx, busyRetryMax, func() error {
 		_, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE")
 		return err
 	})
@@ -143,8 +147,9 @@ func beginImmediate(ctx context.Context, conn *sql.Conn) error {
 
 // whileBusy runs op until it succeeds, fails other than with SQLite's
 // "database is locked", or ctx is done, sleeping a little longer between
-// each try and the next; when ctx ends a sleep, it returns ctx's error.
-func whileBusy(ctx context.Context, op func() error) error {
+// each try and the next, up to maxWait; when ctx ends a sleep, it returns
+// ctx's error.
+func whileBusy(ctx context.Context, maxWait time.Duration, op func() error) error {
 	wait := busyRetryMin
 	for {
 		err := op()
@@ -158,7 +163,7 @@ func whileBusy(ctx context.Context, op func() error) error {
 			t.Stop()
 			return ctx.Err()
 		}
-		wait = min(2*wait, busyRetryMax)
+		wait = min(2*wait, maxWait)
 	}
 }
 
@@ -186,9 +191,10 @@ func (lc *lockedConn) commit(ctx context.Context) error {
 
 // end rolls back the transaction unless it was committed, returns the
 // connection to the pool and releases the gate. A connection that might
-// still be inside a transaction (its ROLLBACK failed) is closed instead of
-// returned, so the pool never hands out a connection holding a lock. It
-// runs when Update returns, panics included.
+// still be inside a transaction (its ROLLBACK failed), or whose settings
+// were changed and not restored, is closed instead of returned, so the pool
+// never hands out a connection holding a lock or set otherwise than the
+// application set it. It runs when Update returns, panics included.
 func (lc *lockedConn) end() {
 	defer lc.release()
 	if !lc.committed {
@@ -196,8 +202,11 @@ func (lc *lockedConn) end() {
 		_, err := lc.conn.ExecContext(ctx, "ROLLBACK")
 		cancel()
 		if err != nil {
-			discard(lc.conn)
+			lc.tainted = true
 		}
+	}
+	if lc.tainted {
+		discard(lc.conn)
 	}
 	_ = lc.conn.Close()
 }

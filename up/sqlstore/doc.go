@@ -71,11 +71,25 @@
 // Options.DisableLocking turns the lock off: Update then reads, calls fn
 // and writes with no lock, as a store without locking would. It exists for
 // tests and to measure what the lock buys (the package's tests show four
-// processes losing updates with it); the SDK survives it by re-reading the
-// store after a refused refresh, but users will sometimes have to log in
-// again: in SQLite, hundreds of holders saving at once wait for the file's
-// write lock in SQLite's busy handler, which can hold a save for seconds,
-// longer than the SDK re-reads. Never set it in production.
+// processes losing updates with it); never set it in production. The SDK
+// survives it: a refresh refused because another holder spent the refresh
+// token re-reads the store and adopts the token the winner saves, so the
+// missing lock costs refused refresh requests, not logins. For the
+// winner's save to land while the others re-read, even with hundreds of
+// holders saving at once, the Store without the lock queues each
+// process's writes and commits them in batches, one transaction at a time
+// per process, each carrying every write queued while the previous one
+// ran (the last write of each user key, in one INSERT ... ON CONFLICT DO
+// UPDATE and one DELETE ... WHERE user_key IN (...), keys in order); in
+// SQLite the transaction polls for the write lock every millisecond or two
+// (BEGIN IMMEDIATE with the busy timeout set to zero for it) rather than
+// sleeping in SQLite's busy handler, which let newcomers overtake a save
+// for seconds. A write still waits for the queue as long as its context
+// allows (Update's save: 30 s), and one that a transaction carries is
+// waited for. Load and Update's read wait first for the writes the
+// process queued before them, so that a process reads its own writes and
+// a read takes as long as the process's writes: the SDK's re-read window
+// grows with the slowest re-read.
 //
 // # Crashes
 //

@@ -929,14 +929,17 @@ func TestManyProcessesRefreshEachUserOnce(t *testing.T) {
 // TestManyProcessesWithoutTheLock is the same run with the store's lock
 // switched off (Options.DisableLocking): holders of one user refresh at
 // once, UP takes the first and refuses the others, and each refused one
-// re-reads the store and adopts the token the winner saves. No user may be
-// lost (every stored token is the user's live one) and no request may
-// fail otherwise. A request may end in ErrLoginRequired only as the SDK
-// documents: after re-reading the store for the whole adopt window (a
-// second at least) without the winner's token landing in it. The log says
-// how many refresh requests and how many such requests the missing lock
-// cost. (With SQLite, a winner's save can wait seconds for the file's
-// write lock behind the other writers: see BENCHMARKS.md.)
+// re-reads the store and adopts the token the winner saves. The missing
+// lock may cost extra refresh requests, each refused, and nothing else: no
+// user lost (every stored token is the user's live one), no request
+// failing, and none told to log in again (ErrLoginRequired), since every
+// user's winner stored a token. That takes two things under a storm
+// (BENCHMARKS.md §11): each process queues its writes and commits them in
+// batches, so that a winner's save does not starve behind hundreds of
+// others, and a refused holder re-reads for longer when the store is slow
+// (a read waits for the process's queued writes, and the wait grows with
+// the slowest read). The log says how many refresh requests the missing
+// lock cost.
 func TestManyProcessesWithoutTheLock(t *testing.T) {
 	forEach(t, func(t *testing.T, b backend) {
 		m, sum := stormRun(t, b, false, nil)
@@ -956,9 +959,12 @@ func TestManyProcessesWithoutTheLock(t *testing.T) {
 		}
 		late := checkRefusals(t, sum)
 		t.Logf("without the lock: %d extra refresh requests (%.0f%% more than with it), each refused; "+
-			"%d of %d requests ended in ErrLoginRequired, for %d users, whose winners saved more than a second after UP answered: %d",
-			refreshes-users, 100*float64(refreshes-users)/float64(users), sum.loginRequired(), sum.Requests,
-			len(sum.LoginRequired), late)
+			"winners that saved more than a second after UP answered: %d",
+			refreshes-users, 100*float64(refreshes-users)/float64(users), late)
+		if n := sum.loginRequired(); n != 0 {
+			t.Errorf("%d of %d requests ended in ErrLoginRequired, for %d users, although every user's winner stored a token",
+				n, sum.Requests, len(sum.LoginRequired))
+		}
 		m.checkStored(t, nil)
 	})
 }

@@ -68,6 +68,7 @@ type UnknownKeyError struct {
 	KeyID string // the identifier of the encryption key the token is sealed with
 }
 
+// Error names the user and the missing key.
 func (e *UnknownKeyError) Error() string {
 	return "sqlstore: the token of user " + strconv.Quote(e.Key) + " is sealed with encryption key " +
 		strconv.Quote(e.KeyID) + ", which the keyring does not hold"
@@ -86,6 +87,7 @@ type CorruptTokenError struct {
 	Reason string // what is wrong, without any of the stored bytes
 }
 
+// Error names the user and what is wrong, without the stored bytes.
 func (e *CorruptTokenError) Error() string {
 	s := "sqlstore: the stored token of user " + strconv.Quote(e.Key)
 	if e.KeyID != "" {
@@ -107,6 +109,7 @@ type SchemaVersionError struct {
 	Known int    // the newest schema version this package knows
 }
 
+// Error names the table and both versions.
 func (e *SchemaVersionError) Error() string {
 	return fmt.Sprintf("sqlstore: table %q is at schema version %d, but this version of the package knows only up to %d; upgrade it",
 		e.Table, e.Found, e.Known)

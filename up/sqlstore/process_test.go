@@ -242,6 +242,16 @@ func (w *worker) collect(r *chainResult, mu *sync.Mutex) error {
 	return nil
 }
 
+// ended kills w if it still runs, waits for its end and describes it,
+// with what it wrote on stderr (which is complete only then).
+func (w *worker) ended() string {
+	_ = w.cmd.Process.Kill()
+	for range w.lines { //nolint:revive // drain, so that the reader ends
+	}
+	err := <-w.done
+	return fmt.Sprintf("%v; stderr: %s", err, w.stderr.String())
+}
+
 // runWorkers runs n worker processes with cfg to their end and returns
 // what they reported.
 func runWorkers(t testing.TB, n int, cfg workerConfig) chainResult {
@@ -388,7 +398,7 @@ func TestCrossProcessKillLeavesWholeTokens(t *testing.T) {
 			}
 		}
 		if !killed {
-			t.Fatalf("the first victim ended before it was killed: %s", victims[0].stderr.String())
+			t.Fatalf("the first victim ended before it was killed: %s", victims[0].ended())
 		}
 		time.Sleep(time.Duration(50+time.Now().UnixNano()%100) * time.Millisecond)
 		if err := victims[1].cmd.Process.Signal(syscall.SIGKILL); err != nil {

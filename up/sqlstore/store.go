@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -70,6 +71,7 @@ type Store struct {
 	keys    *Keyring
 	locking bool
 	gate    gate
+	writes  writeQueue // the writes made without the lock, waiting to be committed
 	q       queries
 }
 
@@ -102,12 +104,10 @@ func New(ctx context.Context, db *sql.DB, opts Options) (*Store, error) {
 	s := &Store{db: db, dialect: opts.Dialect, table: t, keys: opts.Keys, locking: !opts.DisableLocking}
 	ph := s.dialect.ph
 	s.q = queries{
-		load: `SELECT key_id, token FROM ` + t.quoted + ` WHERE user_key = ` + ph(1),
-		upsert: `INSERT INTO ` + t.quoted + ` (user_key, key_id, token, updated_at) VALUES (` +
-			ph(1) + `, ` + ph(2) + `, ` + ph(3) + `, ` + ph(4) + `) ON CONFLICT (user_key) DO UPDATE SET ` +
-			`key_id = excluded.key_id, token = excluded.token, updated_at = excluded.updated_at`,
-		del:   `DELETE FROM ` + t.quoted + ` WHERE user_key = ` + ph(1),
-		count: `SELECT key_id, COUNT(*) FROM ` + t.quoted + ` GROUP BY key_id`,
+		load:   `SELECT key_id, token FROM ` + t.quoted + ` WHERE user_key = ` + ph(1),
+		upsert: s.upsertSQL(1),
+		del:    s.deleteSQL(1),
+		count:  `SELECT key_id, COUNT(*) FROM ` + t.quoted + ` GROUP BY key_id`,
 		pending: `SELECT user_key FROM ` + t.quoted + ` WHERE key_id <> ` + ph(1) + ` AND user_key > ` + ph(2) +
 			` ORDER BY user_key LIMIT 256`,
 	}
@@ -117,12 +117,45 @@ func New(ctx context.Context, db *sql.DB, opts Options) (*Store, error) {
 	return s, nil
 }
 
+// upsertSQL returns the statement that stores the tokens of rows users:
+// for each, its key, key_id, token and updated_at, in that order.
+func (s *Store) upsertSQL(rows int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO ` + s.table.quoted + ` (user_key, key_id, token, updated_at) VALUES `)
+	for i := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		n := 4 * i
+		fmt.Fprintf(&b, "(%s, %s, %s, %s)", s.dialect.ph(n+1), s.dialect.ph(n+2), s.dialect.ph(n+3), s.dialect.ph(n+4))
+	}
+	b.WriteString(` ON CONFLICT (user_key) DO UPDATE SET ` +
+		`key_id = excluded.key_id, token = excluded.token, updated_at = excluded.updated_at`)
+	return b.String()
+}
+
+// deleteSQL returns the statement that deletes the tokens of rows users,
+// given their keys.
+func (s *Store) deleteSQL(rows int) string {
+	phs := make([]string, rows)
+	for i := range phs {
+		phs[i] = s.dialect.ph(i + 1)
+	}
+	return `DELETE FROM ` + s.table.quoted + ` WHERE user_key IN (` + strings.Join(phs, ", ") + `)`
+}
+
 // Load returns key's token, or an error matching [up.ErrNoToken] when none
 // is stored. It does not wait for key's lock: it reads the token last
 // committed. A token that cannot be read back is reported by an
-// *UnknownKeyError or a *CorruptTokenError.
+// *UnknownKeyError or a *CorruptTokenError. Without the lock
+// (Options.DisableLocking), it first waits for the writes this process
+// queued before it (see writeQueue), so that a process reads its own
+// writes, and a read takes as long as the process's writes take.
 func (s *Store) Load(ctx context.Context, key string) (*oauth2.Token, error) {
 	if err := checkUserKey(key); err != nil {
+		return nil, err
+	}
+	if err := s.awaitWrites(ctx, key); err != nil {
 		return nil, err
 	}
 	tok, _, err := s.read(ctx, s.db, key)
@@ -194,6 +227,9 @@ func (s *Store) update(ctx context.Context, key string, fn up.UpdateFunc, force 
 
 // updateUnlocked is Update without a lock: read, fn, write, each on its own.
 func (s *Store) updateUnlocked(ctx context.Context, key string, fn up.UpdateFunc) error {
+	if err := s.awaitWrites(ctx, key); err != nil {
+		return err
+	}
 	stored, plain, err := s.read(ctx, s.db, key)
 	if err != nil {
 		return err
@@ -202,25 +238,25 @@ func (s *Store) updateUnlocked(ctx context.Context, key string, fn up.UpdateFunc
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
-	defer cancel()
-	return s.writeOutwaiting(ctx, key, next, plain)
-}
-
-// writeOutwaiting is write on the pool, without a lock. In SQLite the
-// write needs the file's write lock, for which a statement waits the
-// connection's busy timeout and then fails; a token whose refresh spent
-// the previous refresh token must not be dropped then, so the write is
-// tried again, as beginImmediate tries the lock, until ctx is done.
-func (s *Store) writeOutwaiting(ctx context.Context, key string, next *oauth2.Token, prev []byte) error {
-	write := func() error {
-		_, err := s.write(ctx, s.db, key, next, prev, false)
+	c, err := s.plan(key, next, plain, false)
+	if err != nil || c.none() {
 		return err
 	}
-	if s.dialect != SQLite {
-		return write()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
+	defer cancel()
+	return s.writeUnlocked(ctx, c)
+}
+
+// awaitWrites waits, without the lock, for the writes this process queued
+// before a read of key, until ctx is done.
+func (s *Store) awaitWrites(ctx context.Context, key string) error {
+	if s.locking {
+		return nil
 	}
-	return whileBusy(ctx, write)
+	if err := s.writes.drain(ctx); err != nil {
+		return fmt.Errorf("sqlstore: reading the token of user %q after this process's writes: %w", key, err)
+	}
+	return nil
 }
 
 // Delete removes key's token, under key's lock, without reading it first:
@@ -232,8 +268,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 		return err
 	}
 	if !s.locking {
-		_, err := s.db.ExecContext(ctx, s.q.del, []byte(key))
-		return wrapWrite(key, err)
+		return s.writeUnlocked(ctx, change{key: key, del: true})
 	}
 	lc, err := s.begin(ctx, "user", key)
 	if err != nil {
@@ -362,34 +397,68 @@ func (s *Store) read(ctx context.Context, q querier, key string) (*oauth2.Token,
 }
 
 // write stores next as key's token, or deletes it when next is nil,
-// unless nothing changed (next encodes to prev, the record read) and force
-// is false. It reports whether it changed the database.
+// unless nothing changed (see plan). It reports whether it changed the
+// database.
 func (s *Store) write(ctx context.Context, q querier, key string, next *oauth2.Token, prev []byte, force bool) (bool, error) {
+	c, err := s.plan(key, next, prev, force)
+	if err != nil || c.none() {
+		return false, err
+	}
+	err = s.apply(ctx, q, c)
+	return err == nil, wrapWrite(key, err)
+}
+
+// change is a write planned: key's token to store, as stored (sealed or
+// in clear), or its deletion.
+type change struct {
+	key   string // "" for no change at all
+	del   bool
+	keyID string
+	token []byte
+}
+
+// none reports a change that changes nothing.
+func (c change) none() bool { return c.key == "" }
+
+// apply makes the change on q.
+func (s *Store) apply(ctx context.Context, q querier, c change) error {
+	var err error
+	if c.del {
+		_, err = q.ExecContext(ctx, s.q.del, []byte(c.key))
+	} else {
+		_, err = q.ExecContext(ctx, s.q.upsert, []byte(c.key), c.keyID, c.token, time.Now().UnixMilli())
+	}
+	return err
+}
+
+// plan returns the change that stores next as key's token (sealed, when
+// the Store has keys), or deletes it when next is nil; none when there is
+// nothing to delete, or next encodes to prev, the record read, and force
+// is false.
+func (s *Store) plan(key string, next *oauth2.Token, prev []byte, force bool) (change, error) {
 	if next == nil {
 		if prev == nil {
-			return false, nil
+			return change{}, nil
 		}
-		_, err := q.ExecContext(ctx, s.q.del, []byte(key))
-		return err == nil, wrapWrite(key, err)
+		return change{key: key, del: true}, nil
 	}
 	if next.AccessToken == "" && next.RefreshToken == "" {
-		return false, ErrEmptyToken
+		return change{}, ErrEmptyToken
 	}
 	plain, err := encodeToken(next)
 	if err != nil {
-		return false, err
+		return change{}, err
 	}
 	if !force && prev != nil && bytes.Equal(plain, prev) {
-		return false, nil
+		return change{}, nil
 	}
 	keyID, stored := "", plain
 	if s.keys != nil {
 		if keyID, stored, err = s.keys.seal(key, plain); err != nil {
-			return false, err
+			return change{}, err
 		}
 	}
-	_, err = q.ExecContext(ctx, s.q.upsert, []byte(key), keyID, stored, time.Now().UnixMilli())
-	return err == nil, wrapWrite(key, err)
+	return change{key: key, keyID: keyID, token: stored}, nil
 }
 
 // wrapWrite wraps a failed write, or returns nil.

@@ -77,6 +77,7 @@ type Fault struct {
 	// "/auth" that matches it, names the token endpoint, which no other
 	// pattern reaches.
 	Path string
+	// Kind is what goes wrong: FaultStatus, FaultLatency and the others.
 	Kind FaultKind
 	// Status is the status of FaultStatus and FaultHTMLError faults.
 	Status int

@@ -23,8 +23,8 @@ const webhookTries = 3
 
 // A Delivery is the fate of one webhook notification.
 type Delivery struct {
-	URL          string
-	Notification gen.WebhookNotification
+	URL          string                  // the subscription's webhook URL it was posted to
+	Notification gen.WebhookNotification // what was posted, with its secret_hash
 	// Attempts is how many times it was sent (at most 3).
 	Attempts int
 	// Status is the receiver's status on the last attempt; 0 when there was

@@ -21,17 +21,17 @@ const maxBody = 32 << 20
 // "REDACTED", and of the Authorization header only its scheme is kept.
 type Request struct {
 	Time   time.Time // by the server's clock
-	Method string
+	Method string    // GET, POST, DELETE ...
 	// Path is the path as sent, e.g. /nudge/api/v.1.1/users/@me/moves.
 	Path     string
-	RawQuery string
+	RawQuery string // the query string, without the "?", secrets redacted
 	// Form holds the fields of a form body (application/x-www-form-urlencoded
 	// or multipart/form-data); a file part appears with its file name as value.
 	Form url.Values
 	// AuthScheme is the scheme of the Authorization header ("Bearer",
 	// "Basic"), or "" when there was none.
 	AuthScheme  string
-	ContentType string
+	ContentType string // the Content-Type header
 }
 
 // redacted lists the parameters whose values the request log hides.

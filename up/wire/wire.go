@@ -187,8 +187,8 @@ func (t *TZTransition) UnmarshalJSON(b []byte) error {
 // Dated is a [YYYYMMDD, value] pair, the shape of each point in the trends
 // series (data.data of GET /users/@me/trends).
 type Dated[T any] struct {
-	Date  Date
-	Value T
+	Date  Date // the day of the point
+	Value T    // the point's value
 }
 
 // MarshalJSON writes d as the two-element array the API uses.

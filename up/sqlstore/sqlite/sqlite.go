@@ -59,12 +59,42 @@ func Open(ctx context.Context, path string) (*sql.DB, error) {
 	}
 	// A connection to check the settings took: the first one to open
 	// the file switches it to WAL, which is then kept in the file.
-	var mode string
-	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+	mode, err := journalMode(ctx, db)
+	if err != nil {
 		return nil, errors.Join(fmt.Errorf("sqlite: opening %s: %w", path, err), db.Close())
 	}
 	if !strings.EqualFold(mode, "wal") {
 		return nil, errors.Join(fmt.Errorf("sqlite: %s is in journal mode %q, not WAL", path, mode), db.Close())
 	}
 	return db, nil
+}
+
+// journalMode reads the journal mode through a new connection, whose
+// settings switch a new file to WAL. SQLite does not call its busy handler
+// for that switch: a process that opens the file while another switches it
+// is told "database is locked" at once. Such a connection is tried again,
+// after a pause growing from 1 to 50 ms, for up to BusyTimeout.
+func journalMode(ctx context.Context, db *sql.DB) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, BusyTimeout)
+	defer cancel()
+	wait := time.Millisecond
+	for {
+		var mode string
+		err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode)
+		if err == nil || !isBusy(err) {
+			return mode, err
+		}
+		select {
+		case <-ctx.Done():
+			return "", err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 50*time.Millisecond)
+	}
+}
+
+// isBusy reports an error of SQLite saying the file is locked.
+func isBusy(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
 }
