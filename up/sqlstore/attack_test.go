@@ -86,30 +86,41 @@ func TestHostileKeysStayApart(t *testing.T) {
 // error that does not quote it, and nothing is stored.
 func TestLongKeysRefusedOnEveryBackend(t *testing.T) {
 	forEach(t, func(t *testing.T, b backend) {
-		s := b.store(t, nil)
-		for _, k := range []string{randomKey(sqlstore.MaxKeyBytes + 1), randomKey(9000), strings.Repeat("k", 1<<20)} {
-			ran := false
-			err := s.Update(t.Context(), k, func(context.Context, *oauth2.Token) (*oauth2.Token, error) {
-				ran = true
-				return tokenN("long", 1), nil
-			})
-			if !errors.Is(err, sqlstore.ErrKeyTooLong) || ran {
-				t.Errorf("Update of a %d-byte key: %.200v (fn ran: %v), want ErrKeyTooLong", len(k), err, ran)
+		for _, unlocked := range []bool{false, true} {
+			s, err := sqlstore.New(t.Context(), b.open(t), sqlstore.Options{Dialect: b.dialect, Table: b.table, DisableLocking: unlocked})
+			if err != nil {
+				t.Fatal(err)
 			}
-			if err != nil && len(err.Error()) > 200 {
-				t.Errorf("the error quotes the key: %d bytes", len(err.Error()))
-			}
-			if _, err := s.Load(t.Context(), k); !errors.Is(err, sqlstore.ErrKeyTooLong) {
-				t.Errorf("Load of a %d-byte key: %.200v, want ErrKeyTooLong", len(k), err)
-			}
-			if err := s.Delete(t.Context(), k); !errors.Is(err, sqlstore.ErrKeyTooLong) {
-				t.Errorf("Delete of a %d-byte key: %.200v, want ErrKeyTooLong", len(k), err)
-			}
-		}
-		if counts, err := s.CountByKey(t.Context()); err != nil || sumCounts(counts) != 0 {
-			t.Errorf("CountByKey = %v, %v; want no row", counts, err)
+			refuseLongKeys(t, s)
 		}
 	})
+}
+
+// refuseLongKeys checks that s refuses keys longer than MaxKeyBytes.
+func refuseLongKeys(t *testing.T, s *sqlstore.Store) {
+	t.Helper()
+	for _, k := range []string{randomKey(sqlstore.MaxKeyBytes + 1), randomKey(9000), strings.Repeat("k", 1<<20)} {
+		ran := false
+		err := s.Update(t.Context(), k, func(context.Context, *oauth2.Token) (*oauth2.Token, error) {
+			ran = true
+			return tokenN("long", 1), nil
+		})
+		if !errors.Is(err, sqlstore.ErrKeyTooLong) || ran {
+			t.Errorf("Update of a %d-byte key: %.200v (fn ran: %v), want ErrKeyTooLong", len(k), err, ran)
+		}
+		if err != nil && len(err.Error()) > 200 {
+			t.Errorf("the error quotes the key: %d bytes", len(err.Error()))
+		}
+		if _, err := s.Load(t.Context(), k); !errors.Is(err, sqlstore.ErrKeyTooLong) {
+			t.Errorf("Load of a %d-byte key: %.200v, want ErrKeyTooLong", len(k), err)
+		}
+		if err := s.Delete(t.Context(), k); !errors.Is(err, sqlstore.ErrKeyTooLong) {
+			t.Errorf("Delete of a %d-byte key: %.200v, want ErrKeyTooLong", len(k), err)
+		}
+	}
+	if counts, err := s.CountByKey(t.Context()); err != nil || sumCounts(counts) != 0 {
+		t.Errorf("CountByKey = %v, %v; want no row", counts, err)
+	}
 }
 
 func sumCounts(m map[string]int) int {
