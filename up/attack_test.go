@@ -36,7 +36,7 @@ type attackCall struct {
 	// idempotent requests (GET, DELETE) are resent after a 401 up to
 	// maxRenewals times, others maxWriteRenewals times.
 	idempotent bool
-	image bool // reads a PNG graph rather than JSON
+	image      bool // reads a PNG graph rather than JSON
 	// stream returns the body unbounded for the caller to read (an Open
 	// image): the caller bounds it.
 	stream bool
@@ -149,13 +149,12 @@ func TestAttackEveryCallBoundsItsRead(t *testing.T) {
 			if ac.image {
 				want = maxImageBytes
 			}
-			switch {
-			case name == "Disconnect":
+			if name == "Disconnect" {
 				if err != nil {
 					t.Fatalf("Disconnect: %v", err)
 				}
 				want = 0
-			default:
+			} else {
 				var tooLarge *ResponseTooLargeError
 				if !errors.As(err, &tooLarge) || tooLarge.Limit != want {
 					t.Fatalf("error %v, want a *ResponseTooLargeError of %d bytes", err, want)
