@@ -128,6 +128,7 @@ func (c *Config) newClient() *Client {
 	base := cl.cfg.baseClient()
 	t := newTransport(&cl.cfg, cl.creds, cl.cfg.baseTransport())
 	t.owned = [2]*string{&cl.acceptJSON[0], &cl.acceptPNG[0]}
+	t.scrub = cl.scrub
 	var rt http.RoundTripper = t
 	if cl.cfg.Retry != nil {
 		rt = &retryTransport{next: t, policy: *cl.cfg.Retry}

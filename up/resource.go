@@ -198,7 +198,13 @@ func ticksPage[T any](ctx context.Context, c *Client, collection, xid string) (*
 var errEmptyXID = errors.New("up: empty event XID")
 
 // checkXID rejects an XID that would name something other than an event:
-// an empty one names the collection, and "." or ".." a path above it.
+// an empty one names the collection, and "." or ".." a path above it. The
+// XID is sent escaped, but a server that decodes a path more than once,
+// takes a backslash for a slash or drops ";parameters" might read it as a
+// path: an XID that such a reading takes out of its collection ("../x",
+// "a/../../x", "%2e%2e", `..\x`), or back to the collection itself ("a/.."),
+// is refused too, as next links are (see resolveNext). UP's XIDs are
+// letters, digits, "-" and "_".
 func checkXID(xid string) error {
 	switch strings.TrimSpace(xid) {
 	case "":
@@ -206,5 +212,52 @@ func checkXID(xid string) error {
 	case ".", "..":
 		return &InputError{Field: "xid", Reason: fmt.Sprintf("%q is not an event XID", xid)}
 	}
+	if laxLeavesCollection(xid) {
+		return &InputError{Field: "xid", Reason: fmt.Sprintf("%q reads as a path outside its collection", xid)}
+	}
 	return nil
+}
+
+// laxLeavesCollection reports whether a lax reading of xid, decoded again
+// and again (valid escapes only, as lax decoders do), split at slashes and
+// backslashes, each segment's ";parameters" dropped and its dot segments
+// (segments of dots and spaces: "..", "...", ". .") resolved, climbs out of
+// the collection or ends on it rather than below it.
+func laxLeavesCollection(xid string) bool {
+	s := xid
+	for strings.Contains(s, "%") {
+		d := lenientUnescape(s)
+		if d == s {
+			break
+		}
+		s = d // each decoding shortens s, so the loop ends
+	}
+	depth := 0
+	for _, seg := range strings.FieldsFunc(s, func(r rune) bool { return r == '/' || r == '\\' }) {
+		name, _, _ := strings.Cut(seg, ";")
+		switch {
+		case !dotLike(seg):
+			depth++
+		case strings.Count(name, ".") >= 2:
+			if depth--; depth < 0 {
+				return true
+			}
+		}
+	}
+	return depth < 1
+}
+
+// lenientUnescape decodes the valid percent-escapes of s and keeps the
+// rest as it is.
+func lenientUnescape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && ishex(s[i+1]) && ishex(s[i+2]) {
+			b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
+			i += 2
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }

@@ -33,6 +33,10 @@ type transport struct {
 	creds *creds
 	base  http.RoundTripper
 	ua    string // the User-Agent of every request, Config.userAgent
+	// scrub removes the Client's secrets from an error of the
+	// credentials (a refused refresh quoting a token), which a caller of
+	// Client.HTTPClient receives as net/http wraps it, unscrubbed.
+	scrub func(error) error
 
 	apiHost   string // the BaseURL's host, as hostKey renders it
 	apiScheme string // the BaseURL's scheme and host as written, for a
@@ -90,7 +94,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	tok, err := t.creds.token(ctx)
 	if err != nil {
 		closeBody(req)
-		return nil, err
+		return nil, t.scrubbed(err)
 	}
 	renewals := maxRenewals
 	if !idempotent(req.Method) {
@@ -105,7 +109,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		if rerr != nil {
 			drainClose(resp)
-			return nil, rerr
+			return nil, t.scrubbed(rerr)
 		}
 		body, berr := replayBody(req)
 		drainClose(resp)
@@ -116,6 +120,14 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp, err = t.send(req, body, tok)
 	}
 	return resp, err
+}
+
+// scrubbed returns err without the Client's secrets.
+func (t *transport) scrubbed(err error) error {
+	if t.scrub == nil {
+		return err
+	}
+	return t.scrub(err)
 }
 
 // maxRefusedBody bounds the 401 body detachBody keeps in memory.

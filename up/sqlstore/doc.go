@@ -120,7 +120,8 @@
 //
 // A user key is any non-empty string: it is stored as bytes, so every Go
 // string, even one that is not UTF-8, is a distinct key. An empty key is
-// refused with [ErrEmptyKey]. Tokens are stored as copies: changing a token
+// refused with [ErrEmptyKey], and one longer than [MaxKeyBytes] (which
+// PostgreSQL could not index) with [ErrKeyTooLong]. Tokens are stored as copies: changing a token
 // after storing or loading it changes nothing stored. A token is stored as
 // its access token, token type, refresh token and expiry; fields of the
 // token response beyond those are not kept. Errors name the user key but

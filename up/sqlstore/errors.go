@@ -15,6 +15,9 @@ var (
 	// non-empty string the application chooses. It matches up.ErrEmptyKey,
 	// so one errors.Is test serves every Store.
 	ErrEmptyKey = fmt.Errorf("sqlstore: %w", up.ErrEmptyKey)
+	// ErrKeyTooLong reports a user key longer than MaxKeyBytes. The error
+	// does not quote the key.
+	ErrKeyTooLong = fmt.Errorf("sqlstore: user key longer than %d bytes", MaxKeyBytes)
 	// ErrEmptyToken reports a token to store with neither an access token
 	// nor a refresh token: one that could never be used, so Update refuses
 	// it (return nil from the UpdateFunc to delete a token).
@@ -35,6 +38,25 @@ var (
 	// made without Options.Keys.
 	ErrNoKeyring = errors.New("sqlstore: the store has no encryption keys")
 )
+
+// MaxKeyBytes is the longest user key a Store accepts, in bytes. The key
+// is the table's primary key, and PostgreSQL cannot index a value of more
+// than about 2.7 KB (a third of a page): without a limit, a long key
+// would be refused by the database only when its token is written, after
+// the login that made the token. Every dialect refuses a longer key the
+// same way, with ErrKeyTooLong, before any statement.
+const MaxKeyBytes = 1024
+
+// checkUserKey refuses the empty key and a key longer than MaxKeyBytes.
+func checkUserKey(key string) error {
+	switch {
+	case key == "":
+		return ErrEmptyKey
+	case len(key) > MaxKeyBytes:
+		return ErrKeyTooLong
+	}
+	return nil
+}
 
 // UnknownKeyError reports a stored token sealed with an encryption key
 // whose identifier the Store's Keyring does not hold: a key retired too

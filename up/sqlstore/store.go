@@ -152,8 +152,8 @@ func (s *Store) deleteSQL(rows int) string {
 // queued before it (see writeQueue), so that a process reads its own
 // writes, and a read takes as long as the process's writes take.
 func (s *Store) Load(ctx context.Context, key string) (*oauth2.Token, error) {
-	if key == "" {
-		return nil, ErrEmptyKey
+	if err := checkUserKey(key); err != nil {
+		return nil, err
 	}
 	if err := s.awaitWrites(ctx, key); err != nil {
 		return nil, err
@@ -184,8 +184,8 @@ func (s *Store) Load(ctx context.Context, key string) (*oauth2.Token, error) {
 // When fn panics, Update rolls back, releases the lock and the connection,
 // and lets the panic go on.
 func (s *Store) Update(ctx context.Context, key string, fn up.UpdateFunc) error {
-	if key == "" {
-		return ErrEmptyKey
+	if err := checkUserKey(key); err != nil {
+		return err
 	}
 	if fn == nil {
 		return invalidf("Update needs an UpdateFunc")
@@ -264,8 +264,8 @@ func (s *Store) awaitWrites(ctx context.Context, key string) error {
 // unknown key. It is no error if there is none. To delete a token that
 // reads fine, Update with a function returning nil works as well.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if key == "" {
-		return ErrEmptyKey
+	if err := checkUserKey(key); err != nil {
+		return err
 	}
 	if !s.locking {
 		return s.writeUnlocked(ctx, change{key: key, del: true})
