@@ -202,6 +202,29 @@ func readTokenFile(path string) (*oauth2.Token, error) {
 // anything fails. It first removes leftovers of crashed writes at least
 // tempAge old. The directory is created with mode 0700 if need be.
 func writeTokenFile(path string, tok *oauth2.Token, tempAge time.Duration) error {
+	return writeTokenFileVia(path, tok, func(dir, name string, data []byte) (string, error) {
+		removeStaleTemps(dir, name, tempAge)
+		return writeTemp(dir, "."+name+".*.tmp", data)
+	})
+}
+
+// writeKeyedTokenFile stores tok at path for a FileStore, whose directory
+// holds the files of every user. Where flock excludes every other write of
+// the user, it writes through the user's one temporary file, replacing what
+// a crashed write left there, instead of listing the directory to find
+// leftovers: a listing costs time and memory in the number of users (20-40
+// ms and 4 MB a write among 10,000 users' files, against 0.5 ms and 6 KB;
+// BenchmarkFileStoreUpdate10000Users).
+func writeKeyedTokenFile(path string, tok *oauth2.Token) error {
+	if !exclusiveWrites {
+		return writeTokenFile(path, tok, staleTempAge)
+	}
+	return writeTokenFileVia(path, tok, writeFixedTemp)
+}
+
+// writeTokenFileVia stores tok at path through the temporary file that
+// temp writes, renamed over the target, then syncs the directory.
+func writeTokenFileVia(path string, tok *oauth2.Token, temp func(dir, name string, data []byte) (string, error)) error {
 	b, err := json.MarshalIndent(fileToken{
 		AccessToken:  tok.AccessToken,
 		TokenType:    tok.TokenType,
@@ -216,8 +239,7 @@ func writeTokenFile(path string, tok *oauth2.Token, tempAge time.Duration) error
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	removeStaleTemps(dir, name, tempAge)
-	tmp, err := writeTemp(dir, "."+name+".*.tmp", append(b, '\n'))
+	tmp, err := temp(dir, name, append(b, '\n'))
 	if err != nil {
 		return err
 	}
@@ -246,6 +268,26 @@ func removeTokenFile(path string, tempAge time.Duration) error {
 	return syncDir(dir)
 }
 
+// removeKeyedTokenFile removes the token file at path for a FileStore (a
+// missing one is no error), and the user's temporary file, as
+// writeKeyedTokenFile writes them, and syncs the directory.
+func removeKeyedTokenFile(path string) error {
+	if !exclusiveWrites {
+		return removeTokenFile(path, staleTempAge)
+	}
+	dir, name := filepath.Split(path)
+	if err := os.Remove(filepath.Join(dir, fixedTempName(name))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err := os.Remove(path); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	return syncDir(filepath.Clean(dir))
+}
+
 // Why a file is refused: the token, lock and temporary files are never
 // reached through a symbolic link, and must be regular files.
 var (
@@ -269,11 +311,36 @@ func checkRegular(f *os.File, path string) (*os.File, error) {
 
 // writeTemp writes data to a new 0600 file in dir, syncs and closes it, and
 // returns its name; on failure nothing is left behind.
-func writeTemp(dir, pattern string, data []byte) (name string, err error) {
+func writeTemp(dir, pattern string, data []byte) (string, error) {
 	f, err := os.CreateTemp(dir, pattern) // created with mode 0600
 	if err != nil {
 		return "", err
 	}
+	return fillTemp(f, data)
+}
+
+// fixedTempName is the one temporary file of the token file name, for
+// writers that exclude each other.
+func fixedTempName(name string) string { return "." + name + ".tmp" }
+
+// writeFixedTemp writes data to the token file name's one temporary file
+// in dir, as writeTemp does, first removing whatever a crashed write left
+// there (a symbolic link planted there is removed, not followed).
+func writeFixedTemp(dir, name string, data []byte) (string, error) {
+	tmp := filepath.Join(dir, fixedTempName(name))
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	f, err := openNoFollow(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", err
+	}
+	return fillTemp(f, data)
+}
+
+// fillTemp writes data to the new temporary file f, syncs and closes it,
+// and returns its name; on failure it removes f.
+func fillTemp(f *os.File, data []byte) (name string, err error) {
 	defer func() {
 		if err != nil {
 			// Best effort: err is the failure to report.

@@ -28,6 +28,11 @@ var errLockFileReplaced = errors.New("the lock file keeps being removed or repla
 // other write.
 const staleTempAge time.Duration = 0
 
+// exclusiveWrites reports that a write holds a lock excluding every other
+// write of the same file, in any process, so that a FileStore may write
+// each user's token through one temporary file of a fixed name.
+const exclusiveWrites = true
+
 // openNoFollow opens path with flag and perm like os.OpenFile, but refuses
 // a symbolic link (O_NOFOLLOW: the link is not followed, and nothing is
 // created where it points) and anything but a regular file. O_NONBLOCK

@@ -13,6 +13,11 @@ import (
 // it: without flock, a write in another process may be making a younger one.
 const staleTempAge = time.Hour
 
+// exclusiveWrites reports that a write holds a lock excluding every other
+// write of the same file: not without flock, where the temporary files of
+// a FileStore get names of their own.
+const exclusiveWrites = false
+
 // openNoFollow opens path with flag and perm like os.OpenFile, but refuses
 // a symbolic link and anything but a regular file. Without O_NOFOLLOW the
 // link is looked for before the open, which a link made in between escapes.

@@ -102,7 +102,7 @@ func (s *FileStore) Update(ctx context.Context, key string, fn UpdateFunc) error
 	case err != nil:
 		return err
 	case next == nil:
-		if err := removeTokenFile(path, staleTempAge); err != nil {
+		if err := removeKeyedTokenFile(path); err != nil {
 			return &StorageError{Op: "delete", Err: err}
 		}
 		// Waiters holding the removed lock file start again on a new one.
@@ -113,7 +113,7 @@ func (s *FileStore) Update(ctx context.Context, key string, fn UpdateFunc) error
 	case next == stored:
 		return nil
 	}
-	return storageErr("save", writeTokenFile(path, next, staleTempAge))
+	return storageErr("save", writeKeyedTokenFile(path, next))
 }
 
 // String names the directory.

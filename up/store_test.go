@@ -297,17 +297,30 @@ func TestFileStoreFiles(t *testing.T) {
 		}
 	}
 
-	// A write removes the user's leftovers of crashed writes, not others'.
-	writeFile(t, filepath.Join(dir, "."+alice+".json.123.tmp"), "{", 0o600)
-	writeFile(t, filepath.Join(dir, "."+bob+".json.456.tmp"), "{", 0o600)
+	// A write replaces the user's leftover of a crashed write, not others'.
+	// Under flock a user's writes go through one temporary file of a fixed
+	// name; without it each has a name of its own.
+	leftover := func(user, n string) string {
+		if exclusiveWrites {
+			return "." + user + ".json.tmp"
+		}
+		return "." + user + ".json." + n + ".tmp"
+	}
+	writeFile(t, filepath.Join(dir, leftover(alice, "123")), "{", 0o600)
+	writeFile(t, filepath.Join(dir, leftover(bob, "456")), "{", 0o600)
 	put(t, s, "alice@example.com", storedToken(3))
-	assertOnlyFiles(t, dir, alice+".json", alice+".lock", bob+".json", bob+".lock", "."+bob+".json.456.tmp")
+	assertOnlyFiles(t, dir, alice+".json", alice+".lock", bob+".json", bob+".lock", leftover(bob, "456"))
+	if got, err := s.Load(ctx, "alice@example.com"); err != nil || got.AccessToken != storedToken(3).AccessToken {
+		t.Errorf("alice's token after the write over a leftover: %v, %v", got, err)
+	}
 
+	// A delete removes the user's leftover too.
+	writeFile(t, filepath.Join(dir, leftover(alice, "789")), "{", 0o600)
 	err = s.Update(ctx, "alice@example.com", func(context.Context, *oauth2.Token) (*oauth2.Token, error) { return nil, nil })
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertOnlyFiles(t, dir, bob+".json", bob+".lock", "."+bob+".json.456.tmp")
+	assertOnlyFiles(t, dir, bob+".json", bob+".lock", leftover(bob, "456"))
 	if got, err := s.Load(ctx, "../bob"); err != nil || got.AccessToken != storedToken(2).AccessToken {
 		t.Errorf("bob's token after alice's delete: %v, %v", got, err)
 	}
@@ -413,6 +426,23 @@ func TestFileStoreRefusesSymlinks(t *testing.T) {
 		}
 		if _, err := s.Load(t.Context(), "alice"); !errors.Is(err, ErrNoToken) {
 			t.Errorf("a token was stored without the lock: %v", err)
+		}
+	})
+	t.Run("temporary file", func(t *testing.T) {
+		if !exclusiveWrites {
+			t.Skip("without flock, temporary files get names of their own")
+		}
+		dir, outside := t.TempDir(), t.TempDir()
+		s := NewFileStore(dir)
+		target := filepath.Join(outside, "victim")
+		writeFile(t, target, "victim", 0o600)
+		symlink(t, target, filepath.Join(dir, fixedTempName(fileName("alice")+".json")))
+		put(t, s, "alice", storedToken(1))
+		if b, _ := os.ReadFile(target); string(b) != "victim" {
+			t.Errorf("the link's target was changed: %q", b)
+		}
+		if got, err := s.Load(t.Context(), "alice"); err != nil || got.AccessToken != storedToken(1).AccessToken {
+			t.Errorf("the token written past a linked temporary file: %v, %v", got, err)
 		}
 	})
 	t.Run("fifo as lock file", func(t *testing.T) {
