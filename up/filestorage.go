@@ -256,16 +256,10 @@ func writeTokenFileVia(path string, tok *oauth2.Token, temp func(dir, name strin
 // error) and leftovers of crashed writes at least tempAge old, and syncs
 // the directory.
 func removeTokenFile(path string, tempAge time.Duration) error {
-	dir, name := filepath.Split(path)
-	dir = filepath.Clean(dir)
-	removeStaleTemps(dir, name, tempAge)
-	if err := os.Remove(path); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
-		return err
-	}
-	return syncDir(dir)
+	return removeTokenFileVia(path, func(dir, name string) error {
+		removeStaleTemps(dir, name, tempAge)
+		return nil
+	})
 }
 
 // removeKeyedTokenFile removes the token file at path for a FileStore (a
@@ -275,8 +269,21 @@ func removeKeyedTokenFile(path string) error {
 	if !exclusiveWrites {
 		return removeTokenFile(path, staleTempAge)
 	}
+	return removeTokenFileVia(path, func(dir, name string) error {
+		err := os.Remove(filepath.Join(dir, fixedTempName(name)))
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	})
+}
+
+// removeTokenFileVia removes the temporary files of path with temps, then
+// path itself (a missing one is no error), and syncs the directory.
+func removeTokenFileVia(path string, temps func(dir, name string) error) error {
 	dir, name := filepath.Split(path)
-	if err := os.Remove(filepath.Join(dir, fixedTempName(name))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	dir = filepath.Clean(dir)
+	if err := temps(dir, name); err != nil {
 		return err
 	}
 	if err := os.Remove(path); err != nil {
@@ -285,7 +292,7 @@ func removeKeyedTokenFile(path string) error {
 		}
 		return err
 	}
-	return syncDir(filepath.Clean(dir))
+	return syncDir(dir)
 }
 
 // Why a file is refused: the token, lock and temporary files are never
