@@ -4,11 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/upapi/up-go/up/sqlstore/internal/busy"
 )
 
 // Dialect names the SQL database a Store talks to, which decides its SQL
@@ -153,7 +153,7 @@ func whileBusy(ctx context.Context, maxWait time.Duration, op func() error) erro
 	wait := busyRetryMin
 	for {
 		err := op()
-		if err == nil || !isBusy(err) || ctx.Err() != nil {
+		if err == nil || !busy.Is(err) || ctx.Err() != nil {
 			return err
 		}
 		t := time.NewTimer(wait)
@@ -165,19 +165,6 @@ func whileBusy(ctx context.Context, maxWait time.Duration, op func() error) erro
 		}
 		wait = min(2*wait, maxWait)
 	}
-}
-
-// isBusy reports a SQLite error saying the database is locked by another
-// connection (SQLITE_BUSY or SQLITE_LOCKED, with any extended code), from
-// any driver that reports codes by a Code method, or by its message.
-func isBusy(err error) bool {
-	var coded interface{ Code() int }
-	if errors.As(err, &coded) {
-		code := coded.Code() & 0xff
-		return code == 5 || code == 6
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
 }
 
 // commit commits the transaction.

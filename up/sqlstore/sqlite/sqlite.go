@@ -21,6 +21,7 @@ import (
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 
 	"github.com/upapi/up-go/up/sqlstore"
+	"github.com/upapi/up-go/up/sqlstore/internal/busy"
 )
 
 // BusyTimeout is how long a statement waits for another connection's
@@ -81,7 +82,7 @@ func journalMode(ctx context.Context, db *sql.DB) (string, error) {
 	for {
 		var mode string
 		err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode)
-		if err == nil || !isBusy(err) {
+		if err == nil || !busy.Is(err) {
 			return mode, err
 		}
 		select {
@@ -91,10 +92,4 @@ func journalMode(ctx context.Context, db *sql.DB) (string, error) {
 		}
 		wait = min(2*wait, 50*time.Millisecond)
 	}
-}
-
-// isBusy reports an error of SQLite saying the file is locked.
-func isBusy(err error) bool {
-	msg := err.Error()
-	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
 }
