@@ -16,6 +16,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/upapi/up-go/gen"
+	"github.com/upapi/up-go/internal/browsertest"
+	"github.com/upapi/up-go/internal/realpart"
 	"github.com/upapi/up-go/up/uptest"
 )
 
@@ -26,8 +28,6 @@ import (
 // WEBAPP_SCREENSHOTS=1 the ones the README shows are also written to
 // screenshots/.
 const (
-	chromiumEnv    = "UP_CHROMIUM" // the Chromium binary, in place of the first on PATH
-	artifactsEnv   = "UP_TEST_ARTIFACTS"
 	screenshotsEnv = "WEBAPP_SCREENSHOTS"
 	browserTimeout = 3 * time.Minute
 )
@@ -36,18 +36,9 @@ const (
 // returns the context of its first tab; the browser stops when t ends.
 func chromium(t *testing.T) context.Context {
 	t.Helper()
-	path := os.Getenv(chromiumEnv)
-	if path == "" {
-		for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
-			if p, err := exec.LookPath(name); err == nil {
-				path = p
-				break
-			}
-		}
-	}
-	if path == "" {
-		missing(t, "chromium", "no chromium, chromium-browser, google-chrome or headless-shell on PATH",
-			"install it (Debian: apt-get install -y chromium), or set UP_CHROMIUM to its path")
+	path, err := browsertest.Find(os.Getenv)
+	if err != nil {
+		realpart.Absent(t, realpart.Chromium, fmt.Sprintf("%v: install Chromium (Debian: apt-get install -y chromium), or set %s to its path", err, browsertest.PathEnv))
 	}
 	opts := append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
 		chromedp.ExecPath(path),
@@ -87,20 +78,7 @@ func newPerson(t *testing.T, browser context.Context, name string) *person {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("a browser context for %s: %v", name, err)
 	}
-	return &person{t: t, name: name, ctx: ctx, shots: artifacts(t)}
-}
-
-// artifacts returns the directory for t's screenshots.
-func artifacts(t *testing.T) string {
-	root := os.Getenv(artifactsEnv)
-	if root == "" {
-		return t.TempDir()
-	}
-	dir := filepath.Join(root, regexp.MustCompile(`[^A-Za-z0-9._-]+`).ReplaceAllString(t.Name(), "_"))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
+	return &person{t: t, name: name, ctx: ctx, shots: browsertest.Artifacts(t)}
 }
 
 // do runs steps, and on failure takes a screenshot and fails the test.
@@ -375,7 +353,7 @@ func TestBrowserMissing(t *testing.T) {
 func TestChromiumAbsence(t *testing.T) {
 	for _, required := range []bool{false, true} {
 		cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run", "^TestBrowserMissing$", "-test.v")
-		cmd.Env = append(os.Environ(), "WEBAPP_TEST_NO_CHROMIUM=1", chromiumEnv+"=", "UP_REQUIRE_REAL_PARTS=", "UP_REAL_PARTS_SKIPPED_LOG=")
+		cmd.Env = append(os.Environ(), "WEBAPP_TEST_NO_CHROMIUM=1", browsertest.PathEnv+"=", "UP_REQUIRE_REAL_PARTS=", "UP_REAL_PARTS_SKIPPED_LOG=")
 		if required {
 			cmd.Env = append(cmd.Env, "UP_REQUIRE_CHROMIUM=1")
 		} else {
@@ -386,7 +364,7 @@ func TestChromiumAbsence(t *testing.T) {
 		switch {
 		case required && (!errors.As(err, &exit) || !strings.Contains(string(out), "chromium is required")):
 			t.Errorf("required and missing: %v\n%s", err, out)
-		case !required && (err != nil || !strings.Contains(string(out), "SKIPPED: chromium is missing")):
+		case !required && (err != nil || !strings.Contains(string(out), "SKIPPED: needs chromium, which is not available")):
 			t.Errorf("missing: %v\n%s", err, out)
 		}
 	}

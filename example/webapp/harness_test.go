@@ -12,9 +12,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -348,39 +346,4 @@ func expectedDaily(t testing.TB, h *harness, u *uptest.User, res resource) []str
 		out = append(out, fmt.Sprint(values[wire.DateOf(start.AddDate(0, 0, i))]))
 	}
 	return out
-}
-
-// requireEnv reports whether a real part is required: UP_REQUIRE_<PART>=1,
-// or the part (or "all") named in UP_REQUIRE_REAL_PARTS, as the Makefile
-// and CI set them for the whole repository.
-func requireEnv(part string) bool {
-	if os.Getenv("UP_REQUIRE_"+strings.ToUpper(part)) == "1" {
-		return true
-	}
-	list := strings.FieldsFunc(os.Getenv("UP_REQUIRE_REAL_PARTS"), func(r rune) bool { return r == ',' || r == ' ' })
-	return slices.Contains(list, part) || slices.Contains(list, "all")
-}
-
-// missing ends a test that needs a real part the machine lacks: it fails
-// when the run requires the part, and otherwise skips, saying what to
-// install, and notes the skip in $UP_REAL_PARTS_SKIPPED_LOG for the
-// Makefile's notice.
-func missing(t testing.TB, part, why, howTo string) {
-	t.Helper()
-	if requireEnv(part) {
-		t.Fatalf("%s is required (UP_REQUIRE_%s=1 or UP_REQUIRE_REAL_PARTS) but missing: %s", part, strings.ToUpper(part), why)
-	}
-	if path := os.Getenv("UP_REAL_PARTS_SKIPPED_LOG"); path != "" {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-		if err == nil {
-			_, err = fmt.Fprintf(f, "%s\texample/webapp %s\t%s\n", part, t.Name(), howTo)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-		}
-		if err != nil {
-			t.Logf("noting the skip in %s: %v", path, err)
-		}
-	}
-	t.Skipf("SKIPPED: %s is missing (%s), so this test did not run: %s", part, why, howTo)
 }

@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/upapi/up-go/internal/realpart"
 )
 
 // TestPostgreSQL runs the app with its tokens in PostgreSQL: sign in,
@@ -15,7 +17,7 @@ import (
 func TestPostgreSQL(t *testing.T) {
 	dsn := os.Getenv("UP_TEST_POSTGRES_DSN")
 	if dsn == "" {
-		missing(t, "postgres", "UP_TEST_POSTGRES_DSN is not set",
+		realpart.Absent(t, realpart.Postgres,
 			"set UP_TEST_POSTGRES_DSN to a database the tests may create tables in (README, Development)")
 	}
 	h := newHarness(t, harnessConfig{users: 2, postgres: dsn})
